@@ -1,0 +1,169 @@
+"""Fixtures shared by every app's tests: workspaces with keys, and an API client whose every
+response is checked against the OpenAPI document."""
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+import pytest
+from django.test import Client
+
+from kizuna.accounts.services import NewWorkspace, create_workspace
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    from kizuna.api.urls import api
+
+    return json.loads(json.dumps(api.get_openapi_schema(path_prefix="/api/")))
+
+
+def _match_operation(doc: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    segments = path.rstrip("/").split("/")
+    for template, operations in doc["paths"].items():
+        parts = template.rstrip("/").split("/")
+        if len(parts) != len(segments):
+            continue
+        if all(
+            p == s or (p.startswith("{") and p.endswith("}"))
+            for p, s in zip(parts, segments, strict=True)
+        ):
+            return operations.get(method.lower())
+    return None
+
+
+def check_against_openapi(method: str, path: str, response: Any) -> None:
+    """Every documented operation's response must validate against its documented schema."""
+    doc = openapi_document()
+    operation = _match_operation(doc, method, path.split("?")[0])
+    if operation is None:
+        return  # unknown paths: their error body is checked by the tests themselves
+    status = str(response.status_code)
+    documented = operation["responses"].get(status)
+    assert documented is not None, f"{method} {path} answered {status}, which is not documented"
+    content = documented.get("content", {}).get("application/json")
+    if content is None:
+        return
+    schema = {**content["schema"], "components": doc.get("components", {})}
+    body = json.loads(response.content)
+    jsonschema.validate(body, schema, cls=jsonschema.Draft202012Validator)
+
+
+class ApiClient:
+    """A thin JSON client over Django's test client, bound to one API key."""
+
+    def __init__(self, key: str | None) -> None:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+        self.client = Client(**headers)
+
+    def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        url = path if path.startswith("/api/") else f"/api/v1{path}"
+        if isinstance(body, bytes):
+            data: Any = body
+        elif body is not None:
+            data = json.dumps(body)
+        else:
+            data = None
+        kwargs: dict[str, Any] = {"content_type": "application/json", **extra}
+        if data is not None:
+            kwargs["data"] = data
+        response = getattr(self.client, method.lower())(url, **kwargs)
+        assert response.headers.get("X-Request-Id"), "every response carries X-Request-Id"
+        if response.status_code >= 400:
+            err = json.loads(response.content)
+            assert set(err) == {"code", "message", "field", "details", "request_id"}, err
+            assert err["request_id"] == response.headers["X-Request-Id"] or headers.get(
+                "Idempotency-Key"
+            )
+        check_against_openapi(method, url, response)
+        response.data = json.loads(response.content) if response.content else None
+        return response
+
+    def get(self, path: str, **headers: str) -> Any:
+        return self.request("GET", path, **headers)
+
+    def post(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.request("POST", path, body, **headers)
+
+    def put(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.request("PUT", path, body, **headers)
+
+    def patch(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.request("PATCH", path, body, **headers)
+
+    def delete(self, path: str, **headers: str) -> Any:
+        return self.request("DELETE", path, **headers)
+
+
+_counter = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def workspace(db: None) -> NewWorkspace:
+    return create_workspace(f"shop-{next(_counter)}", "Test shop")
+
+
+@pytest.fixture
+def other_workspace(db: None) -> NewWorkspace:
+    return create_workspace(f"other-{next(_counter)}", "Other shop")
+
+
+@pytest.fixture
+def api(workspace: NewWorkspace) -> ApiClient:
+    return ApiClient(workspace.server_key)
+
+
+@pytest.fixture
+def other_api(other_workspace: NewWorkspace) -> ApiClient:
+    return ApiClient(other_workspace.server_key)
+
+
+@pytest.fixture
+def browser_api(workspace: NewWorkspace) -> ApiClient:
+    return ApiClient(workspace.publishable_key)
+
+
+@pytest.fixture
+def anonymous_api(db: None) -> ApiClient:
+    return ApiClient(None)
+
+
+@pytest.fixture
+def order_body() -> Iterator[Any]:
+    def make(**overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "external_id": "ord-1",
+            "customer_id": "cust-1",
+            "status": "paid",
+            "currency": "USD",
+            "subtotal": "30.00",
+            "discount_total": "5.00",
+            "shipping_total": "4.00",
+            "tax_total": "2.00",
+            "total": "31.00",
+            "channel": "online",
+            "occurred_at": "2026-03-01T10:00:00+09:00",
+            "items": [
+                {
+                    "sku": "TEA-1",
+                    "name": "Sencha",
+                    "category": "tea",
+                    "quantity": 2,
+                    "unit_price": "10.00",
+                },
+                {
+                    "sku": "CUP-1",
+                    "name": "Cup",
+                    "category": "ware",
+                    "quantity": 1,
+                    "unit_price": "10.00",
+                },
+            ],
+        }
+        body.update(overrides)
+        return body
+
+    yield make

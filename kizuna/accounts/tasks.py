@@ -1,0 +1,1 @@
+"""Accounts run no background work yet."""

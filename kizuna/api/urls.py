@@ -1,0 +1,67 @@
+"""The one NinjaAPI: auth, error mapping and the routers of every app, under /api/v1."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from kizuna.api.errors import (
+    error_response,
+    from_domain_error,
+    from_validation_errors,
+    log_unhandled,
+)
+from kizuna.api.parser import StrictJsonParser
+from kizuna.core.errors import KizunaError
+from kizuna.customers.api import customers_router, events_router, orders_router
+
+api = NinjaAPI(
+    title="Kizuna API",
+    version="1",
+    description=(
+        "Loyalty and customer satisfaction, one customer profile. Authenticate with "
+        "`Authorization: Bearer sk_...`. Every POST accepts an `Idempotency-Key` header."
+    ),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    parser=StrictJsonParser(),
+)
+
+
+@api.exception_handler(KizunaError)
+def _domain_error(request: HttpRequest, exc: KizunaError) -> HttpResponse:
+    return from_domain_error(exc)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return from_validation_errors(list(exc.errors))
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, KizunaError):
+        return from_domain_error(cause)
+    return error_response(exc.status_code, message=str(exc) or None)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404)
+
+
+@api.exception_handler(Exception)
+def _unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log_unhandled(request, exc)
+    return error_response(500)
+
+
+api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/orders", orders_router)
+api.add_router("/v1/events", events_router)

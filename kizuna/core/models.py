@@ -1,0 +1,95 @@
+import uuid
+from typing import Any, Self
+
+from django.db import models
+
+from kizuna.core.clock import now
+
+
+class Workspace(models.Model):
+    """One brand. Every tenant row points at one, and every query is scoped by one."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    default_currency = models.CharField(max_length=3, default="USD")
+    default_locale = models.CharField(max_length=16, default="en")
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(default=now)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class TenantQuerySet(models.QuerySet[Any]):
+    def for_workspace(self, workspace: Workspace | int) -> Self:
+        workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+        return self.filter(workspace_id=workspace_id)
+
+
+class TenantModel(models.Model):
+    """Base for every row that belongs to a workspace.
+
+    Read tenant data only through `Model.objects.for_workspace(workspace)`: it is the one
+    scoping helper, so a query can never see another workspace's rows by accident."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class OutboxEvent(TenantModel):
+    """A typed domain event, written in the same transaction as the change it describes.
+    Dispatch happens after commit, by a task that takes the event's id."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(default=now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["occurred_at"],
+                name="outbox_pending_idx",
+                condition=models.Q(dispatched_at__isnull=True),
+            ),
+            models.Index(fields=["workspace", "type", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class IdempotencyRecord(TenantModel):
+    """One row per (workspace, Idempotency-Key). Claimed before the request runs; the
+    response is stored in the same transaction as the request's own writes."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    locked_until = models.DateTimeField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_key_unique"),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return self.key

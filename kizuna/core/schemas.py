@@ -1,0 +1,1 @@
+"""The shared kernel has no API shapes of its own."""

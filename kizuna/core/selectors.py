@@ -1,0 +1,1 @@
+"""The shared kernel's reads live beside their helpers (events, idempotency, pagination)."""

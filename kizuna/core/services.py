@@ -1,0 +1,1 @@
+"""The shared kernel's writes live beside their helpers (events, idempotency)."""

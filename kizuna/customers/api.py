@@ -1,0 +1,273 @@
+"""HTTP handlers for customers, orders and events: parse, call one service, present."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from kizuna.api.auth import server_key, workspace_of
+from kizuna.api.responses import with_errors
+from kizuna.core.money import format_amount
+from kizuna.customers import schemas, selectors, services
+from kizuna.customers.models import Customer, CustomEvent, Order, Refund, TimelineEntry
+
+customers_router = Router(tags=["customers"], auth=server_key)
+orders_router = Router(tags=["orders"], auth=server_key)
+events_router = Router(tags=["events"], auth=server_key)
+
+
+class PageParams(Schema):
+    limit: int | None = Field(default=None, description="1 to 500; 50 when absent.")
+    cursor: str | None = Field(default=None, max_length=1000)
+
+
+# ------------------------------------------------------------------ presenters
+
+
+def customer_out(customer: Customer) -> dict[str, Any]:
+    return {
+        "external_id": customer.external_id,
+        "email": customer.email or None,
+        "phone": customer.phone or None,
+        "first_name": customer.first_name or None,
+        "last_name": customer.last_name or None,
+        "birthdate": customer.birthdate,
+        "locale": customer.locale or None,
+        "timezone": customer.timezone or None,
+        "attributes": customer.attributes,
+        "consents": {
+            c.channel: {"status": c.status, "updated_at": c.updated_at}
+            for c in customer.consents.all()
+        },
+        "created_at": customer.created_at,
+        "updated_at": customer.updated_at,
+    }
+
+
+def refund_out(refund: Refund, order_external_id: str) -> dict[str, Any]:
+    return {
+        "external_id": refund.external_id,
+        "order_id": order_external_id,
+        "amount": format_amount(refund.amount, refund.currency),
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "items": [
+            {
+                "sku": item.sku,
+                "quantity": item.quantity,
+                "amount": format_amount(item.amount, refund.currency),
+            }
+            for item in refund.items.all()
+        ],
+        "occurred_at": refund.occurred_at,
+        "created_at": refund.created_at,
+        "loyalty": [],
+    }
+
+
+def order_out(order: Order) -> dict[str, Any]:
+    money = lambda value: format_amount(value, order.currency)  # noqa: E731
+    return {
+        "external_id": order.external_id,
+        "customer_id": order.customer.external_id,
+        "status": order.status,
+        "currency": order.currency,
+        "total": money(order.total),
+        "subtotal": money(order.subtotal),
+        "discount_total": money(order.discount_total),
+        "shipping_total": money(order.shipping_total),
+        "tax_total": money(order.tax_total),
+        "prices_include_tax": order.prices_include_tax,
+        "refunded_total": money(order.refunded_total),
+        "channel": order.channel,
+        "location": order.location,
+        "occurred_at": order.occurred_at,
+        "items": [
+            {
+                "sku": item.sku,
+                "name": item.name,
+                "category": item.category,
+                "quantity": item.quantity,
+                "unit_price": money(item.unit_price),
+                "refunded_quantity": item.refunded_quantity,
+            }
+            for item in order.items.all()
+        ],
+        "refunds": [refund_out(refund, order.external_id) for refund in order.refunds.all()],
+        "metadata": order.metadata,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+        "loyalty": [],
+    }
+
+
+def event_out(event: CustomEvent) -> dict[str, Any]:
+    return {
+        "id": event.client_id,
+        "name": event.name,
+        "customer_id": event.customer.external_id,
+        "properties": event.properties,
+        "occurred_at": event.occurred_at,
+        "created_at": event.created_at,
+        "loyalty": [],
+    }
+
+
+def timeline_out(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "id": str(entry.pk),
+        "kind": entry.kind,
+        "object_id": entry.object_id,
+        "occurred_at": entry.occurred_at,
+        "summary": entry.summary,
+    }
+
+
+# ------------------------------------------------------------------ customers
+
+
+@customers_router.post(
+    "", response=with_errors({201: schemas.CustomerOut}), summary="Create a customer"
+)
+def create_customer(request: HttpRequest, payload: schemas.CustomerCreateIn) -> Any:
+    workspace = workspace_of(request)
+    data = payload.model_dump(exclude_unset=True, exclude={"external_id"})
+    customer = services.create_customer(workspace, payload.external_id, data)
+    return 201, customer_out(selectors.get_customer(workspace, customer.external_id))
+
+
+@customers_router.get(
+    "", response=with_errors({200: schemas.CustomerPage}), summary="List and search customers"
+)
+def list_customers(
+    request: HttpRequest,
+    page: Query[PageParams],
+    q: str | None = Query(default=None, max_length=200),
+    segment: str | None = Query(default=None, max_length=128),
+) -> Any:
+    rows, next_cursor = selectors.list_customers(
+        workspace_of(request), q=q, segment=segment, cursor=page.cursor, limit=page.limit
+    )
+    return {"data": [customer_out(c) for c in rows], "next_cursor": next_cursor}
+
+
+@customers_router.put(
+    "/{customer_id}",
+    response=with_errors({200: schemas.CustomerOut, 201: schemas.CustomerOut}),
+    summary="Create or update a customer",
+)
+def upsert_customer(
+    request: HttpRequest, customer_id: str, payload: schemas.CustomerUpsertIn
+) -> Any:
+    workspace = workspace_of(request)
+    customer, created, _ = services.upsert_customer(
+        workspace, customer_id, payload.model_dump(exclude_unset=True)
+    )
+    return (201 if created else 200), customer_out(
+        selectors.get_customer(workspace, customer.external_id)
+    )
+
+
+@customers_router.get(
+    "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Get a customer"
+)
+def get_customer(request: HttpRequest, customer_id: str) -> Any:
+    return customer_out(selectors.get_customer(workspace_of(request), customer_id))
+
+
+@customers_router.patch(
+    "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Update a customer"
+)
+def patch_customer(request: HttpRequest, customer_id: str, payload: schemas.CustomerPatchIn) -> Any:
+    workspace = workspace_of(request)
+    services.update_customer(workspace, customer_id, payload.model_dump(exclude_unset=True))
+    return customer_out(selectors.get_customer(workspace, customer_id))
+
+
+@customers_router.get(
+    "/{customer_id}/timeline",
+    response=with_errors({200: schemas.TimelinePage}),
+    summary="The customer's timeline, newest first",
+)
+def customer_timeline(request: HttpRequest, customer_id: str, page: Query[PageParams]) -> Any:
+    rows, next_cursor = selectors.list_timeline(
+        workspace_of(request), customer_id, cursor=page.cursor, limit=page.limit
+    )
+    return {"data": [timeline_out(e) for e in rows], "next_cursor": next_cursor}
+
+
+# ------------------------------------------------------------------ orders
+
+
+@orders_router.post(
+    "",
+    response=with_errors({200: schemas.OrderOut, 201: schemas.OrderOut}),
+    summary="Record an order (201), or return the stored one for a known external_id (200)",
+)
+def create_order(request: HttpRequest, payload: schemas.OrderIn) -> Any:
+    workspace = workspace_of(request)
+    order, created = services.record_order(workspace, payload.model_dump(exclude_unset=True))
+    return (201 if created else 200), order_out(selectors.get_order(workspace, order.external_id))
+
+
+@orders_router.get(
+    "", response=with_errors({200: schemas.OrderPage}), summary="List orders, newest first"
+)
+def list_orders(
+    request: HttpRequest,
+    page: Query[PageParams],
+    customer_id: str | None = Query(default=None, max_length=128),
+) -> Any:
+    rows, next_cursor = selectors.list_orders(
+        workspace_of(request), customer_id=customer_id, cursor=page.cursor, limit=page.limit
+    )
+    return {"data": [order_out(o) for o in rows], "next_cursor": next_cursor}
+
+
+@orders_router.get(
+    "/{external_id}", response=with_errors({200: schemas.OrderOut}), summary="Get an order"
+)
+def get_order(request: HttpRequest, external_id: str) -> Any:
+    return order_out(selectors.get_order(workspace_of(request), external_id))
+
+
+@orders_router.post(
+    "/{external_id}/status",
+    response=with_errors({200: schemas.OrderOut}),
+    summary="Change an order's status (pending -> paid, -> cancelled)",
+)
+def change_order_status(
+    request: HttpRequest, external_id: str, payload: schemas.OrderStatusIn
+) -> Any:
+    workspace = workspace_of(request)
+    services.change_order_status(workspace, external_id, payload.status)
+    return order_out(selectors.get_order(workspace, external_id))
+
+
+@orders_router.post(
+    "/{external_id}/refunds",
+    response=with_errors({200: schemas.RefundOut, 201: schemas.RefundOut}),
+    summary="Refund items or an amount (idempotent on the refund's external_id)",
+)
+def refund_order(request: HttpRequest, external_id: str, payload: schemas.RefundIn) -> Any:
+    workspace = workspace_of(request)
+    refund, created = services.refund_order(
+        workspace, external_id, payload.model_dump(exclude_unset=True)
+    )
+    refund = selectors.get_refund(workspace, refund.pk)
+    return (201 if created else 200), refund_out(refund, refund.order.external_id)
+
+
+# ------------------------------------------------------------------ custom events
+
+
+@events_router.post(
+    "",
+    response=with_errors({200: schemas.EventOut, 201: schemas.EventOut}),
+    summary="Record a custom event (idempotent on its id)",
+)
+def create_event(request: HttpRequest, payload: schemas.EventIn) -> Any:
+    workspace = workspace_of(request)
+    event, created = services.record_event(workspace, payload.model_dump(exclude_unset=True))
+    return (201 if created else 200), event_out(selectors.get_event(workspace, event.pk))

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    name = "kizuna.customers"
+    label = "customers"
+    verbose_name = "Customers, orders and events"
+
+    def ready(self) -> None:
+        from kizuna.customers import events  # noqa: F401  (declares the event types)

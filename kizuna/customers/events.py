@@ -1,0 +1,57 @@
+"""The customers app's event types (part of the closed list of domain events)."""
+
+from kizuna.core.events import EventPayload, event_type
+
+
+@event_type("customer.created")
+class CustomerCreated(EventPayload):
+    customer_id: str
+    source: str
+
+
+@event_type("customer.updated")
+class CustomerUpdated(EventPayload):
+    customer_id: str
+    changed: list[str]
+
+
+@event_type("customer.consent_changed")
+class ConsentChanged(EventPayload):
+    customer_id: str
+    channel: str
+    status: str
+    previous_status: str | None
+
+
+@event_type("order.created")
+class OrderCreated(EventPayload):
+    order_id: str
+    customer_id: str
+    status: str
+    currency: str
+    total: str
+
+
+@event_type("order.status_changed")
+class OrderStatusChanged(EventPayload):
+    order_id: str
+    customer_id: str
+    previous_status: str
+    status: str
+
+
+@event_type("order.refunded")
+class OrderRefunded(EventPayload):
+    order_id: str
+    refund_id: str
+    customer_id: str
+    currency: str
+    amount: str
+    refunded_total: str
+
+
+@event_type("event.recorded")
+class CustomEventRecorded(EventPayload):
+    event_id: str
+    name: str
+    customer_id: str

@@ -1,0 +1,289 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from kizuna.core.clock import now
+from kizuna.core.models import TenantModel
+from kizuna.core.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+def money_field(**kwargs: object) -> models.DecimalField[Decimal]:
+    return models.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class AttributeType(models.TextChoices):
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATE = "date"
+
+
+class AttributeDefinition(TenantModel):
+    """The type of a custom attribute, fixed when the attribute is first written."""
+
+    key = models.CharField(max_length=64)
+    type = models.CharField(max_length=16, choices=AttributeType.choices)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="attribute_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.type}"
+
+
+class Customer(TenantModel):
+    external_id = models.CharField(max_length=128)
+    email = models.CharField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=32, blank=True, default="")
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100, blank=True, default="")
+    birthdate = models.DateField(null=True, blank=True)
+    locale = models.CharField(max_length=35, blank=True, default="")
+    timezone = models.CharField(max_length=64, blank=True, default="")
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="customer_external_id_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "email"]),
+            models.Index(fields=["workspace", "phone"]),
+            models.Index(fields=["workspace", "created_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL_MARKETING = "email_marketing"
+    SMS_MARKETING = "sms_marketing"
+    PUSH_MARKETING = "push_marketing"
+    WHATSAPP_MARKETING = "whatsapp_marketing"
+    POSTAL_MARKETING = "postal_marketing"
+    SURVEYS = "surveys"
+
+
+class ConsentStatus(models.TextChoices):
+    GRANTED = "granted"
+    DENIED = "denied"
+    PENDING = "pending"
+
+
+class Consent(TenantModel):
+    """The current consent of one customer on one channel."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=32, choices=ConsentChannel.choices)
+    status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "channel"], name="consent_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}={self.status}"
+
+
+class ConsentChange(TenantModel):
+    """Append-only history of consent: who said what, when, through which source."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_changes")
+    channel = models.CharField(max_length=32, choices=ConsentChannel.choices)
+    status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    previous_status = models.CharField(max_length=16, blank=True, default="")
+    source = models.CharField(max_length=32, default="api")
+    occurred_at = models.DateTimeField(default=now)
+    recorded_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "channel", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel}: {self.previous_status or '-'} -> {self.status}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class OrderChannel(models.TextChoices):
+    ONLINE = "online"
+    STORE = "store"
+    APP = "app"
+
+
+class Order(TenantModel):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=OrderStatus.choices)
+    currency = models.CharField(max_length=3)
+    total = money_field()
+    subtotal = money_field()
+    discount_total = money_field(default=Decimal(0))
+    shipping_total = money_field(default=Decimal(0))
+    tax_total = money_field(default=Decimal(0))
+    prices_include_tax = models.BooleanField(default=False)
+    refunded_total = money_field(default=Decimal(0))
+    channel = models.CharField(max_length=16, choices=OrderChannel.choices)
+    location = models.CharField(max_length=200, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="order_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=models.F("total")),
+                name="order_refunded_within_total",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "customer", "occurred_at"]),
+            models.Index(fields=["workspace", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    sku = models.CharField(max_length=128)
+    name = models.CharField(max_length=300, blank=True, default="")
+    category = models.CharField(max_length=200, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    unit_price = money_field()
+    refunded_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_item_position"),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__lte=models.F("quantity")),
+                name="order_item_refund_within_quantity",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class Refund(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    external_id = models.CharField(max_length=128)
+    amount = money_field()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"], name="refund_external_id_unique"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class RefundItem(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="items")
+    order_item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=128)
+    quantity = models.PositiveIntegerField()
+    amount = money_field()
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class CustomEvent(TenantModel):
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
+    client_id = models.CharField(max_length=128, help_text="The integrator's event id.")
+    name = models.CharField(max_length=100)
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "client_id"], name="event_client_id_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "name", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.client_id}"
+
+
+class TimelineEntry(TenantModel):
+    """What happened to a customer, one row per fact, written in the transaction of the fact.
+    Later apps (points, redemptions, survey responses, messages) append their own kinds."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=128)
+    occurred_at = models.DateTimeField()
+    summary = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer", "occurred_at", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
+class CustomerImport(TenantModel):
+    """One run of a customer import (CSV or XLSX), with its counts and per-row errors."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

@@ -1,0 +1,261 @@
+"""Request and response shapes of the customers, orders and events API (API.md)."""
+
+import json
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictInt
+
+_DECIMAL = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+_EXTERNAL_ID = re.compile(r"^[^\s/?#%\\]{1,128}$")
+MAX_JSON_BYTES = 16 * 1024
+
+
+def _decimal_string(value: str) -> str:
+    if not _DECIMAL.match(value):
+        raise ValueError('must be a non-negative decimal string such as "12.50"')
+    return value
+
+
+def _external_id(value: str) -> str:
+    if not _EXTERNAL_ID.match(value):
+        raise ValueError("must be 1 to 128 characters without spaces, '/', '?', '#', '%' or '\\'")
+    return value
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
+        raise ValueError(f"must be at most {MAX_JSON_BYTES // 1024} KB of JSON")
+    return value
+
+
+DecimalString = Annotated[
+    str, Field(max_length=20, examples=["12.50"]), AfterValidator(_decimal_string)
+]
+ExternalId = Annotated[str, Field(max_length=128), AfterValidator(_external_id)]
+SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
+Text100 = Annotated[str, Field(max_length=100)]
+Text200 = Annotated[str, Field(max_length=200)]
+Text300 = Annotated[str, Field(max_length=300)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
+AttributeValue = str | bool | int | float | None
+
+
+class InputSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- customers
+
+
+class ConsentIn(InputSchema):
+    status: Literal["granted", "denied", "pending"]
+    updated_at: AwareDatetime | None = None
+
+
+class CustomerFields(InputSchema):
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    first_name: Text100 | None = None
+    last_name: Text100 | None = None
+    birthdate: date | None = None
+    locale: Annotated[str, Field(max_length=35)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    attributes: dict[Annotated[str, Field(max_length=64)], AttributeValue] | None = None
+    consents: dict[str, ConsentIn] | None = None
+
+
+class CustomerCreateIn(CustomerFields):
+    external_id: ExternalId
+
+
+class CustomerUpsertIn(CustomerFields):
+    pass
+
+
+class CustomerPatchIn(CustomerFields):
+    pass
+
+
+class ConsentOut(Schema):
+    status: str
+    updated_at: datetime
+
+
+class CustomerOut(Schema):
+    external_id: str
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    birthdate: date | None
+    locale: str | None
+    timezone: str | None
+    attributes: dict[str, str | bool | int | float]
+    consents: dict[str, ConsentOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerPage(Schema):
+    data: list[CustomerOut]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(Schema):
+    id: str
+    kind: str
+    object_id: str
+    occurred_at: datetime
+    summary: dict[str, Any]
+
+
+class TimelinePage(Schema):
+    data: list[TimelineEntryOut]
+    next_cursor: str | None
+
+
+class AttributeDefinitionOut(Schema):
+    key: str
+    type: str
+
+
+# ---------------------------------------------------------------- orders
+
+
+class OrderItemIn(InputSchema):
+    sku: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Text300 = ""
+    category: Text200 = ""
+    quantity: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+    unit_price: DecimalString
+
+
+class OrderIn(InputSchema):
+    external_id: ExternalId
+    customer_id: ExternalId
+    email: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None, description="Used only when the order creates a new customer."
+    )
+    status: Literal["paid", "pending", "cancelled"] = "paid"
+    currency: Currency
+    total: DecimalString
+    subtotal: DecimalString | None = None
+    discount_total: DecimalString = "0"
+    shipping_total: DecimalString = "0"
+    tax_total: DecimalString = "0"
+    prices_include_tax: bool = Field(
+        default=False,
+        description="True where item prices already include tax (tax_total is informative).",
+    )
+    channel: Literal["online", "store", "app"] = "online"
+    location: Text200 = ""
+    occurred_at: AwareDatetime | None = None
+    items: Annotated[list[OrderItemIn], Field(max_length=500)] = []
+    metadata: SmallJson = {}
+
+
+class OrderStatusIn(InputSchema):
+    status: Literal["paid", "pending", "cancelled"]
+
+
+class RefundItemIn(InputSchema):
+    sku: Annotated[str, Field(min_length=1, max_length=128)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+
+
+class RefundIn(InputSchema):
+    external_id: ExternalId
+    items: Annotated[list[RefundItemIn], Field(min_length=1, max_length=500)] | None = None
+    amount: DecimalString | None = None
+    currency: Currency | None = None
+    reason: Annotated[str, Field(max_length=500)] = ""
+    occurred_at: AwareDatetime | None = None
+
+
+class LoyaltyEffectOut(Schema):
+    program_id: str
+    points_earned: int
+    points_pending: int
+    balance: int
+
+
+class OrderItemOut(Schema):
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: str
+    refunded_quantity: int
+
+
+class RefundItemOut(Schema):
+    sku: str
+    quantity: int
+    amount: str
+
+
+class RefundOut(Schema):
+    external_id: str
+    order_id: str
+    amount: str
+    currency: str
+    reason: str
+    items: list[RefundItemOut]
+    occurred_at: datetime
+    created_at: datetime
+    loyalty: list[LoyaltyEffectOut]
+
+
+class OrderOut(Schema):
+    external_id: str
+    customer_id: str
+    status: str
+    currency: str
+    total: str
+    subtotal: str
+    discount_total: str
+    shipping_total: str
+    tax_total: str
+    prices_include_tax: bool
+    refunded_total: str
+    channel: str
+    location: str
+    occurred_at: datetime
+    items: list[OrderItemOut]
+    refunds: list[RefundOut]
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    loyalty: list[LoyaltyEffectOut]
+
+
+class OrderPage(Schema):
+    data: list[OrderOut]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------- custom events
+
+
+class EventIn(InputSchema):
+    id: ExternalId
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    customer_id: ExternalId
+    email: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None, description="Used only when the event creates a new customer."
+    )
+    properties: SmallJson = {}
+    occurred_at: AwareDatetime | None = None
+
+
+class EventOut(Schema):
+    id: str
+    name: str
+    customer_id: str
+    properties: dict[str, Any]
+    occurred_at: datetime
+    created_at: datetime
+    loyalty: list[LoyaltyEffectOut]

@@ -1,0 +1,118 @@
+"""Reads. Every query is scoped with `for_workspace`."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kizuna.core.errors import ValidationFailed
+from kizuna.core.models import Workspace
+from kizuna.core.pagination import keyset_page
+from kizuna.customers.errors import CustomerNotFound, OrderNotFound
+from kizuna.customers.models import (
+    AttributeDefinition,
+    Consent,
+    Customer,
+    CustomEvent,
+    Order,
+    OrderItem,
+    Refund,
+    TimelineEntry,
+)
+
+
+def customers_with_consents(workspace: Workspace) -> QuerySet[Customer]:
+    return Customer.objects.for_workspace(workspace).prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.order_by("channel"))
+    )
+
+
+def get_customer(workspace: Workspace, external_id: str) -> Customer:
+    customer = customers_with_consents(workspace).filter(external_id=external_id).first()
+    if customer is None:
+        raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+    return customer
+
+
+def list_customers(
+    workspace: Workspace,
+    *,
+    q: str | None,
+    segment: str | None,
+    cursor: str | None,
+    limit: int | None,
+) -> tuple[list[Customer], str | None]:
+    if segment:
+        raise ValidationFailed(
+            f"No segment {segment!r} in this workspace.",
+            code="segment_not_found",
+            field="segment",
+        )
+    queryset = customers_with_consents(workspace)
+    if q:
+        term = q.strip()
+        queryset = queryset.filter(
+            Q(external_id__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+        )
+    return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
+
+
+def list_timeline(
+    workspace: Workspace, external_id: str, *, cursor: str | None, limit: int | None
+) -> tuple[list[TimelineEntry], str | None]:
+    customer = get_customer(workspace, external_id)
+    queryset = TimelineEntry.objects.for_workspace(workspace).filter(customer=customer)
+    return keyset_page(
+        queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
+    )
+
+
+def attribute_definitions(workspace: Workspace) -> list[AttributeDefinition]:
+    return list(AttributeDefinition.objects.for_workspace(workspace).order_by("key"))
+
+
+def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
+    return (
+        Order.objects.for_workspace(workspace)
+        .select_related("customer")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by("position")),
+            Prefetch(
+                "refunds",
+                queryset=Refund.objects.order_by("created_at", "id").prefetch_related("items"),
+            ),
+        )
+    )
+
+
+def get_order(workspace: Workspace, external_id: str) -> Order:
+    order = orders_with_details(workspace).filter(external_id=external_id).first()
+    if order is None:
+        raise OrderNotFound(f"No order {external_id!r}.", field="external_id")
+    return order
+
+
+def list_orders(
+    workspace: Workspace, *, customer_id: str | None, cursor: str | None, limit: int | None
+) -> tuple[list[Order], str | None]:
+    queryset = orders_with_details(workspace)
+    if customer_id:
+        customer = get_customer(workspace, customer_id)
+        queryset = queryset.filter(customer=customer)
+    return keyset_page(
+        queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
+    )
+
+
+def get_refund(workspace: Workspace, refund_id: int) -> Refund:
+    return (
+        Refund.objects.for_workspace(workspace)
+        .select_related("order")
+        .prefetch_related("items")
+        .get(pk=refund_id)
+    )
+
+
+def get_event(workspace: Workspace, event_id: int) -> CustomEvent:
+    return CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)

@@ -1,0 +1,885 @@
+"""Customers, consent, orders, refunds and custom events: the rules. Functions named
+`check_*` validate and raise; the others write, inside one transaction each."""
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from kizuna.core import events as outbox
+from kizuna.core.clock import now
+from kizuna.core.errors import ValidationFailed
+from kizuna.core.models import Workspace
+from kizuna.core.money import check_amount, check_currency, format_amount, round_amount
+from kizuna.customers import events
+from kizuna.customers.errors import (
+    AttributeTypeMismatch,
+    CustomerExists,
+    CustomerNotFound,
+    InvalidStatusTransition,
+    OrderNotFound,
+    RefundConflict,
+    RefundExceedsOrder,
+    TotalsMismatch,
+)
+from kizuna.customers.models import (
+    AttributeDefinition,
+    AttributeType,
+    Consent,
+    ConsentChange,
+    ConsentChannel,
+    ConsentStatus,
+    Customer,
+    CustomEvent,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Refund,
+    RefundItem,
+    TimelineEntry,
+)
+
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")
+MAX_ATTRIBUTES = 100
+MAX_ATTRIBUTE_STRING = 1000
+MAX_ATTRIBUTE_NUMBER = 1e15
+FUTURE_TOLERANCE = timedelta(days=1)
+PROFILE_STRING_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "timezone")
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+# ------------------------------------------------------------------ validation
+
+
+def check_email(value: str, field: str = "email") -> str:
+    value = value.strip()
+    if value == "":
+        return ""
+    try:
+        validate_email(value)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            f"{value[:80]!r} is not an email address.", code="invalid_email", field=field
+        ) from exc
+    return value.lower()
+
+
+def check_profile(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Validate the profile fields present in `data`; None clears a field."""
+    clean: dict[str, Any] = {}
+    for name in PROFILE_STRING_FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        clean[name] = "" if value is None else str(value).strip()
+    field = lambda name: prefix + name  # noqa: E731
+    if clean.get("email"):
+        clean["email"] = check_email(clean["email"], field("email"))
+    if clean.get("phone") and not _PHONE.match(clean["phone"]):
+        raise ValidationFailed(
+            "Phone numbers are in E.164 form, such as +819012345678.",
+            code="invalid_phone",
+            field=field("phone"),
+        )
+    if clean.get("locale") and not _LOCALE.match(clean["locale"]):
+        raise ValidationFailed(
+            "Locales are BCP 47 tags such as en, ja or ko-KR.",
+            code="invalid_locale",
+            field=field("locale"),
+        )
+    if clean.get("timezone") and clean["timezone"] not in _timezones():
+        raise ValidationFailed(
+            "Time zones are IANA names such as Asia/Tokyo.",
+            code="invalid_timezone",
+            field=field("timezone"),
+        )
+    if "birthdate" in data:
+        birthdate = data["birthdate"]
+        if birthdate is not None:
+            if not isinstance(birthdate, date) or isinstance(birthdate, datetime):
+                raise ValidationFailed(
+                    "birthdate is a date such as 1990-04-01.",
+                    code="invalid_date",
+                    field=field("birthdate"),
+                )
+            if birthdate > now().date() or birthdate.year < 1900:
+                raise ValidationFailed(
+                    "birthdate must be a past date after 1900.",
+                    code="invalid_birthdate",
+                    field=field("birthdate"),
+                )
+        clean["birthdate"] = birthdate
+    return clean
+
+
+def _attribute_type(value: Any) -> AttributeType:
+    if isinstance(value, bool):
+        return AttributeType.BOOLEAN
+    if isinstance(value, int | float):
+        return AttributeType.NUMBER
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return AttributeType.DATE
+    return AttributeType.STRING
+
+
+def _check_attribute_value(key: str, value: Any, declared: str | None, field: str) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationFailed("Numbers must be finite.", code="invalid_number", field=field)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) >= MAX_ATTRIBUTE_NUMBER
+    ):
+        raise ValidationFailed("The number is too large.", code="invalid_number", field=field)
+    if not isinstance(value, str | bool | int | float):
+        raise ValidationFailed(
+            "Attribute values are strings, numbers, booleans or dates (YYYY-MM-DD).",
+            code="invalid_attribute_value",
+            field=field,
+        )
+    inferred = _attribute_type(value)
+    if declared == AttributeType.STRING and inferred == AttributeType.DATE:
+        inferred = AttributeType.STRING
+    if declared is not None and declared != inferred:
+        raise AttributeTypeMismatch(
+            f"Attribute {key!r} holds {declared} values; got {inferred}.", field=field
+        )
+    if inferred == AttributeType.DATE:
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValidationFailed(
+                f"{value!r} is not a real date.", code="invalid_date", field=field
+            ) from exc
+    if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_STRING:
+        raise ValidationFailed(
+            f"Attribute strings are at most {MAX_ATTRIBUTE_STRING} characters.",
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def merge_attributes(
+    workspace: Workspace, current: Mapping[str, Any], incoming: Mapping[str, Any], prefix: str = ""
+) -> dict[str, Any]:
+    """Merge `incoming` into `current` (None deletes a key). New keys get a type, which later
+    writes must respect. Call inside a transaction: definitions are created as needed."""
+    merged = dict(current)
+    keys = [k for k in incoming if incoming[k] is not None]
+    declared = dict(
+        AttributeDefinition.objects.for_workspace(workspace)
+        .filter(key__in=keys)
+        .values_list("key", "type")
+    )
+    for key, value in incoming.items():
+        field = f"{prefix}attributes.{key}"
+        if not _ATTRIBUTE_KEY.match(key):
+            raise ValidationFailed(
+                "Attribute names start with a letter and use letters, digits and '_' (at most 64).",
+                code="invalid_attribute_name",
+                field=field,
+            )
+        if value is None:
+            merged.pop(key, None)
+            continue
+        merged[key] = _check_attribute_value(key, value, declared.get(key), field)
+        if key not in declared:
+            declared[key] = _define_attribute(workspace, key, _attribute_type(value))
+            if declared[key] != _attribute_type(value):
+                _check_attribute_value(key, value, declared[key], field)
+    if len(merged) > MAX_ATTRIBUTES:
+        raise ValidationFailed(
+            f"A customer has at most {MAX_ATTRIBUTES} attributes.",
+            code="too_many_attributes",
+            field=f"{prefix}attributes",
+        )
+    return merged
+
+
+def _define_attribute(workspace: Workspace, key: str, kind: AttributeType) -> str:
+    try:
+        with transaction.atomic():
+            definition, _ = AttributeDefinition.objects.get_or_create(
+                workspace=workspace, key=key, defaults={"type": kind}
+            )
+    except IntegrityError:
+        definition = AttributeDefinition.objects.for_workspace(workspace).get(key=key)
+    return definition.type
+
+
+def check_consents(consents: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    clean: dict[str, dict[str, Any]] = {}
+    for channel, consent in consents.items():
+        field = f"{prefix}consents.{channel}"
+        if channel not in ConsentChannel.values:
+            raise ValidationFailed(
+                f"Unknown consent channel; use one of {', '.join(ConsentChannel.values)}.",
+                code="unknown_consent_channel",
+                field=field,
+            )
+        status = consent.get("status") if isinstance(consent, Mapping) else None
+        if status not in ConsentStatus.values:
+            raise ValidationFailed(
+                "Consent status is granted, denied or pending.",
+                code="invalid_consent_status",
+                field=f"{field}.status",
+            )
+        updated_at = consent.get("updated_at") or now()
+        if updated_at > now() + timedelta(minutes=5):
+            raise ValidationFailed(
+                "A consent cannot be dated in the future.",
+                code="occurred_in_future",
+                field=f"{field}.updated_at",
+            )
+        clean[channel] = {"status": status, "updated_at": updated_at}
+    return clean
+
+
+# ------------------------------------------------------------------ timeline
+
+
+def add_timeline_entry(
+    customer: Customer, kind: str, object_id: str, occurred_at: datetime, summary: dict[str, Any]
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        kind=kind,
+        object_id=object_id,
+        occurred_at=occurred_at,
+        summary=summary,
+    )
+
+
+# ------------------------------------------------------------------ customers
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    profile: dict[str, Any]
+    attributes: dict[str, Any] | None
+    consents: dict[str, dict[str, Any]] | None
+
+
+def check_customer_changes(data: Mapping[str, Any], prefix: str = "") -> CustomerChanges:
+    attributes = data.get("attributes")
+    consents = data.get("consents")
+    return CustomerChanges(
+        profile=check_profile(data, prefix),
+        attributes=dict(attributes) if attributes is not None else None,
+        consents=check_consents(consents, prefix) if consents is not None else None,
+    )
+
+
+def _apply_consents(
+    customer: Customer, consents: Mapping[str, dict[str, Any]], source: str
+) -> list[str]:
+    changed = []
+    current = {c.channel: c for c in Consent.objects.filter(customer=customer)}
+    for channel, wanted in consents.items():
+        existing = current.get(channel)
+        if existing is not None and (
+            existing.status == wanted["status"] or existing.updated_at > wanted["updated_at"]
+        ):
+            continue  # no change, or older news than what we hold
+        previous = existing.status if existing else None
+        if existing is None:
+            Consent.objects.create(
+                workspace_id=customer.workspace_id,
+                customer=customer,
+                channel=channel,
+                status=wanted["status"],
+                updated_at=wanted["updated_at"],
+            )
+        else:
+            existing.status = wanted["status"]
+            existing.updated_at = wanted["updated_at"]
+            existing.save(update_fields=["status", "updated_at"])
+        ConsentChange.objects.create(
+            workspace_id=customer.workspace_id,
+            customer=customer,
+            channel=channel,
+            status=wanted["status"],
+            previous_status=previous or "",
+            source=source,
+            occurred_at=wanted["updated_at"],
+        )
+        add_timeline_entry(
+            customer,
+            "consent",
+            channel,
+            wanted["updated_at"],
+            {"channel": channel, "status": wanted["status"], "previous_status": previous},
+        )
+        outbox.emit(
+            customer.workspace,
+            events.ConsentChanged(
+                customer_id=customer.external_id,
+                channel=channel,
+                status=wanted["status"],
+                previous_status=previous,
+            ),
+        )
+        changed.append(f"consents.{channel}")
+    return changed
+
+
+def _apply_changes(
+    workspace: Workspace, customer: Customer, changes: CustomerChanges, source: str
+) -> list[str]:
+    changed: list[str] = []
+    for name, value in changes.profile.items():
+        if getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed.append(name)
+    if changes.attributes is not None:
+        merged = merge_attributes(workspace, customer.attributes, changes.attributes)
+        if merged != customer.attributes:
+            customer.attributes = merged
+            changed.append("attributes")
+    if changed:
+        customer.updated_at = now()
+        customer.save()
+    if changes.consents:
+        changed += _apply_consents(customer, changes.consents, source)
+    return changed
+
+
+def _insert_customer(
+    workspace: Workspace, external_id: str, changes: CustomerChanges, source: str
+) -> Customer:
+    """Insert in a savepoint; IntegrityError means someone else inserted it first."""
+    with transaction.atomic():
+        customer = Customer(workspace=workspace, external_id=external_id, **changes.profile)
+        if changes.attributes:
+            customer.attributes = merge_attributes(workspace, {}, changes.attributes)
+        customer.save(force_insert=True)
+    if changes.consents:
+        _apply_consents(customer, changes.consents, source)
+    outbox.emit(workspace, events.CustomerCreated(customer_id=external_id, source=source))
+    return customer
+
+
+def create_customer(
+    workspace: Workspace, external_id: str, data: Mapping[str, Any], source: str = "api"
+) -> Customer:
+    changes = check_customer_changes(data)
+    with transaction.atomic():
+        try:
+            return _insert_customer(workspace, external_id, changes, source)
+        except IntegrityError as exc:
+            raise CustomerExists(
+                f"A customer with external_id {external_id!r} exists already.",
+                field="external_id",
+            ) from exc
+
+
+def upsert_customer(
+    workspace: Workspace, external_id: str, data: Mapping[str, Any], source: str = "api"
+) -> tuple[Customer, bool, list[str]]:
+    """Create the customer, or merge the given fields into the existing one.
+    Returns (customer, created, changed field names)."""
+    changes = check_customer_changes(data)
+    with transaction.atomic():
+        customer = _lock_customer(workspace, external_id)
+        if customer is None:
+            try:
+                return _insert_customer(workspace, external_id, changes, source), True, []
+            except IntegrityError:
+                customer = _lock_customer(workspace, external_id)
+                assert customer is not None
+        changed = _apply_changes(workspace, customer, changes, source)
+        if changed:
+            outbox.emit(workspace, events.CustomerUpdated(customer_id=external_id, changed=changed))
+        return customer, False, changed
+
+
+def update_customer(
+    workspace: Workspace, external_id: str, data: Mapping[str, Any], source: str = "api"
+) -> Customer:
+    changes = check_customer_changes(data)
+    with transaction.atomic():
+        customer = _lock_customer(workspace, external_id)
+        if customer is None:
+            raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+        changed = _apply_changes(workspace, customer, changes, source)
+        if changed:
+            outbox.emit(workspace, events.CustomerUpdated(customer_id=external_id, changed=changed))
+        return customer
+
+
+def _lock_customer(workspace: Workspace, external_id: str) -> Customer | None:
+    return (
+        Customer.objects.for_workspace(workspace)
+        .select_for_update()
+        .filter(external_id=external_id)
+        .first()
+    )
+
+
+def ensure_customer(
+    workspace: Workspace, external_id: str, email: str | None, source: str, prefix: str = ""
+) -> Customer:
+    """The customer an order or event belongs to, created on first sight. Concurrent first
+    sightings create one customer (the unique constraint decides, the loser re-reads)."""
+    customer = Customer.objects.for_workspace(workspace).filter(external_id=external_id).first()
+    if customer is not None:
+        return customer
+    data = {"email": email} if email else {}
+    changes = CustomerChanges(profile=check_profile(data, prefix), attributes=None, consents=None)
+    try:
+        return _insert_customer(workspace, external_id, changes, source)
+    except IntegrityError:
+        return Customer.objects.for_workspace(workspace).get(external_id=external_id)
+
+
+# ------------------------------------------------------------------ orders
+
+
+@dataclass(frozen=True)
+class CheckedItem:
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class CheckedOrder:
+    external_id: str
+    customer_id: str
+    email: str | None
+    status: str
+    currency: str
+    total: Decimal
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_total: Decimal
+    tax_total: Decimal
+    prices_include_tax: bool
+    channel: str
+    location: str
+    occurred_at: datetime
+    items: list[CheckedItem]
+    metadata: dict[str, Any]
+
+
+def check_occurred_at(value: datetime | None, field: str = "occurred_at") -> datetime:
+    if value is None:
+        return now()
+    if value.tzinfo is None:
+        raise ValidationFailed(
+            "Times need an offset, such as 2026-05-01T10:00:00+09:00.",
+            code="datetime_without_offset",
+            field=field,
+        )
+    if value > now() + FUTURE_TOLERANCE:
+        raise ValidationFailed("The time is in the future.", code="occurred_in_future", field=field)
+    return value.astimezone(now().tzinfo)
+
+
+def check_order(data: Mapping[str, Any]) -> CheckedOrder:
+    currency = check_currency(data.get("currency"))
+
+    def amount(name: str, default: str | None = "0") -> Decimal:
+        value = data.get(name)
+        return check_amount(default if value is None else value, currency, field=name)
+
+    total = amount("total", None)
+    discount = amount("discount_total")
+    shipping = amount("shipping_total")
+    tax = amount("tax_total")
+    include_tax = bool(data.get("prices_include_tax", False))
+    items = []
+    for i, item in enumerate(data.get("items") or []):
+        items.append(
+            CheckedItem(
+                sku=item["sku"],
+                name=item.get("name", ""),
+                category=item.get("category", ""),
+                quantity=item["quantity"],
+                unit_price=check_amount(
+                    item["unit_price"], currency, field=f"items[{i}].unit_price"
+                ),
+            )
+        )
+    items_sum = sum((it.unit_price * it.quantity for it in items), Decimal(0))
+    if data.get("subtotal") is not None:
+        subtotal = amount("subtotal")
+        if items and subtotal != items_sum:
+            raise TotalsMismatch(
+                f"subtotal {format_amount(subtotal, currency)} is not the sum of the items "
+                f"({format_amount(items_sum, currency)}).",
+                field="subtotal",
+            )
+    elif items:
+        subtotal = items_sum
+    else:
+        subtotal = total + discount - shipping - (Decimal(0) if include_tax else tax)
+        if subtotal < 0:
+            raise TotalsMismatch("total is less than shipping and tax.", field="total")
+    if discount > subtotal:
+        raise TotalsMismatch("discount_total exceeds the subtotal.", field="discount_total")
+    expected = subtotal - discount + shipping + (Decimal(0) if include_tax else tax)
+    if expected != total:
+        formula = "subtotal - discount_total + shipping_total" + (
+            "" if include_tax else " + tax_total"
+        )
+        raise TotalsMismatch(
+            f"total {format_amount(total, currency)} does not equal {formula} "
+            f"({format_amount(expected, currency)}).",
+            field="total",
+        )
+    return CheckedOrder(
+        external_id=data["external_id"],
+        customer_id=data["customer_id"],
+        email=data.get("email"),
+        status=data.get("status") or OrderStatus.PAID,
+        currency=currency,
+        total=total,
+        subtotal=subtotal,
+        discount_total=discount,
+        shipping_total=shipping,
+        tax_total=tax,
+        prices_include_tax=include_tax,
+        channel=data.get("channel") or "online",
+        location=data.get("location") or "",
+        occurred_at=check_occurred_at(data.get("occurred_at")),
+        items=items,
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, bool]:
+    """Store an order once. A known external_id returns the stored order untouched."""
+    checked = check_order(data)
+    with transaction.atomic():
+        existing = (
+            Order.objects.for_workspace(workspace).filter(external_id=checked.external_id).first()
+        )
+        if existing is not None:
+            return existing, False
+        customer = ensure_customer(workspace, checked.customer_id, checked.email, source="order")
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    workspace=workspace,
+                    customer=customer,
+                    external_id=checked.external_id,
+                    status=checked.status,
+                    currency=checked.currency,
+                    total=checked.total,
+                    subtotal=checked.subtotal,
+                    discount_total=checked.discount_total,
+                    shipping_total=checked.shipping_total,
+                    tax_total=checked.tax_total,
+                    prices_include_tax=checked.prices_include_tax,
+                    channel=checked.channel,
+                    location=checked.location,
+                    occurred_at=checked.occurred_at,
+                    metadata=checked.metadata,
+                )
+        except IntegrityError:
+            return Order.objects.for_workspace(workspace).get(
+                external_id=checked.external_id
+            ), False
+        OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                position=i,
+                sku=it.sku,
+                name=it.name,
+                category=it.category,
+                quantity=it.quantity,
+                unit_price=it.unit_price,
+            )
+            for i, it in enumerate(checked.items)
+        )
+        add_timeline_entry(
+            customer,
+            "order",
+            order.external_id,
+            order.occurred_at,
+            {
+                "status": order.status,
+                "currency": order.currency,
+                "total": format_amount(order.total, order.currency),
+                "items": sum(it.quantity for it in checked.items),
+                "channel": order.channel,
+            },
+        )
+        outbox.emit(
+            workspace,
+            events.OrderCreated(
+                order_id=order.external_id,
+                customer_id=customer.external_id,
+                status=order.status,
+                currency=order.currency,
+                total=format_amount(order.total, order.currency),
+            ),
+        )
+    return order, True
+
+
+ALLOWED_TRANSITIONS = {
+    OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.CANCELLED},
+    OrderStatus.CANCELLED: set(),
+}
+
+
+def _lock_order(workspace: Workspace, external_id: str) -> Order:
+    order = (
+        Order.objects.for_workspace(workspace)
+        .select_for_update()
+        .select_related("customer")
+        .filter(external_id=external_id)
+        .first()
+    )
+    if order is None:
+        raise OrderNotFound(f"No order {external_id!r}.", field="external_id")
+    return order
+
+
+def change_order_status(workspace: Workspace, external_id: str, status: str) -> tuple[Order, bool]:
+    with transaction.atomic():
+        order = _lock_order(workspace, external_id)
+        if order.status == status:
+            return order, False
+        if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
+            raise InvalidStatusTransition(
+                f"An order that is {order.status} cannot become {status}.", field="status"
+            )
+        previous = order.status
+        order.status = status
+        order.updated_at = now()
+        order.save(update_fields=["status", "updated_at"])
+        add_timeline_entry(
+            order.customer,
+            "order_status",
+            order.external_id,
+            order.updated_at,
+            {"previous_status": previous, "status": status},
+        )
+        outbox.emit(
+            workspace,
+            events.OrderStatusChanged(
+                order_id=order.external_id,
+                customer_id=order.customer.external_id,
+                previous_status=previous,
+                status=status,
+            ),
+        )
+    return order, True
+
+
+def refund_order(
+    workspace: Workspace, order_external_id: str, data: Mapping[str, Any]
+) -> tuple[Refund, bool]:
+    """Refund items or an amount of a paid order, once per refund external_id."""
+    items_in = data.get("items")
+    amount_in = data.get("amount")
+    if (items_in is None) == (amount_in is None):
+        raise ValidationFailed(
+            "Send either items or amount, not both and not neither.",
+            code="refund_items_or_amount",
+            field="items" if items_in is not None else "amount",
+        )
+    occurred_at = check_occurred_at(data.get("occurred_at"))
+    with transaction.atomic():
+        order = _lock_order(workspace, order_external_id)
+        existing = (
+            Refund.objects.for_workspace(workspace).filter(external_id=data["external_id"]).first()
+        )
+        if existing is not None:
+            if existing.order_id != order.pk:
+                raise RefundConflict(
+                    "This refund external_id belongs to another order.", field="external_id"
+                )
+            return existing, False
+        if order.status != OrderStatus.PAID:
+            raise ValidationFailed(
+                f"Only paid orders can be refunded; this one is {order.status}.",
+                code="order_not_paid",
+                field="status",
+            )
+        currency = data.get("currency")
+        if currency is not None and currency != order.currency:
+            raise ValidationFailed(
+                f"The order is in {order.currency}.", code="currency_mismatch", field="currency"
+            )
+        remaining = order.total - order.refunded_total
+        lines: list[tuple[OrderItem, int, Decimal]] = []
+        if items_in is not None:
+            lines = _allocate_refund_items(order, items_in)
+            amount = sum((line[2] for line in lines), Decimal(0))
+            amount = min(amount, remaining)
+        else:
+            amount = check_amount(amount_in, order.currency, field="amount")
+            if amount <= 0:
+                raise ValidationFailed(
+                    "A refund amount must be positive.", code="invalid_amount", field="amount"
+                )
+            if amount > remaining:
+                raise RefundExceedsOrder(
+                    f"Only {format_amount(remaining, order.currency)} {order.currency} "
+                    "is left to refund.",
+                    field="amount",
+                )
+        try:
+            with transaction.atomic():
+                refund = Refund.objects.create(
+                    workspace=workspace,
+                    order=order,
+                    external_id=data["external_id"],
+                    amount=amount,
+                    currency=order.currency,
+                    reason=data.get("reason") or "",
+                    occurred_at=occurred_at,
+                )
+        except IntegrityError as exc:
+            raise RefundConflict(
+                "This refund external_id was just used by another request.",
+                field="external_id",
+            ) from exc
+        for item, quantity, line_amount in lines:
+            RefundItem.objects.create(
+                refund=refund,
+                order_item=item,
+                sku=item.sku,
+                quantity=quantity,
+                amount=line_amount,
+            )
+            OrderItem.objects.filter(pk=item.pk).update(
+                refunded_quantity=F("refunded_quantity") + quantity
+            )
+        Order.objects.filter(pk=order.pk).update(
+            refunded_total=F("refunded_total") + amount, updated_at=now()
+        )
+        order.refresh_from_db(fields=["refunded_total", "updated_at"])
+        add_timeline_entry(
+            order.customer,
+            "refund",
+            refund.external_id,
+            occurred_at,
+            {
+                "order_id": order.external_id,
+                "currency": order.currency,
+                "amount": format_amount(amount, order.currency),
+            },
+        )
+        outbox.emit(
+            workspace,
+            events.OrderRefunded(
+                order_id=order.external_id,
+                refund_id=refund.external_id,
+                customer_id=order.customer.external_id,
+                currency=order.currency,
+                amount=format_amount(amount, order.currency),
+                refunded_total=format_amount(order.refunded_total, order.currency),
+            ),
+        )
+    return refund, True
+
+
+def _allocate_refund_items(
+    order: Order, items_in: list[Mapping[str, Any]]
+) -> list[tuple[OrderItem, int, Decimal]]:
+    """Spread the refunded quantities over the order's lines with that SKU, and price each
+    unit at what the customer paid for it (its share of the discount and tax included)."""
+    order_items = list(OrderItem.objects.select_for_update().filter(order=order))
+    goods_paid = order.total - order.shipping_total
+    ratio = goods_paid / order.subtotal if order.subtotal else Decimal(0)
+    left = {item.pk: item.quantity - item.refunded_quantity for item in order_items}
+    lines: list[tuple[OrderItem, int, Decimal]] = []
+    for i, wanted in enumerate(items_in):
+        matching = [item for item in order_items if item.sku == wanted["sku"]]
+        if not matching:
+            raise ValidationFailed(
+                f"The order has no item with SKU {wanted['sku']!r}.",
+                code="unknown_sku",
+                field=f"items[{i}].sku",
+            )
+        quantity = wanted["quantity"]
+        available = sum(left[item.pk] for item in matching)
+        if quantity > available:
+            raise RefundExceedsOrder(
+                f"Only {available} of SKU {wanted['sku']!r} can still be refunded.",
+                field=f"items[{i}].quantity",
+            )
+        for item in matching:
+            take = min(quantity, left[item.pk])
+            if take == 0:
+                continue
+            left[item.pk] -= take
+            quantity -= take
+            share = round_amount(item.unit_price * take * ratio, order.currency)
+            lines.append((item, take, share))
+            if quantity == 0:
+                break
+    return lines
+
+
+# ------------------------------------------------------------------ custom events
+
+
+def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomEvent, bool]:
+    name = data["name"]
+    if not _EVENT_NAME.match(name):
+        raise ValidationFailed(
+            "Event names start with a letter and use letters, digits, '_', '.', ':' or '-'.",
+            code="invalid_event_name",
+            field="name",
+        )
+    occurred_at = check_occurred_at(data.get("occurred_at"))
+    with transaction.atomic():
+        existing = CustomEvent.objects.for_workspace(workspace).filter(client_id=data["id"]).first()
+        if existing is not None:
+            return existing, False
+        customer = ensure_customer(workspace, data["customer_id"], data.get("email"), "event")
+        try:
+            with transaction.atomic():
+                event = CustomEvent.objects.create(
+                    workspace=workspace,
+                    customer=customer,
+                    client_id=data["id"],
+                    name=name,
+                    properties=dict(data.get("properties") or {}),
+                    occurred_at=occurred_at,
+                )
+        except IntegrityError:
+            return CustomEvent.objects.for_workspace(workspace).get(client_id=data["id"]), False
+        add_timeline_entry(
+            customer,
+            "event",
+            event.client_id,
+            occurred_at,
+            {"name": name, "properties": event.properties},
+        )
+        outbox.emit(
+            workspace,
+            events.CustomEventRecorded(
+                event_id=event.client_id, name=name, customer_id=customer.external_id
+            ),
+        )
+    return event, True
