@@ -55,8 +55,7 @@ class ApiClient:
     """A thin JSON client over Django's test client, bound to one API key."""
 
     def __init__(self, key: str | None) -> None:
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
-        self.client = Client(**headers)
+        self.client = Client(headers={"Authorization": f"Bearer {key}"} if key else None)
 
     def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "kizuna.accounts",
     "kizuna.customers",
     "kizuna.api",
+    "kizuna.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,6 @@
 """Bearer API keys. The key decides the workspace; `sk_` keys may call everything,
 `pk_` keys only what a browser may."""
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -10,7 +8,6 @@ from kizuna.accounts.models import ApiKey
 from kizuna.accounts.selectors import api_key_for_secret
 from kizuna.accounts.services import touch_api_key
 from kizuna.core.errors import NotAuthenticated, PermissionDenied
-from kizuna.core.models import Workspace
 
 
 class KeyAuth(HttpBearer):
@@ -30,15 +27,9 @@ class KeyAuth(HttpBearer):
                 code="server_key_required",
             )
         touch_api_key(api_key)
+        request.workspace = api_key.workspace  # type: ignore[attr-defined]
         return api_key
 
 
 server_key = KeyAuth(publishable_allowed=False)
 any_key = KeyAuth(publishable_allowed=True)
-
-
-def workspace_of(request: HttpRequest) -> Workspace:
-    auth: Any = getattr(request, "auth", None)
-    if not isinstance(auth, ApiKey):
-        raise NotAuthenticated("No API key.")
-    return auth.workspace

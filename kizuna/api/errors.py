@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Schema
 
 from kizuna.core.errors import KizunaError
 from kizuna.core.logging import request_id_var
+from kizuna.core.schemas import ErrorOut
 
 logger = logging.getLogger("kizuna.api")
 
@@ -28,12 +28,7 @@ DEFAULT_CODES = {
 }
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None
-    details: list[dict[str, Any]]
-    request_id: str
+__all__ = ["ErrorOut", "error_body", "error_response"]
 
 
 def error_body(
@@ -95,6 +90,20 @@ _PYDANTIC_CODES = {
 }
 
 
+def _friendly_code(kind: str) -> str:
+    if kind in _PYDANTIC_CODES:
+        return _PYDANTIC_CODES[kind]
+    if kind.endswith(("_type", "_parsing")) or kind in {"is_instance_of", "model_attributes_type"}:
+        return "invalid_type"
+    if kind.startswith(("greater_than", "less_than")):
+        return "out_of_range"
+    if kind in {"literal_error", "enum"}:
+        return "invalid_choice"
+    if kind in {"too_long", "too_short"}:
+        return f"list_{kind}"
+    return kind
+
+
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     details = []
     for err in errors:
@@ -108,7 +117,7 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         details.append(
             {
                 "field": loc_to_field(err.get("loc", ())),
-                "code": _PYDANTIC_CODES.get(kind, kind),
+                "code": _friendly_code(kind),
                 "message": message,
             }
         )

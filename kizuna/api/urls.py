@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kizuna.api.auth import server_key
 from kizuna.api.errors import (
     error_response,
     from_domain_error,
@@ -62,6 +63,8 @@ def _unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500)
 
 
-api.add_router("/v1/customers", customers_router)
-api.add_router("/v1/orders", orders_router)
-api.add_router("/v1/events", events_router)
+# Server-key routers. An app's endpoints that a browser may call (portal, widget, survey
+# responses) go on a separate router mounted with `auth=any_key`.
+api.add_router("/v1/customers", customers_router, auth=server_key)
+api.add_router("/v1/orders", orders_router, auth=server_key)
+api.add_router("/v1/events", events_router, auth=server_key)

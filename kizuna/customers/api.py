@@ -3,23 +3,18 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
-from kizuna.api.auth import server_key, workspace_of
-from kizuna.api.responses import with_errors
+from kizuna.core.http import workspace_of
 from kizuna.core.money import format_amount
+from kizuna.core.schemas import PageParams, with_errors
 from kizuna.customers import schemas, selectors, services
 from kizuna.customers.models import Customer, CustomEvent, Order, Refund, TimelineEntry
 
-customers_router = Router(tags=["customers"], auth=server_key)
-orders_router = Router(tags=["orders"], auth=server_key)
-events_router = Router(tags=["events"], auth=server_key)
-
-
-class PageParams(Schema):
-    limit: int | None = Field(default=None, description="1 to 500; 50 when absent.")
-    cursor: str | None = Field(default=None, max_length=1000)
+# Mounted by kizuna.api with server-key auth.
+customers_router = Router(tags=["customers"])
+orders_router = Router(tags=["orders"])
+events_router = Router(tags=["events"])
 
 
 # ------------------------------------------------------------------ presenters

@@ -8,11 +8,11 @@ from kizuna.core.models import TenantModel
 from kizuna.core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
-def money_field(**kwargs: object) -> models.DecimalField[Decimal]:
+def money_field(default: Decimal | None = None) -> "models.DecimalField[Decimal, Decimal]":
+    if default is None:
+        return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     return models.DecimalField(
-        max_digits=MAX_DIGITS,
-        decimal_places=DECIMAL_PLACES,
-        **kwargs,  # type: ignore[arg-type]
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=default
     )
 
 

@@ -162,7 +162,7 @@ def _check_attribute_value(key: str, value: Any, declared: str | None, field: st
         raise AttributeTypeMismatch(
             f"Attribute {key!r} holds {declared} values; got {inferred}.", field=field
         )
-    if inferred == AttributeType.DATE:
+    if inferred == AttributeType.DATE and isinstance(value, str):
         try:
             date.fromisoformat(value)
         except ValueError as exc:
