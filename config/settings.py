@@ -1,6 +1,7 @@
 """Kizuna settings. Every value that differs between machines comes from a KIZUNA_* variable
 (or DATABASE_URL); see .env.example for the full list."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -78,7 +79,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-DATABASES["default"]["TEST"] = {"NAME": env_str("KIZUNA_TEST_DATABASE_NAME", "") or None}
+# Test databases: in memory for SQLite; one per test process elsewhere, so two test runs on
+# one server never drop each other's database.
+_test_name = env_str("KIZUNA_TEST_DATABASE_NAME", "")
+if not _test_name and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    _test_name = f"test_kizuna_{os.getpid()}"
+DATABASES["default"]["TEST"] = {"NAME": _test_name or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.StaffUser"
