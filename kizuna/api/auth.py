@@ -1,6 +1,10 @@
 """Bearer API keys. The key decides the workspace; `sk_` keys may call everything,
-`pk_` keys only what a browser may."""
+`pk_` keys only what a browser may.
 
+The two kinds of endpoint use two classes so that the OpenAPI document names the key each
+operation needs: `ServerKey` (sk_ only) or `AnyKey` (sk_ or pk_)."""
+
+from django.db import transaction
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -11,9 +15,7 @@ from kizuna.core.errors import NotAuthenticated, PermissionDenied
 
 
 class KeyAuth(HttpBearer):
-    def __init__(self, *, publishable_allowed: bool) -> None:
-        super().__init__()
-        self.publishable_allowed = publishable_allowed
+    publishable_allowed = False
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
         api_key = api_key_for_secret(token.strip())
@@ -26,10 +28,27 @@ class KeyAuth(HttpBearer):
                 "A publishable (pk_) key may not call this endpoint; use a server (sk_) key.",
                 code="server_key_required",
             )
-        touch_api_key(api_key)
+        # After commit: inside the request's transaction the UPDATE would hold the key's row
+        # lock to the end of the request and queue every other request made with the key.
+        # Robust: bookkeeping that fails must not turn a committed request into an error.
+        transaction.on_commit(lambda: touch_api_key(api_key), robust=True)
         request.workspace = api_key.workspace  # type: ignore[attr-defined]
         return api_key
 
 
-server_key = KeyAuth(publishable_allowed=False)
-any_key = KeyAuth(publishable_allowed=True)
+class ServerKey(KeyAuth):
+    """`Authorization: Bearer sk_...`: a server key, kept secret by the integrator."""
+
+    openapi_description = "A server key (sk_...). Publishable keys get 403."
+    publishable_allowed = False
+
+
+class AnyKey(KeyAuth):
+    """A server key or a publishable key (pk_...), which browsers may hold."""
+
+    openapi_description = "A server key (sk_...) or a publishable key (pk_...)."
+    publishable_allowed = True
+
+
+server_key = ServerKey()
+any_key = AnyKey()

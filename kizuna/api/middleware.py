@@ -1,19 +1,24 @@
+import hashlib
 import re
 import uuid
 from collections.abc import Callable
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
 from kizuna.accounts.selectors import api_key_for_secret
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
+from kizuna.api.parser import UNSTORABLE
 from kizuna.core import idempotency
 from kizuna.core.errors import KizunaError
 from kizuna.core.logging import request_id_var
 
 API_PREFIX = "/api/"
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+API_V1_PREFIX = "/api/v1/"
+# Matched whole (fullmatch): with "$" a trailing newline would get into the header.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -28,7 +33,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-Id", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
@@ -44,45 +49,86 @@ class RequestIdMiddleware:
         if is_error_body(response):
             return response
         replacement = error_response(response.status_code)
-        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-            if header in response:
-                replacement[header] = response[header]
+        # Keep what the rest of the stack said (Allow, Retry-After, security headers...).
+        for header, value in response.items():
+            if header.lower() not in {"content-type", "content-length"}:
+                replacement[header] = value
         return replacement
 
 
-class IdempotencyMiddleware:
-    """Innermost: Idempotency-Key replay for every POST under /api/v1/.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Statuses that say the request never ran (bad key, key lacks the scope, rate limited): the
+# client fixes the cause and retries with the same Idempotency-Key, so nothing is stored.
+NOT_STORED = frozenset({401, 403, 429})
 
-    The claim is committed before the view runs; the view and the stored response share one
-    transaction. A 5xx rolls the view back and frees the key so the retry runs afresh."""
+
+def unstorable_input(request: HttpRequest) -> HttpResponse | None:
+    """A NUL character in the path or the query string can name nothing and fits no text
+    column: answer before a handler sends it to the database."""
+    if UNSTORABLE.search(request.path):
+        return error_response(404)
+    for name, values in request.GET.lists():
+        if UNSTORABLE.search(name) or any(UNSTORABLE.search(v) for v in values):
+            return error_response(
+                422,
+                code="invalid_character",
+                message="Query parameters may not contain NUL (%00) characters.",
+                field=name if not UNSTORABLE.search(name) else None,
+            )
+    return None
+
+
+class IdempotencyMiddleware:
+    """Innermost: the boundary of every API call under /api/v1/.
+
+    - Input that no column can hold (NUL in the path or query) is answered before the view.
+    - A call that may write (POST, PUT, PATCH, DELETE) runs in one transaction, rolled back
+      when the answer is a 5xx: a failed call leaves nothing behind.
+    - A POST with an `Idempotency-Key` is claimed first (the claim is committed at once); the
+      view and the stored response share the transaction. A 5xx (or a 401/403/429, which
+      mean the request never ran) frees the key so that the retry runs afresh; so does a
+      streamed answer, which cannot be stored."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        key = request.headers.get("Idempotency-Key")
-        if key is None or request.method != "POST" or not request.path.startswith("/api/v1/"):
+        if not request.path.startswith(API_V1_PREFIX):
             return self.get_response(request)
+        refused = unstorable_input(request)
+        if refused is not None:
+            return refused
+        if request.method not in WRITE_METHODS:
+            return self.get_response(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is None or request.method != "POST":
+            return self._run_atomically(request)
         authorization = request.headers.get("Authorization", "")
         api_key = None
         if authorization.lower().startswith("bearer "):
             api_key = api_key_for_secret(authorization[7:].strip())
         if api_key is None:
-            return self.get_response(request)  # the view answers 401
+            return self._run_atomically(request)  # the view answers 401
         try:
             idempotency.check_key(key)
-            body = request.body
+            content = _content_of(request)
             claim = idempotency.claim(
                 api_key.workspace_id,
                 key,
                 request.method,
                 request.get_full_path(),
-                idempotency.fingerprint(request.method, request.get_full_path(), body),
+                idempotency.fingerprint(request.method, request.get_full_path(), content),
             )
         except KizunaError as exc:
             return from_domain_error(exc)
         except RequestDataTooBig:
             return error_response(413)
+        except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent):
+            return error_response(
+                400,
+                code="malformed_multipart",
+                message="The multipart/form-data body could not be read.",
+            )
         if claim.replay:
             record = claim.record
             response = HttpResponse(
@@ -92,23 +138,63 @@ class IdempotencyMiddleware:
             )
             response["Idempotent-Replayed"] = "true"
             return response
-        failed = False
+        stored = False
         try:
             with transaction.atomic():
                 response = self.get_response(request)
-                if response.status_code >= 500 or response.streaming:
-                    failed = True
+                completed = False
+                if response.status_code >= 500 or response.status_code in NOT_STORED:
                     transaction.set_rollback(True)
+                elif response.streaming:
+                    pass  # a stream cannot be stored: its work stands and the key is freed
                 else:
-                    idempotency.complete(
+                    completed = idempotency.complete(
                         claim.record,
                         response.status_code,
                         response.content,
                         response.get("Content-Type", "application/json"),
                     )
-        except BaseException:
-            idempotency.release(claim.record)
-            raise
-        if failed:
-            idempotency.release(claim.record)
+                    if not completed:
+                        # The lock expired and a retry took the key over: that retry's
+                        # outcome is the one that counts, so this one changes nothing.
+                        transaction.set_rollback(True)
+                        response = from_domain_error(idempotency.in_progress())
+            stored = completed  # only once the commit went through
+        finally:
+            if not stored:
+                idempotency.release(claim.record)
         return response
+
+    def _run_atomically(self, request: HttpRequest) -> HttpResponse:
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+
+def _content_of(request: HttpRequest) -> bytes:
+    """What an Idempotency-Key's fingerprint covers: the body; for a multipart upload, which
+    may be larger than a body may be read into memory, a digest of its fields and files
+    read in chunks (the files are left rewound for the view)."""
+    if request.content_type != "multipart/form-data":
+        return request.body
+    digest = hashlib.sha256()
+
+    def add(part: bytes) -> None:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+
+    for name, values in sorted(request.POST.lists()):
+        add(name.encode())
+        for value in values:
+            add(value.encode())
+    for name, uploads in sorted(request.FILES.lists()):
+        add(name.encode())
+        for upload in uploads:
+            add((upload.name or "").encode())
+            add(str(upload.size).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return b"multipart/form-data " + digest.hexdigest().encode()

@@ -1,10 +1,15 @@
 import json
+import re
 from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja.parser import Parser
 
-from kizuna.core.errors import MalformedRequest
+from kizuna.core.errors import MalformedRequest, ValidationFailed
+
+# No text column can hold NUL, and a lone UTF-16 surrogate (which JSON's \ud800 escapes can
+# produce) is not a character at all: both are refused before they reach a handler.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class StrictJsonParser(Parser):
@@ -28,8 +33,31 @@ class StrictJsonParser(Parser):
             ) from exc
         if not isinstance(data, dict):
             raise MalformedRequest("The body must be a JSON object.", code="malformed_json")
+        check_characters(data)
         return cast(dict[str, Any], data)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+def check_characters(value: Any, field: str = "") -> None:
+    """Refuse NUL and lone surrogates in any key or string of a parsed JSON document (422,
+    naming the field at fault)."""
+    if isinstance(value, str):
+        if UNSTORABLE.search(value):
+            raise ValidationFailed(
+                "Text may not contain NUL (\\u0000) or unpaired surrogate (\\ud800-\\udfff) "
+                "characters.",
+                code="invalid_character",
+                field=field or None,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{field}.{key}" if field else str(key)
+            if UNSTORABLE.search(key):
+                check_characters(key, field)
+            check_characters(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_characters(item, f"{field}[{index}]")

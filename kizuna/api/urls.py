@@ -1,5 +1,9 @@
 """The one NinjaAPI: auth, error mapping and the routers of every app, under /api/v1."""
 
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -10,12 +14,45 @@ from kizuna.api.errors import (
     from_domain_error,
     from_validation_errors,
     log_unhandled,
+    parsed_body,
 )
 from kizuna.api.parser import StrictJsonParser
 from kizuna.core.errors import KizunaError
+from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import customers_router, events_router, orders_router
 
-api = NinjaAPI(
+
+def idempotency_key_parameter() -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": (
+            "A retry with the same key and body returns the stored response (with "
+            "`Idempotent-Replayed: true`); the same key with another body gets 422 "
+            "`idempotency_key_reused`; a retry while the first is still running gets 409 "
+            "`request_in_progress`. Keys are per workspace and kept for "
+            f"{settings.KIZUNA_IDEMPOTENCY_TTL_HOURS} hours."
+        ),
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    }
+
+
+class KizunaAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The generated document, plus what the API layer adds to every operation: the
+        `Idempotency-Key` header on each POST."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            post = operations.get("post")
+            if post is not None:
+                parameters = post.setdefault("parameters", [])
+                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+                    parameters.append(idempotency_key_parameter())
+        return schema
+
+
+api = KizunaAPI(
     title="Kizuna API",
     version="1",
     description=(
@@ -36,7 +73,12 @@ def _domain_error(request: HttpRequest, exc: KizunaError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return from_validation_errors(list(exc.errors))
+    return from_validation_errors(list(exc.errors), parsed_body(request))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(413)
 
 
 @api.exception_handler(AuthenticationError)

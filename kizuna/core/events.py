@@ -7,7 +7,7 @@ After commit a task dispatches it to the subscribers, which must be safe to run 
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import connection, transaction
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 class EventPayload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_name: str = ""  # overwritten by @event_type; never part of the payload
+    # Set by @event_type on each declared class. A class variable, not a field: it is never
+    # part of the payload, and passing it to the constructor is refused like any unknown field.
+    event_name: ClassVar[str] = ""
 
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {}
@@ -61,7 +63,7 @@ def emit(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
         raise RuntimeError(f"{type(payload).__name__} is not a declared event type.")
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it records.")
-    data = payload.model_dump(mode="json", exclude={"event_name"})
+    data = payload.model_dump(mode="json")
     event = OutboxEvent.objects.create(workspace=workspace, type=name, payload=data)
     event_id = str(event.pk)
     transaction.on_commit(lambda: _enqueue_dispatch(event_id))
@@ -112,9 +114,11 @@ def dispatch(event_id: str) -> bool:
 
 
 def pending_event_ids(limit: int = 500) -> list[str]:
+    """Undispatched events, those tried least first, then oldest first: events whose
+    subscribers keep failing go to the back, so they never hold up the others."""
     ids: list[Any] = list(
         OutboxEvent.objects.filter(dispatched_at__isnull=True)
-        .order_by("occurred_at")
+        .order_by("attempts", "occurred_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     return [str(pk) for pk in ids]

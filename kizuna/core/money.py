@@ -24,6 +24,8 @@ CURRENCIES = frozenset(MINOR_UNITS)
 # Large enough for any real order (up to 10^13 in the major unit), small enough for one column.
 MAX_DIGITS = 18
 DECIMAL_PLACES = 4
+# Every stored amount, computed ones included (a subtotal, a refunded total), stays below this.
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 def check_currency(code: object, *, field: str = "currency") -> str:
@@ -66,7 +68,7 @@ def check_amount(
             code="too_many_decimal_places",
             field=field,
         )
-    if abs(amount) >= Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES):
+    if abs(amount) >= MAX_AMOUNT:
         raise ValidationFailed("The amount is too large.", code="amount_too_large", field=field)
     return amount.quantize(Decimal(1).scaleb(-places))
 

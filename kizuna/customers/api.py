@@ -1,15 +1,26 @@
 """HTTP handlers for customers, orders and events: parse, call one service, present."""
 
-from typing import Any
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router
 
+from kizuna.core.errors import MalformedRequest, ValidationFailed
 from kizuna.core.http import workspace_of
 from kizuna.core.money import format_amount
 from kizuna.core.schemas import PageParams, with_errors
-from kizuna.customers import schemas, selectors, services
-from kizuna.customers.models import Customer, CustomEvent, Order, Refund, TimelineEntry
+from kizuna.customers import schemas, selectors, services, transfer
+from kizuna.customers.models import (
+    Customer,
+    CustomerImport,
+    CustomEvent,
+    Order,
+    Refund,
+    TimelineEntry,
+)
 
 # Mounted by kizuna.api with server-key auth.
 customers_router = Router(tags=["customers"])
@@ -109,6 +120,29 @@ def event_out(event: CustomEvent) -> dict[str, Any]:
     }
 
 
+def customer_import_out(run: CustomerImport) -> dict[str, Any]:
+    return {
+        "id": str(run.pk),
+        "filename": run.filename,
+        "format": run.file_format,
+        "source": run.source,
+        "status": run.status,
+        "columns": run.columns,
+        "total_rows": run.total_rows,
+        "processed_rows": run.processed_rows,
+        "counts": {
+            "created": run.created_count,
+            "updated": run.updated_count,
+            "unchanged": run.unchanged_count,
+            "rejected": run.rejected_count,
+        },
+        "errors": run.errors,
+        "errors_truncated": run.errors_truncated,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
+
+
 def timeline_out(entry: TimelineEntry) -> dict[str, Any]:
     return {
         "id": str(entry.pk),
@@ -145,6 +179,107 @@ def list_customers(
         workspace_of(request), q=q, segment=segment, cursor=page.cursor, limit=page.limit
     )
     return {"data": [customer_out(c) for c in rows], "next_cursor": next_cursor}
+
+
+# ------------------------------------------------------------------ import and export
+# Registered before the /{customer_id} routes, which would otherwise take these paths.
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": (
+                                "A .csv (UTF-8, comma-separated) or .xlsx file of at most "
+                                f"{transfer.MAX_UPLOAD_BYTES // (1024 * 1024)} MB and "
+                                f"{transfer.MAX_ROWS:,} rows. Row 1 names the columns: "
+                                "external_id (required), email, phone, first_name, last_name, "
+                                "birthdate, locale, timezone, attributes.<name>, "
+                                "consents.<channel>. An empty cell leaves the field unchanged."
+                            ),
+                        }
+                    },
+                    "required": ["file"],
+                }
+            }
+        },
+    }
+}
+_EXPORT_RESPONSES = {
+    "responses": {
+        200: {
+            "description": "The file, with the columns an import takes.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                transfer.CONTENT_TYPES[transfer.FileFormat.XLSX]: {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    }
+}
+
+
+def _uploaded_file(request: HttpRequest) -> UploadedFile:
+    try:
+        upload = request.FILES.get("file")
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as exc:
+        raise MalformedRequest(
+            "The multipart/form-data body could not be read.", code="malformed_multipart"
+        ) from exc
+    if upload is None or upload.file is None:
+        raise ValidationFailed(
+            "Send the file as the multipart/form-data field 'file'.", code="required", field="file"
+        )
+    return upload
+
+
+@customers_router.get(
+    "/export",
+    response=with_errors({200: None}),
+    summary="Export every customer as CSV or XLSX",
+    openapi_extra=_EXPORT_RESPONSES,
+)
+def export_customers(
+    request: HttpRequest,
+    file_format: Literal["csv", "xlsx"] = Query(default="csv", alias="format"),
+) -> Any:
+    export = transfer.export_customers(workspace_of(request), file_format)
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@customers_router.post(
+    "/import",
+    response=with_errors({201: schemas.CustomerImportOut}),
+    summary="Import customers from a CSV or XLSX file (good rows kept, bad rows reported)",
+    openapi_extra=_IMPORT_BODY,
+)
+def import_customers(request: HttpRequest) -> Any:
+    workspace = workspace_of(request)
+    transfer.check_upload_length(request.META.get("CONTENT_LENGTH"))
+    upload = _uploaded_file(request)
+    assert upload.file is not None
+    run = transfer.import_customers(
+        workspace, upload.file, filename=upload.name or "", size=upload.size or 0
+    )
+    return 201, customer_import_out(run)
+
+
+@customers_router.get(
+    "/imports/{import_id}",
+    response=with_errors({200: schemas.CustomerImportOut}),
+    summary="The report of a customer import",
+)
+def get_customer_import(request: HttpRequest, import_id: str) -> Any:
+    return customer_import_out(transfer.get_import(workspace_of(request), import_id))
 
 
 @customers_router.put(

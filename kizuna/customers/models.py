@@ -272,8 +272,15 @@ class CustomerImport(TenantModel):
         COMPLETED = "completed"
         FAILED = "failed"
 
+    class Source(models.TextChoices):
+        API = "api"
+        COMMAND = "command"
+
     filename = models.CharField(max_length=255)
     file_format = models.CharField(max_length=8)
+    file_size = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
+    columns = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -282,6 +289,7 @@ class CustomerImport(TenantModel):
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)
     started_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
 

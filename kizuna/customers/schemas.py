@@ -6,28 +6,60 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+)
+from pydantic_core import PydanticCustomError
 
-_DECIMAL = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
-_EXTERNAL_ID = re.compile(r"^[^\s/?#%\\]{1,128}$")
+from kizuna.customers.services import EXTERNAL_ID
+
+_DECIMAL = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_JSON_BYTES = 16 * 1024
 
 
 def _decimal_string(value: str) -> str:
-    if not _DECIMAL.match(value):
+    if not _DECIMAL.fullmatch(value):
         raise ValueError('must be a non-negative decimal string such as "12.50"')
     return value
 
 
 def _external_id(value: str) -> str:
-    if not _EXTERNAL_ID.match(value):
+    if not EXTERNAL_ID.fullmatch(value):
         raise ValueError("must be 1 to 128 characters without spaces, '/', '?', '#', '%' or '\\'")
+    return value
+
+
+def _date_string(value: Any) -> Any:
+    """Dates are 'YYYY-MM-DD' strings: not numbers (taken as Unix times), not datetimes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_type", "Input should be a date such as 1990-04-01")
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    if value is not None and not isinstance(value, str | bool | int | float):
+        raise PydanticCustomError(
+            "invalid_attribute_value",
+            "Attribute values are strings, numbers, booleans or dates (YYYY-MM-DD).",
+        )
     return value
 
 
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
-        raise ValueError(f"must be at most {MAX_JSON_BYTES // 1024} KB of JSON")
+        raise PydanticCustomError(
+            "too_large",
+            "Input should be at most {limit} KB of JSON",
+            {"limit": MAX_JSON_BYTES // 1024},
+        )
     return value
 
 
@@ -40,7 +72,8 @@ Text100 = Annotated[str, Field(max_length=100)]
 Text200 = Annotated[str, Field(max_length=200)]
 Text300 = Annotated[str, Field(max_length=300)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
-AttributeValue = str | bool | int | float | None
+IsoDate = Annotated[date, BeforeValidator(_date_string)]
+AttributeValue = Annotated[str | bool | int | float | None, BeforeValidator(_scalar)]
 
 
 class InputSchema(Schema):
@@ -60,7 +93,7 @@ class CustomerFields(InputSchema):
     phone: Annotated[str, Field(max_length=32)] | None = None
     first_name: Text100 | None = None
     last_name: Text100 | None = None
-    birthdate: date | None = None
+    birthdate: IsoDate | None = None
     locale: Annotated[str, Field(max_length=35)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
     attributes: dict[Annotated[str, Field(max_length=64)], AttributeValue] | None = None
@@ -259,3 +292,39 @@ class EventOut(Schema):
     occurred_at: datetime
     created_at: datetime
     loyalty: list[LoyaltyEffectOut]
+
+
+# ---------------------------------------------------------------- import and export
+
+
+class ImportErrorOut(Schema):
+    row: int = Field(description="The row as a spreadsheet numbers it: the header is row 1.")
+    external_id: str | None
+    field: str | None = Field(description="The column at fault, e.g. email or attributes.vip.")
+    code: str
+    message: str
+
+
+class ImportCountsOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+class CustomerImportOut(Schema):
+    id: str
+    filename: str
+    format: Literal["csv", "xlsx"]
+    source: Literal["api", "command"]
+    status: Literal["running", "completed", "failed"]
+    columns: list[str]
+    total_rows: int = Field(description="Rows of customers in the file (blank rows skipped).")
+    processed_rows: int
+    counts: ImportCountsOut
+    errors: list[ImportErrorOut] = Field(
+        description="Why each rejected row was rejected (at most 1,000 entries are kept)."
+    )
+    errors_truncated: bool = Field(description="True when more errors occurred than are listed.")
+    started_at: datetime
+    finished_at: datetime | None

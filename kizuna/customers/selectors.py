@@ -1,6 +1,7 @@
 """Reads. Every query is scoped with `for_workspace`."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Concat
 
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
@@ -45,17 +46,32 @@ def list_customers(
             code="segment_not_found",
             field="segment",
         )
-    queryset = customers_with_consents(workspace)
-    if q:
-        term = q.strip()
+    queryset = search_customers(customers_with_consents(workspace), q or "")
+    return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
+
+
+def search_customers(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Customers matching every word of `q` in their id, email, phone or name. A word may also
+    be a whole name written without a space, family name first (山田太郎, 김민준) or given
+    name first."""
+    terms = q.split()
+    if not terms:
+        return queryset
+    queryset = queryset.alias(
+        search_family_given=Concat("last_name", "first_name"),
+        search_given_family=Concat("first_name", "last_name"),
+    )
+    for term in terms:
         queryset = queryset.filter(
             Q(external_id__icontains=term)
             | Q(email__icontains=term)
             | Q(phone__icontains=term)
             | Q(first_name__icontains=term)
             | Q(last_name__icontains=term)
+            | Q(search_family_given__icontains=term)
+            | Q(search_given_family__icontains=term)
         )
-    return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
+    return queryset
 
 
 def list_timeline(

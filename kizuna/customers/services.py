@@ -20,7 +20,13 @@ from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
-from kizuna.core.money import check_amount, check_currency, format_amount, round_amount
+from kizuna.core.money import (
+    MAX_AMOUNT,
+    check_amount,
+    check_currency,
+    format_amount,
+    round_amount,
+)
 from kizuna.customers import events
 from kizuna.customers.errors import (
     AttributeTypeMismatch,
@@ -49,15 +55,20 @@ from kizuna.customers.models import (
     TimelineEntry,
 )
 
-_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
-_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")
+# Used with fullmatch: '$' alone would let a trailing newline through, and '\d' any
+# script's digits.
+EXTERNAL_ID = re.compile(r"[^\s/?#%\\]{1,128}")
+_PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,99}")
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_STRING = 1000
 MAX_ATTRIBUTE_NUMBER = 1e15
-FUTURE_TOLERANCE = timedelta(days=1)
+# Clock skew allowed on times sent by clients; anything later is a mistake (often a local time
+# sent with the wrong offset) and is refused rather than stored as the future.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 PROFILE_STRING_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "timezone")
 
 
@@ -67,6 +78,16 @@ def _timezones() -> frozenset[str]:
 
 
 # ------------------------------------------------------------------ validation
+
+
+def check_external_id(value: str, field: str) -> str:
+    if not isinstance(value, str) or not EXTERNAL_ID.fullmatch(value):
+        raise ValidationFailed(
+            "Ids are 1 to 128 characters without spaces, '/', '?', '#', '%' or '\\'.",
+            code="invalid_external_id",
+            field=field,
+        )
+    return value
 
 
 def check_email(value: str, field: str = "email") -> str:
@@ -93,13 +114,13 @@ def check_profile(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     field = lambda name: prefix + name  # noqa: E731
     if clean.get("email"):
         clean["email"] = check_email(clean["email"], field("email"))
-    if clean.get("phone") and not _PHONE.match(clean["phone"]):
+    if clean.get("phone") and not _PHONE.fullmatch(clean["phone"]):
         raise ValidationFailed(
             "Phone numbers are in E.164 form, such as +819012345678.",
             code="invalid_phone",
             field=field("phone"),
         )
-    if clean.get("locale") and not _LOCALE.match(clean["locale"]):
+    if clean.get("locale") and not _LOCALE.fullmatch(clean["locale"]):
         raise ValidationFailed(
             "Locales are BCP 47 tags such as en, ja or ko-KR.",
             code="invalid_locale",
@@ -135,7 +156,7 @@ def _attribute_type(value: Any) -> AttributeType:
         return AttributeType.BOOLEAN
     if isinstance(value, int | float):
         return AttributeType.NUMBER
-    if isinstance(value, str) and _ISO_DATE.match(value):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return AttributeType.DATE
     return AttributeType.STRING
 
@@ -192,7 +213,7 @@ def merge_attributes(
     )
     for key, value in incoming.items():
         field = f"{prefix}attributes.{key}"
-        if not _ATTRIBUTE_KEY.match(key):
+        if not _ATTRIBUTE_KEY.fullmatch(key):
             raise ValidationFailed(
                 "Attribute names start with a letter and use letters, digits and '_' (at most 64).",
                 code="invalid_attribute_name",
@@ -244,7 +265,7 @@ def check_consents(consents: Mapping[str, Any], prefix: str = "") -> dict[str, d
                 field=f"{field}.status",
             )
         updated_at = consent.get("updated_at") or now()
-        if updated_at > now() + timedelta(minutes=5):
+        if updated_at > now() + FUTURE_TOLERANCE:
             raise ValidationFailed(
                 "A consent cannot be dated in the future.",
                 code="occurred_in_future",
@@ -373,15 +394,17 @@ def _insert_customer(
         if changes.attributes:
             customer.attributes = merge_attributes(workspace, {}, changes.attributes)
         customer.save(force_insert=True)
+    # customer.created goes first: subscribers hear of the customer before of their consent.
+    outbox.emit(workspace, events.CustomerCreated(customer_id=external_id, source=source))
     if changes.consents:
         _apply_consents(customer, changes.consents, source)
-    outbox.emit(workspace, events.CustomerCreated(customer_id=external_id, source=source))
     return customer
 
 
 def create_customer(
     workspace: Workspace, external_id: str, data: Mapping[str, Any], source: str = "api"
 ) -> Customer:
+    check_external_id(external_id, "external_id")
     changes = check_customer_changes(data)
     with transaction.atomic():
         try:
@@ -398,6 +421,7 @@ def upsert_customer(
 ) -> tuple[Customer, bool, list[str]]:
     """Create the customer, or merge the given fields into the existing one.
     Returns (customer, created, changed field names)."""
+    check_external_id(external_id, "customer_id")
     changes = check_customer_changes(data)
     with transaction.atomic():
         customer = _lock_customer(workspace, external_id)
@@ -444,6 +468,7 @@ def ensure_customer(
     customer = Customer.objects.for_workspace(workspace).filter(external_id=external_id).first()
     if customer is not None:
         return customer
+    check_external_id(external_id, prefix + "customer_id")
     data = {"email": email} if email else {}
     changes = CustomerChanges(profile=check_profile(data, prefix), attributes=None, consents=None)
     try:
@@ -538,6 +563,12 @@ def check_order(data: Mapping[str, Any]) -> CheckedOrder:
         subtotal = total + discount - shipping - (Decimal(0) if include_tax else tax)
         if subtotal < 0:
             raise TotalsMismatch("total is less than shipping and tax.", field="total")
+    if subtotal >= MAX_AMOUNT:
+        raise ValidationFailed(
+            "The subtotal is too large.",
+            code="amount_too_large",
+            field="subtotal" if data.get("subtotal") is not None or not items else "items",
+        )
     if discount > subtotal:
         raise TotalsMismatch("discount_total exceeds the subtotal.", field="discount_total")
     expected = subtotal - discount + shipping + (Decimal(0) if include_tax else tax)
@@ -805,11 +836,24 @@ def refund_order(
 def _allocate_refund_items(
     order: Order, items_in: list[Mapping[str, Any]]
 ) -> list[tuple[OrderItem, int, Decimal]]:
-    """Spread the refunded quantities over the order's lines with that SKU, and price each
-    unit at what the customer paid for it (its share of the discount and tax included)."""
+    """Spread the refunded quantities over the order's lines with that SKU, and price the
+    units at what the customer paid for them (their share of the discount and tax included).
+
+    A line's amount is what all units refunded so far cost, rounded, minus what the units
+    refunded before it cost, rounded: the rounding never drifts, and refunding every unit (in
+    any number of refunds) gives back exactly what was paid for the goods."""
     order_items = list(OrderItem.objects.select_for_update().filter(order=order))
     goods_paid = order.total - order.shipping_total
-    ratio = goods_paid / order.subtotal if order.subtotal else Decimal(0)
+
+    def paid_for(listed: Decimal) -> Decimal:
+        """What the customer paid for goods listed at `listed` before discount and tax."""
+        if not order.subtotal:
+            return Decimal(0)
+        return round_amount(listed * goods_paid / order.subtotal, order.currency)
+
+    listed_refunded = sum(
+        (item.unit_price * item.refunded_quantity for item in order_items), Decimal(0)
+    )
     left = {item.pk: item.quantity - item.refunded_quantity for item in order_items}
     lines: list[tuple[OrderItem, int, Decimal]] = []
     for i, wanted in enumerate(items_in):
@@ -833,8 +877,9 @@ def _allocate_refund_items(
                 continue
             left[item.pk] -= take
             quantity -= take
-            share = round_amount(item.unit_price * take * ratio, order.currency)
-            lines.append((item, take, share))
+            before = listed_refunded
+            listed_refunded += item.unit_price * take
+            lines.append((item, take, paid_for(listed_refunded) - paid_for(before)))
             if quantity == 0:
                 break
     return lines
@@ -845,7 +890,7 @@ def _allocate_refund_items(
 
 def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomEvent, bool]:
     name = data["name"]
-    if not _EVENT_NAME.match(name):
+    if not _EVENT_NAME.fullmatch(name):
         raise ValidationFailed(
             "Event names start with a letter and use letters, digits, '_', '.', ':' or '-'.",
             code="invalid_event_name",
