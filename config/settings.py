@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -13,10 +14,29 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# KIZUNA_ENV=production turns the safety checks on: a real secret key and the host names are
+# required, DEBUG cannot be on, cookies are HTTPS-only. Development (the default) runs with no
+# configuration at all, for `make demo` and the tests.
+ENVIRONMENT = env_str("KIZUNA_ENV", "development")
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured("KIZUNA_ENV is development or production.")
+PRODUCTION = ENVIRONMENT == "production"
+
 DEBUG = env_bool("KIZUNA_DEBUG", False)
 _INSECURE_DEV_KEY = "kizuna-insecure-development-key-change-me-in-production-0123456789"
-SECRET_KEY = env_str("KIZUNA_SECRET_KEY", _INSECURE_DEV_KEY)
-ALLOWED_HOSTS = env_list("KIZUNA_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+SECRET_KEY = env_str("KIZUNA_SECRET_KEY", None if PRODUCTION else _INSECURE_DEV_KEY)
+ALLOWED_HOSTS = env_list(
+    "KIZUNA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("KIZUNA_DEBUG must be off when KIZUNA_ENV=production.")
+    if SECRET_KEY == _INSECURE_DEV_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "KIZUNA_SECRET_KEY must be a random string of at least 50 characters in production."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("KIZUNA_ALLOWED_HOSTS is required in production.")
 CSRF_TRUSTED_ORIGINS = env_list("KIZUNA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -147,5 +167,5 @@ LOGGING = {
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("KIZUNA_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("KIZUNA_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

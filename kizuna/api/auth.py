@@ -14,11 +14,23 @@ from kizuna.accounts.services import touch_api_key
 from kizuna.core.errors import NotAuthenticated, PermissionDenied
 
 
+def resolve_api_key(request: HttpRequest, token: str) -> ApiKey | None:
+    """The key for a bearer token, looked up once per request (the idempotency middleware
+    needs it before the view does)."""
+    secret = token.strip()
+    cached: tuple[str, ApiKey | None] | None = getattr(request, "_kizuna_api_key", None)
+    if cached is not None and cached[0] == secret:
+        return cached[1]
+    api_key = api_key_for_secret(secret)
+    request._kizuna_api_key = (secret, api_key)  # type: ignore[attr-defined]
+    return api_key
+
+
 class KeyAuth(HttpBearer):
     publishable_allowed = False
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
-        api_key = api_key_for_secret(token.strip())
+        api_key = resolve_api_key(request, token)
         if api_key is None:
             raise NotAuthenticated(
                 "The API key is wrong or has been revoked.", code="invalid_api_key"

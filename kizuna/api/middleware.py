@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 
-from kizuna.accounts.selectors import api_key_for_secret
+from kizuna.api.auth import resolve_api_key
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
 from kizuna.api.parser import UNSTORABLE
 from kizuna.core import idempotency
@@ -106,7 +106,7 @@ class IdempotencyMiddleware:
         authorization = request.headers.get("Authorization", "")
         api_key = None
         if authorization.lower().startswith("bearer "):
-            api_key = api_key_for_secret(authorization[7:].strip())
+            api_key = resolve_api_key(request, authorization[7:])
         if api_key is None:
             return self._run_atomically(request)  # the view answers 401
         try:

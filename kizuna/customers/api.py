@@ -6,7 +6,7 @@ from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
 from kizuna.core.http import workspace_of
@@ -163,7 +163,7 @@ def create_customer(request: HttpRequest, payload: schemas.CustomerCreateIn) -> 
     workspace = workspace_of(request)
     data = payload.model_dump(exclude_unset=True, exclude={"external_id"})
     customer = services.create_customer(workspace, payload.external_id, data)
-    return 201, customer_out(selectors.get_customer(workspace, customer.external_id))
+    return Status(201, customer_out(selectors.get_customer(workspace, customer.external_id)))
 
 
 @customers_router.get(
@@ -270,7 +270,7 @@ def import_customers(request: HttpRequest) -> Any:
     run = transfer.import_customers(
         workspace, upload.file, filename=upload.name or "", size=upload.size or 0
     )
-    return 201, customer_import_out(run)
+    return Status(201, customer_import_out(run))
 
 
 @customers_router.get(
@@ -294,8 +294,9 @@ def upsert_customer(
     customer, created, _ = services.upsert_customer(
         workspace, customer_id, payload.model_dump(exclude_unset=True)
     )
-    return (201 if created else 200), customer_out(
-        selectors.get_customer(workspace, customer.external_id)
+    return Status(
+        201 if created else 200,
+        customer_out(selectors.get_customer(workspace, customer.external_id)),
     )
 
 
@@ -338,7 +339,9 @@ def customer_timeline(request: HttpRequest, customer_id: str, page: Query[PagePa
 def create_order(request: HttpRequest, payload: schemas.OrderIn) -> Any:
     workspace = workspace_of(request)
     order, created = services.record_order(workspace, payload.model_dump(exclude_unset=True))
-    return (201 if created else 200), order_out(selectors.get_order(workspace, order.external_id))
+    return Status(
+        201 if created else 200, order_out(selectors.get_order(workspace, order.external_id))
+    )
 
 
 @orders_router.get(
@@ -386,7 +389,7 @@ def refund_order(request: HttpRequest, external_id: str, payload: schemas.Refund
         workspace, external_id, payload.model_dump(exclude_unset=True)
     )
     refund = selectors.get_refund(workspace, refund.pk)
-    return (201 if created else 200), refund_out(refund, refund.order.external_id)
+    return Status(201 if created else 200, refund_out(refund, refund.order.external_id))
 
 
 # ------------------------------------------------------------------ custom events
@@ -400,4 +403,4 @@ def refund_order(request: HttpRequest, external_id: str, payload: schemas.Refund
 def create_event(request: HttpRequest, payload: schemas.EventIn) -> Any:
     workspace = workspace_of(request)
     event, created = services.record_event(workspace, payload.model_dump(exclude_unset=True))
-    return (201 if created else 200), event_out(selectors.get_event(workspace, event.pk))
+    return Status(201 if created else 200, event_out(selectors.get_event(workspace, event.pk)))

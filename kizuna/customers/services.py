@@ -69,6 +69,14 @@ MAX_ATTRIBUTE_NUMBER = 1e15
 # Clock skew allowed on times sent by clients; anything later is a mistake (often a local time
 # sent with the wrong offset) and is refused rather than stored as the future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+PROFILE_MAX_LENGTHS = {
+    "email": 254,
+    "phone": 32,
+    "first_name": 100,
+    "last_name": 100,
+    "locale": 35,
+    "timezone": 64,
+}
 PROFILE_STRING_FIELDS = ("email", "phone", "first_name", "last_name", "locale", "timezone")
 
 
@@ -80,11 +88,23 @@ def _timezones() -> frozenset[str]:
 # ------------------------------------------------------------------ validation
 
 
+# Paths under /customers/ that are not customers: a customer cannot take these ids, or it
+# could never be addressed.
+RESERVED_CUSTOMER_IDS = frozenset({"export", "import", "imports"})
+
+
 def check_external_id(value: str, field: str) -> str:
+    """A customer's external id: usable in a URL path, and not a reserved word."""
     if not isinstance(value, str) or not EXTERNAL_ID.fullmatch(value):
         raise ValidationFailed(
             "Ids are 1 to 128 characters without spaces, '/', '?', '#', '%' or '\\'.",
             code="invalid_external_id",
+            field=field,
+        )
+    if value.lower() in RESERVED_CUSTOMER_IDS:
+        raise ValidationFailed(
+            f"{value!r} is reserved by the API and cannot be a customer id.",
+            code="reserved_external_id",
             field=field,
         )
     return value
@@ -111,6 +131,11 @@ def check_profile(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             continue
         value = data[name]
         clean[name] = "" if value is None else str(value).strip()
+        limit = PROFILE_MAX_LENGTHS[name]
+        if len(clean[name]) > limit:
+            raise ValidationFailed(
+                f"{name} is at most {limit} characters.", code="too_long", field=prefix + name
+            )
     field = lambda name: prefix + name  # noqa: E731
     if clean.get("email"):
         clean["email"] = check_email(clean["email"], field("email"))

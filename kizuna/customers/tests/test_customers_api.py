@@ -794,3 +794,37 @@ def test_failed_writes_emit_nothing(api: Any, workspace: NewWorkspace) -> None:
 
     assert outbox(workspace) == before
     assert api.get("/customers/c-1").data["email"] is None
+
+
+@pytest.mark.parametrize("reserved", ["export", "import", "imports", "Export"])
+def test_ids_that_name_api_paths_are_reserved(api: Any, reserved: str) -> None:
+    response = api.post("/customers", {"external_id": reserved})
+    assert response.status_code == 422
+    assert (response.data["code"], response.data["field"]) == (
+        "reserved_external_id",
+        "external_id",
+    )
+    response = api.post(
+        "/orders",
+        {"external_id": "o-r", "customer_id": reserved, "currency": "USD", "total": "1.00"},
+    )
+    assert (response.status_code, response.data["field"]) == (422, "customer_id")
+    assert Customer.objects.count() == 0
+
+
+def test_service_callers_get_length_errors_not_database_errors(workspace: NewWorkspace) -> None:
+    from kizuna.core.errors import ValidationFailed
+    from kizuna.customers import services
+
+    with pytest.raises(ValidationFailed) as info:
+        services.upsert_customer(workspace.workspace, "c-long", {"first_name": "x" * 101})
+    assert (info.value.code, info.value.field) == ("too_long", "first_name")
+    assert Customer.objects.count() == 0
+
+
+def test_profile_length_limits_match_the_columns() -> None:
+    from kizuna.customers.services import PROFILE_MAX_LENGTHS, PROFILE_STRING_FIELDS
+
+    assert set(PROFILE_MAX_LENGTHS) == set(PROFILE_STRING_FIELDS)
+    for name, limit in PROFILE_MAX_LENGTHS.items():
+        assert getattr(Customer._meta.get_field(name), "max_length", None) == limit, name
