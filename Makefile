@@ -29,9 +29,9 @@ migrate: install ## Apply database migrations (DATABASE_URL, default SQLite)
 demo: install ## Set up, load demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py collectstatic --no-input -v 0
-	$(PY) manage.py load_demo
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop; 'make worker' runs background tasks)"
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	$(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) with a background-task worker (Ctrl-C stops both)"
+	scripts/serve.sh $(PY) $(HOST) $(PORT)
 
 run: migrate ## Serve without loading demo data
 	$(PY) manage.py runserver $(HOST):$(PORT)
