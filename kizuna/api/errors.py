@@ -53,7 +53,9 @@ def error_body(
 
 
 def error_response(status: int, **kwargs: Any) -> JsonResponse:
-    response = JsonResponse(error_body(status, **kwargs), status=status)
+    response = JsonResponse(
+        error_body(status, **kwargs), status=status, json_dumps_params={"ensure_ascii": False}
+    )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="kizuna"'
     return response

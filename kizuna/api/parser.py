@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
 
@@ -61,3 +62,13 @@ def check_characters(value: Any, field: str = "") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_characters(item, f"{field}[{index}]")
+
+
+class Utf8JsonRenderer(JSONRenderer):
+    """JSON out as UTF-8 text: Japanese and Korean names stay readable, not \\u-escaped."""
+
+    media_type = "application/json"
+    json_dumps_params = {"ensure_ascii": False}
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        return super().render(request, data, response_status=response_status).encode("utf-8")

@@ -16,7 +16,7 @@ from kizuna.api.errors import (
     log_unhandled,
     parsed_body,
 )
-from kizuna.api.parser import StrictJsonParser
+from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import customers_router, events_router, orders_router
@@ -63,6 +63,7 @@ api = KizunaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     parser=StrictJsonParser(),
+    renderer=Utf8JsonRenderer(),
 )
 
 

@@ -865,3 +865,14 @@ def test_locating_errors_survives_a_body_read_as_a_stream() -> None:
     response = from_validation_errors(errors, parsed_body(request))
     assert response.status_code == 422
     assert json.loads(response.content)["field"] == "x"
+
+
+def test_json_out_is_utf8_text_not_escaped(api: Any) -> None:
+    response = api.post("/customers", {"external_id": "c-utf8", "first_name": "さくら"})
+    assert response.status_code == 201
+    assert "さくら".encode() in response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    error = api.post("/customers", {"external_id": "c-utf8", "last_name": "김"})
+    assert error.status_code == 409
+    assert error["Content-Type"] == "application/json"
+    assert json.loads(error.content)["code"] == "customer_exists"
