@@ -402,11 +402,11 @@ def _apply_changes(
         if merged != customer.attributes:
             customer.attributes = merged
             changed.append("attributes")
+    if changes.consents:
+        changed += _apply_consents(customer, changes.consents, source)
     if changed:
         customer.updated_at = now()
         customer.save()
-    if changes.consents:
-        changed += _apply_consents(customer, changes.consents, source)
     return changed
 
 

@@ -828,3 +828,16 @@ def test_profile_length_limits_match_the_columns() -> None:
     assert set(PROFILE_MAX_LENGTHS) == set(PROFILE_STRING_FIELDS)
     for name, limit in PROFILE_MAX_LENGTHS.items():
         assert getattr(Customer._meta.get_field(name), "max_length", None) == limit, name
+
+
+def test_a_consent_change_alone_moves_updated_at(api: Any) -> None:
+    api.post("/customers", {"external_id": "c-consent-only"})
+    created_at = Customer.objects.get().updated_at
+    updated = api.patch(
+        "/customers/c-consent-only", {"consents": {"sms_marketing": {"status": "granted"}}}
+    ).data
+    assert updated["consents"]["sms_marketing"]["status"] == "granted"
+    moved = Customer.objects.get().updated_at
+    assert moved > created_at
+    api.patch("/customers/c-consent-only", {"consents": {"sms_marketing": {"status": "granted"}}})
+    assert Customer.objects.get().updated_at == moved, "no change, no new updated_at"
