@@ -130,6 +130,7 @@ def customer_import_out(run: CustomerImport) -> dict[str, Any]:
         "columns": run.columns,
         "total_rows": run.total_rows,
         "processed_rows": run.processed_rows,
+        "percent": run.percent,
         "counts": {
             "created": run.created_count,
             "updated": run.updated_count,
@@ -138,6 +139,11 @@ def customer_import_out(run: CustomerImport) -> dict[str, Any]:
         },
         "errors": run.errors,
         "errors_truncated": run.errors_truncated,
+        "failure": (
+            {"code": run.failure_code, "message": run.failure_message}
+            if run.status == CustomerImport.Status.FAILED
+            else None
+        ),
         "started_at": run.started_at,
         "finished_at": run.finished_at,
     }
@@ -258,8 +264,9 @@ def export_customers(
 
 @customers_router.post(
     "/import",
-    response=with_errors({201: schemas.CustomerImportOut}),
-    summary="Import customers from a CSV or XLSX file (good rows kept, bad rows reported)",
+    response=with_errors({202: schemas.CustomerImportOut}),
+    summary="Import customers from a CSV or XLSX file, in the background (202: the queued "
+    "run; follow it at /customers/imports/{id})",
     openapi_extra=_IMPORT_BODY,
 )
 def import_customers(request: HttpRequest) -> Any:
@@ -267,16 +274,16 @@ def import_customers(request: HttpRequest) -> Any:
     transfer.check_upload_length(request.META.get("CONTENT_LENGTH"))
     upload = _uploaded_file(request)
     assert upload.file is not None
-    run = transfer.import_customers(
+    run = transfer.submit_import(
         workspace, upload.file, filename=upload.name or "", size=upload.size or 0
     )
-    return Status(201, customer_import_out(run))
+    return Status(202, customer_import_out(run))
 
 
 @customers_router.get(
     "/imports/{import_id}",
     response=with_errors({200: schemas.CustomerImportOut}),
-    summary="The report of a customer import",
+    summary="The progress and report of a customer import",
 )
 def get_customer_import(request: HttpRequest, import_id: str) -> Any:
     return customer_import_out(transfer.get_import(workspace_of(request), import_id))

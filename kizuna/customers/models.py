@@ -265,9 +265,12 @@ class TimelineEntry(TenantModel):
 
 
 class CustomerImport(TenantModel):
-    """One run of a customer import (CSV or XLSX), with its counts and per-row errors."""
+    """One run of a customer import (CSV or XLSX), with its progress, counts and per-row
+    errors. An upload waits `queued` until a worker takes it; the rows are then imported in
+    batches, each committed with the run's checkpoint (processed_rows, counts, errors)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued"
         RUNNING = "running"
         COMPLETED = "completed"
         FAILED = "failed"
@@ -281,7 +284,7 @@ class CustomerImport(TenantModel):
     file_size = models.PositiveBigIntegerField(default=0)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
     columns = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -290,8 +293,34 @@ class CustomerImport(TenantModel):
     rejected_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     errors_truncated = models.BooleanField(default=False)
+    # Why a failed run stopped: a problem with the file, or an interruption.
+    failure_code = models.CharField(max_length=64, blank=True, default="")
+    failure_message = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """processed_rows as a whole percentage of total_rows (100 once completed)."""
+        if self.status == self.Status.COMPLETED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, 100 * self.processed_rows // self.total_rows)
+
+
+class CustomerImportFile(TenantModel):
+    """The uploaded file of an import run, kept in the database (which every web and worker
+    machine shares) until the run completes. Apart from the run, so that reading a run's
+    progress never loads the file."""
+
+    run = models.OneToOneField(
+        CustomerImport, primary_key=True, on_delete=models.CASCADE, related_name="upload"
+    )
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"file of import {self.run_id}"

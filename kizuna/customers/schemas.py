@@ -312,19 +312,35 @@ class ImportCountsOut(Schema):
     rejected: int
 
 
+class ImportFailureOut(Schema):
+    code: str = Field(
+        description="A problem with the file (e.g. invalid_encoding), or import_interrupted."
+    )
+    message: str
+
+
 class CustomerImportOut(Schema):
     id: str
     filename: str
     format: Literal["csv", "xlsx"]
     source: Literal["api", "command"]
-    status: Literal["running", "completed", "failed"]
+    status: Literal["queued", "running", "completed", "failed"] = Field(
+        description="queued until a worker takes the run, running while its rows are "
+        "imported, then completed, or failed (see failure)."
+    )
     columns: list[str]
     total_rows: int = Field(description="Rows of customers in the file (blank rows skipped).")
-    processed_rows: int
+    processed_rows: int = Field(
+        description="Rows imported so far; counts and errors are as of the same point."
+    )
+    percent: int = Field(description="processed_rows as a percentage of total_rows (0 to 100).")
     counts: ImportCountsOut
     errors: list[ImportErrorOut] = Field(
         description="Why each rejected row was rejected (at most 1,000 entries are kept)."
     )
     errors_truncated: bool = Field(description="True when more errors occurred than are listed.")
-    started_at: datetime
+    failure: ImportFailureOut | None = Field(description="Why a failed run stopped.")
+    started_at: datetime = Field(
+        description="When the file was uploaded, then when a worker started importing it."
+    )
     finished_at: datetime | None

@@ -1,5 +1,6 @@
-"""Customer import and export: CSV and XLSX through the API and the command line, typed
-attributes, per-row errors, idempotent re-imports, round trips, and tenancy."""
+"""Customer import and export: CSV and XLSX through the API (uploads imported in the background,
+in batches with checkpoints) and the command line, typed attributes, per-row errors, progress,
+resuming, idempotent re-imports, round trips, and tenancy."""
 
 import csv
 import io
@@ -11,17 +12,19 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 from openpyxl import Workbook, load_workbook
 
 from conftest import ApiClient, check_against_openapi
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import OutboxEvent
-from kizuna.customers import transfer
+from kizuna.customers import services, tasks, transfer
 from kizuna.customers.models import (
     AttributeDefinition,
     ConsentChange,
     Customer,
     CustomerImport,
+    CustomerImportFile,
     TimelineEntry,
 )
 
@@ -54,7 +57,10 @@ def xlsx_file(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def upload(api: ApiClient, name: str, content: bytes, **extra: Any) -> tuple[int, dict[str, Any]]:
+def post_file(
+    api: ApiClient, name: str, content: bytes, **extra: Any
+) -> tuple[int, dict[str, Any]]:
+    """POST the file; the answer's status and body (a queued run, or an error)."""
     response = api.client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, content)}, **extra)
     assert response.headers.get("X-Request-Id")
     check_against_openapi("POST", IMPORT_URL, response)
@@ -62,6 +68,25 @@ def upload(api: ApiClient, name: str, content: bytes, **extra: Any) -> tuple[int
     if response.status_code >= 400:
         assert set(body) == ERROR_KEYS, body
     return response.status_code, body
+
+
+def report_of(api: ApiClient, import_id: str | int) -> dict[str, Any]:
+    response = api.get(f"/customers/imports/{import_id}")
+    assert response.status_code == 200, response.data
+    report: dict[str, Any] = response.data
+    return report
+
+
+def upload(api: ApiClient, name: str, content: bytes, **extra: Any) -> tuple[int, dict[str, Any]]:
+    """POST the file, run the worker's task for the queued run here (in the test's
+    transaction, where no commit enqueues it), and return the POST's status with the run's
+    report as GET shows it; or the status and body of a refusal."""
+    status, body = post_file(api, name, content, **extra)
+    if status != 202:
+        return status, body
+    assert body["status"] == "queued"
+    assert tasks.process_customer_import.call(int(body["id"])) == "completed"
+    return status, report_of(api, body["id"])
 
 
 def download(api: ApiClient, query: str = "") -> Any:
@@ -208,7 +233,7 @@ def test_csv_import_creates_customers_with_typed_attributes(
 ) -> None:
     status, report = upload(api, "customers.csv", csv_file([HEADER, *ROWS]))
 
-    assert status == 201, report
+    assert status == 202, report
     assert report["status"] == "completed"
     assert report["format"] == "csv"
     assert report["source"] == "api"
@@ -276,7 +301,7 @@ def test_existing_attribute_types_decide_how_cells_are_read(api: ApiClient) -> N
     ]
     status, report = upload(api, "typed.csv", csv_file(rows))
 
-    assert status == 201
+    assert status == 202
     assert report["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 1}
     assert errors_of(report) == {
         (3, "attributes.score", "attribute_type_mismatch"),
@@ -296,7 +321,7 @@ def test_a_type_set_by_an_earlier_row_applies_to_later_rows(api: ApiClient) -> N
     rows = [["external_id", "attributes.tier"], ["c-1", "3"], ["c-2", "gold"], ["c-3", "4"]]
     status, report = upload(api, "tiers.csv", csv_file(rows))
 
-    assert status == 201
+    assert status == 202
     assert report["counts"]["created"] == 2
     assert errors_of(report) == {(3, "attributes.tier", "attribute_type_mismatch")}
     assert api.get("/customers/c-3").data["attributes"] == {"tier": 4}
@@ -336,7 +361,7 @@ def test_xlsx_import_keeps_the_types_of_typed_cells(api: ApiClient) -> None:
     ]
     status, report = upload(api, "customers.xlsx", xlsx_file(rows))
 
-    assert status == 201, report
+    assert status == 202, report
     assert report["format"] == "xlsx"
     assert report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
     one = api.get("/customers/x-1").data
@@ -376,7 +401,7 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(api: ApiClient) -
     ]
     status, report = upload(api, "mixed.csv", csv_file(rows))
 
-    assert status == 201, report
+    assert status == 202, report
     assert report["total_rows"] == 12
     assert report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 10}
     assert errors_of(report) == {
@@ -419,7 +444,7 @@ def test_cells_no_customer_field_can_hold_are_rejected(api: ApiClient) -> None:
         api, "customers.csv", csv_file([["external_id", "last_name"], ["nul", "a\x00b"]])
     )
 
-    assert status == nul_status == 201
+    assert status == nul_status == 202
     assert report["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 4}
     assert errors_of(report) == {
         (3, "first_name", "invalid_value"),
@@ -434,13 +459,13 @@ def test_cells_no_customer_field_can_hold_are_rejected(api: ApiClient) -> None:
 def test_reimporting_the_same_file_changes_nothing(api: ApiClient, workspace: NewWorkspace) -> None:
     content = csv_file([HEADER, *ROWS])
     status, first = upload(api, "customers.csv", content)
-    assert status == 201
+    assert status == 202
     assert first["counts"]["created"] == 2
     before = footprint(workspace)
 
     status, second = upload(api, "customers.csv", content)
 
-    assert status == 201
+    assert status == 202
     assert second["counts"] == {"created": 0, "updated": 0, "unchanged": 2, "rejected": 0}
     assert second["id"] != first["id"]
     assert footprint(workspace) == before
@@ -455,7 +480,7 @@ def test_a_changed_file_updates_only_what_changed(api: ApiClient, workspace: New
 
     status, report = upload(api, "customers.csv", csv_file([HEADER, *changed_rows]))
 
-    assert status == 201
+    assert status == 202
     assert report["counts"] == {"created": 0, "updated": 1, "unchanged": 1, "rejected": 0}
     one = api.get("/customers/c-1").data
     assert one["attributes"]["visits"] == 4
@@ -592,7 +617,7 @@ def test_headers_are_matched_whatever_their_case(api: ApiClient) -> None:
     ]
     status, report = upload(api, "customers.csv", csv_file(rows))
 
-    assert status == 201, report
+    assert status == 202, report
     assert report["columns"] == [
         "External_ID",
         "Email",
@@ -610,12 +635,13 @@ def test_semicolon_separated_csv_and_formula_prefixes_are_understood(api: ApiCli
     rows = [["external_id", "first_name", "attributes.note"], ["c-1", "'=Taro", "'+SUM(A1)"]]
     status, report = upload(api, "customers.csv", csv_file(rows, delimiter=";", bom=False))
 
-    assert status == 201, report
+    assert status == 202, report
     customer = api.get("/customers/c-1").data
     assert customer["first_name"] == "=Taro"
     assert customer["attributes"] == {"note": "+SUM(A1)"}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_import_can_be_retried_with_an_idempotency_key(
     api: ApiClient, workspace: NewWorkspace
 ) -> None:
@@ -631,20 +657,265 @@ def test_an_import_can_be_retried_with_an_idempotency_key(
         headers={"Idempotency-Key": "import-1"},
     )
 
-    assert first.status_code == again.status_code == 201
+    assert first.status_code == again.status_code == 202
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
-    assert CustomerImport.objects.for_workspace(workspace.workspace).count() == 1
+    assert first.json()["status"] == "queued"
+    run = CustomerImport.objects.for_workspace(workspace.workspace).get()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[run.pk]).count() == 1
 
 
 def test_import_reports_belong_to_their_workspace(api: ApiClient, other_api: ApiClient) -> None:
     status, report = upload(api, "customers.csv", csv_file([HEADER, *ROWS]))
-    assert status == 201
+    assert status == 202
 
     assert other_api.get(f"/customers/imports/{report['id']}").status_code == 404
     missing = api.get("/customers/imports/999999999")
     assert (missing.status_code, missing.data["code"]) == (404, "import_not_found")
     assert api.get("/customers/imports/not-a-number").status_code == 404
+
+
+# ------------------------------------------------------------------ imports in the background
+
+MIXED = [
+    ["external_id", "email", "attributes.tier"],
+    ["c-0", "c0@example.com", "1"],  # row 2
+    ["c-1", "c1@example.com", "2"],  # row 3
+    ["c-2", "not-an-email", ""],  # row 4: rejected
+    ["", "", ""],  # row 5: blank, skipped
+    ["c-3", "", "gold"],  # row 6: rejected, tier holds numbers since row 2
+    ["c-4", "", "5"],  # row 7
+    ["c-1", "again@example.com", ""],  # row 8: rejected, c-1 is on row 3
+    ["c-5", "", ""],  # row 9
+]
+MIXED_ERRORS = {
+    (4, "email", "invalid_email"),
+    (6, "attributes.tier", "attribute_type_mismatch"),
+    (8, "external_id", "duplicate_external_id"),
+}
+MIXED_CREATED = ["c-0", "c-1", "c-4", "c-5"]
+
+
+def created_events(workspace: NewWorkspace) -> list[str]:
+    return sorted(
+        e.payload["customer_id"]
+        for e in OutboxEvent.objects.for_workspace(workspace.workspace).filter(
+            type="customer.created"
+        )
+    )
+
+
+def customer_ids(workspace: NewWorkspace) -> list[str]:
+    return sorted(
+        Customer.objects.for_workspace(workspace.workspace).values_list("external_id", flat=True)
+    )
+
+
+def run_worker() -> None:
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_queued_and_imported_by_the_worker(
+    api: ApiClient, other_api: ApiClient, workspace: NewWorkspace
+) -> None:
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+
+    assert status == 202, queued
+    assert queued["status"] == "queued"
+    assert (queued["total_rows"], queued["processed_rows"], queued["percent"]) == (7, 0, 0)
+    assert queued["counts"] == {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert queued["errors"] == [] and queued["failure"] is None
+    assert queued["finished_at"] is None
+    assert queued["columns"] == MIXED[0]
+    assert report_of(api, queued["id"]) == queued
+    assert other_api.get(f"/customers/imports/{queued['id']}").status_code == 404
+    run = CustomerImport.objects.for_workspace(workspace.workspace).get()
+    assert CustomerImportFile.objects.get(run=run).content == csv_file(MIXED)
+    assert customer_ids(workspace) == []  # nothing is imported before a worker runs
+    task = DBTaskResult.objects.get(args_kwargs__args=[run.pk])
+    assert task.status == "READY"
+
+    run_worker()
+
+    report = report_of(api, queued["id"])
+    assert report["status"] == "completed"
+    assert (report["total_rows"], report["processed_rows"], report["percent"]) == (7, 7, 100)
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert errors_of(report) == MIXED_ERRORS
+    assert report["failure"] is None
+    assert report["finished_at"] is not None
+    assert customer_ids(workspace) == MIXED_CREATED
+    assert created_events(workspace) == MIXED_CREATED
+    assert not CustomerImportFile.objects.filter(run=run).exists()  # the file is freed
+    task.refresh_from_db()
+    assert (task.status, task.return_value) == ("SUCCESSFUL", "completed")
+    # The outbox events of the imported customers were dispatched by the same worker run.
+    assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
+    assert other_api.get(f"/customers/imports/{queued['id']}").status_code == 404
+
+    # A refused file leaves neither a run nor a task.
+    status, body = post_file(api, "customers.csv", SHIFT_JIS_CSV)
+    assert (status, body["code"]) == (422, "invalid_encoding")
+    assert CustomerImport.objects.count() == 1
+    assert DBTaskResult.objects.filter(task_path__endswith="process_customer_import").count() == 1
+
+
+def test_progress_moves_batch_by_batch(api: ApiClient, workspace: NewWorkspace) -> None:
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    import_id = int(queued["id"])
+    seen = []
+
+    for _ in range(3):
+        transfer.process_import_batch(import_id, batch_size=2)
+        report = report_of(api, import_id)
+        seen.append((report["status"], report["processed_rows"], report["percent"]))
+        assert sum(report["counts"].values()) == report["processed_rows"]
+
+    assert seen == [("running", 2, 28), ("running", 4, 57), ("running", 6, 85)]
+    assert report["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert customer_ids(workspace) == ["c-0", "c-1", "c-4"]
+
+    transfer.process_import_batch(import_id, batch_size=2)
+
+    report = report_of(api, import_id)
+    assert (report["status"], report["processed_rows"], report["percent"]) == ("completed", 7, 100)
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert errors_of(report) == MIXED_ERRORS
+    assert not CustomerImportFile.objects.filter(run_id=import_id).exists()
+
+
+def test_a_run_that_stopped_resumes_after_its_last_checkpoint(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    """The worker died after the first batch: running the task again imports the rest."""
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    import_id = int(queued["id"])
+    transfer.process_import_batch(import_id, batch_size=3)
+    assert report_of(api, import_id)["processed_rows"] == 3
+
+    assert tasks.process_customer_import.call(import_id) == "completed"
+
+    report = report_of(api, import_id)
+    assert report["processed_rows"] == 7
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 3}
+    # The duplicate on row 8 is found although row 3 was imported before the stop.
+    assert errors_of(report) == MIXED_ERRORS
+    assert customer_ids(workspace) == MIXED_CREATED
+    assert created_events(workspace) == MIXED_CREATED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_inside_a_batch_rolls_that_batch_back_and_the_retry_is_exact(
+    api: ApiClient, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    import_id = int(queued["id"])
+    transfer.process_import_batch(import_id, batch_size=2)  # rows 2 and 3 are committed
+    monkeypatch.setattr(transfer, "BATCH_SIZE", 3)
+    upsert = services.upsert_customer
+
+    def crash_on_c4(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
+        if external_id == "c-4":
+            raise RuntimeError("the database went away")
+        return upsert(workspace, external_id, data, source)
+
+    monkeypatch.setattr(services, "upsert_customer", crash_on_c4)
+    run_worker()  # the next batch (rows 4, 6, 7) stops at row 7
+
+    task = DBTaskResult.objects.get(args_kwargs__args=[import_id])
+    assert task.status == "FAILED"
+    report = report_of(api, import_id)
+    assert report["status"] == "failed"
+    assert report["failure"]["code"] == "import_interrupted"
+    assert "after 2 of 7 rows" in report["failure"]["message"]
+    assert report["processed_rows"] == 2
+    assert report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert report["errors"] == []  # row 4's rejection was rolled back with its batch
+    assert customer_ids(workspace) == ["c-0", "c-1"]
+    assert CustomerImportFile.objects.filter(run_id=import_id).exists()  # kept to resume
+
+    monkeypatch.setattr(services, "upsert_customer", upsert)
+    tasks.process_customer_import.enqueue(import_id)
+    run_worker()
+
+    report = report_of(api, import_id)
+    assert (report["status"], report["failure"]) == ("completed", None)
+    assert report["processed_rows"] == 7
+    assert report["counts"] == {"created": 4, "updated": 0, "unchanged": 0, "rejected": 3}
+    assert errors_of(report) == MIXED_ERRORS
+    assert len(report["errors"]) == 3
+    assert customer_ids(workspace) == MIXED_CREATED
+    assert created_events(workspace) == MIXED_CREATED  # no event twice, none from the rollback
+    assert not CustomerImportFile.objects.filter(run_id=import_id).exists()
+
+
+def test_running_a_completed_import_again_does_nothing(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    status, report = upload(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    before = footprint(workspace)
+
+    assert tasks.process_customer_import.call(int(report["id"])) == "completed"
+    transfer.process_import_batch(int(report["id"]))
+
+    assert report_of(api, report["id"]) == report
+    assert footprint(workspace) == before
+
+
+def test_a_job_behind_the_stored_checkpoint_writes_nothing(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    """Two workers took the same run: the one that is behind stops without writing."""
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    run = CustomerImport.objects.get(pk=queued["id"])
+    content = bytes(CustomerImportFile.objects.get(run=run).content)
+    ahead = transfer.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
+    behind = transfer.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
+
+    assert ahead.process_batch(2) is True
+    assert behind.process_batch(2) is False
+    ahead.close()
+    behind.close()
+
+    assert behind.superseded and not ahead.superseded
+    report = report_of(api, run.pk)
+    assert report["processed_rows"] == 2
+    assert report["counts"]["created"] == 2
+    assert customer_ids(workspace) == ["c-0", "c-1"]
+    assert created_events(workspace) == ["c-0", "c-1"]
+
+
+def test_a_stored_file_that_cannot_be_read_fails_the_run_with_a_message(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    status, queued = post_file(api, "customers.csv", csv_file([HEADER, *ROWS]))
+    assert status == 202
+    CustomerImportFile.objects.filter(run_id=queued["id"]).update(content=SHIFT_JIS_CSV)
+
+    assert tasks.process_customer_import.call(int(queued["id"])) == "failed"
+
+    report = report_of(api, queued["id"])
+    assert report["status"] == "failed"
+    assert report["failure"]["code"] == "invalid_encoding"
+    assert "CSV UTF-8" in report["failure"]["message"]
+    assert report["finished_at"] is not None
+    assert customer_ids(workspace) == []
+    assert not CustomerImportFile.objects.filter(run_id=queued["id"]).exists()
+    # Nothing is left to try: running it again changes nothing.
+    assert tasks.process_customer_import.call(int(queued["id"])) == "failed"
+    assert report_of(api, queued["id"]) == report
+
+    status, lost = post_file(api, "customers.csv", csv_file([HEADER, *ROWS]))
+    CustomerImportFile.objects.filter(run_id=lost["id"]).delete()
+    assert tasks.process_customer_import.call(int(lost["id"])) == "failed"
+    assert report_of(api, lost["id"])["failure"]["code"] == "import_file_missing"
+    assert tasks.process_customer_import.call(999_999_999) is None
 
 
 # ------------------------------------------------------------------ export
@@ -732,7 +1003,7 @@ def test_an_exported_file_imports_back_unchanged(
 
     status, report = upload(api, f"customers.{file_format}", exported)
 
-    assert status == 201, report
+    assert status == 202, report
     assert report["counts"] == {"created": 0, "updated": 0, "unchanged": 3, "rejected": 0}
     assert footprint(workspace) == before
 
@@ -783,7 +1054,7 @@ def test_japanese_and_korean_names_survive_import_and_export(api: ApiClient) -> 
         ["ja-2", "ｱｲｺ", "𠮷田", "札幌"],
     ]
     status, report = upload(api, "names.csv", csv_file(names))
-    assert status == 201
+    assert status == 202
     assert report["counts"]["created"] == 3
 
     expected = {row[0]: row[1:] for row in names[1:]}
@@ -810,8 +1081,9 @@ class FakeTerminal(io.StringIO):
 
 
 def test_command_line_import_prints_progress_counts_and_errors(
-    workspace: NewWorkspace, tmp_path: Path
+    workspace: NewWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(transfer, "BATCH_SIZE", 2)  # the same batches as a worker's
     path = tmp_path / "customers.csv"
     rows = [["external_id", "email"]] + [[f"c-{i}", f"c{i}@example.com"] for i in range(4)]
     rows.insert(3, ["c-bad", "not-an-email"])
@@ -834,7 +1106,9 @@ def test_command_line_import_prints_progress_counts_and_errors(
     assert lines[5] == "Rejected rows:"
     assert lines[6].startswith("  row 4 (c-bad): email: invalid_email: ")
     assert run.source == "command"
+    assert (run.processed_rows, run.total_rows) == (5, 5)
     assert Customer.objects.for_workspace(workspace.workspace).count() == 4
+    assert not CustomerImportFile.objects.exists()  # read from the disk, never stored
 
 
 def test_command_line_import_draws_a_bar_on_a_terminal(
@@ -866,6 +1140,44 @@ def test_command_line_import_refuses_a_bad_file(workspace: NewWorkspace, tmp_pat
     with pytest.raises(CommandError, match="No workspace"):
         call_command("import_customers", str(path), workspace="nope", stdout=io.StringIO())
     assert not Customer.objects.for_workspace(workspace.workspace).exists()
+
+
+def test_command_line_resumes_an_upload_whose_worker_stopped(
+    api: ApiClient, workspace: NewWorkspace, other_workspace: NewWorkspace
+) -> None:
+    status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
+    assert status == 202
+    transfer.process_import_batch(int(queued["id"]), batch_size=2)
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="import_not_found"):
+        call_command(
+            "import_customers",
+            workspace=other_workspace.workspace.slug,
+            resume=int(queued["id"]),
+            stdout=out,
+        )
+    call_command(
+        "import_customers",
+        workspace=workspace.workspace.slug,
+        resume=int(queued["id"]),
+        every=2,
+        stdout=out,
+    )
+
+    lines = out.getvalue().splitlines()
+    assert lines[:5] == [
+        f"Resuming import {queued['id']} (mixed.csv) at 2/7 rows.",
+        "2/7 rows (28%)",
+        "4/7 rows (57%)",
+        "6/7 rows (85%)",
+        "7/7 rows (100%)",
+    ]
+    assert lines[5] == (
+        f"Import {queued['id']} completed: 4 created, 0 updated, 0 unchanged, 3 rejected."
+    )
+    assert report_of(api, queued["id"])["counts"]["created"] == 4
+    assert customer_ids(workspace) == MIXED_CREATED
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -13,14 +13,24 @@ BAR_WIDTH = 30
 
 class Command(BaseCommand):
     help = (
-        "Import customers from a CSV (UTF-8) or XLSX file into a workspace. Prints progress, "
-        "then the counts and the rejected rows. The file's size and rows are not capped as an "
-        "upload's are, unless --max-rows is given."
+        "Import customers from a CSV (UTF-8) or XLSX file into a workspace, in this process. "
+        "Prints progress, then the counts and the rejected rows. The file's size and rows are "
+        "not capped as an upload's are, unless --max-rows is given. With --resume, finishes "
+        "an uploaded import whose worker stopped, from its last checkpoint."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="A .csv or .xlsx file; row 1 names the columns.")
+        parser.add_argument(
+            "file", nargs="?", help="A .csv or .xlsx file; row 1 names the columns."
+        )
         parser.add_argument("--workspace", required=True, help="The workspace's slug.")
+        parser.add_argument(
+            "--resume",
+            type=int,
+            default=None,
+            metavar="IMPORT_ID",
+            help="Resume this uploaded import (its file is stored) instead of reading a file.",
+        )
         parser.add_argument(
             "--every",
             type=int,
@@ -35,13 +45,20 @@ class Command(BaseCommand):
         workspace = Workspace.objects.filter(slug=options["workspace"]).first()
         if workspace is None:
             raise CommandError(f"No workspace {options['workspace']!r}.")
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No file {str(path)!r}.")
         if options["every"] < 1:
             raise CommandError("--every must be at least 1.")
         self.interactive = self.stdout.isatty()
         self.workspace_slug = workspace.slug
+        if options["resume"] is not None:
+            if options["file"]:
+                raise CommandError("Give a file or --resume, not both.")
+            self.resume(workspace, options["resume"], options["every"])
+            return
+        if not options["file"]:
+            raise CommandError("Give the file to import (or --resume IMPORT_ID).")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No file {str(path)!r}.")
         try:
             with path.open("rb") as stream:
                 run = transfer.import_customers(
@@ -62,6 +79,22 @@ class Command(BaseCommand):
             ]
             raise CommandError("\n".join(lines)) from exc
         self.report(run)
+
+    def resume(self, workspace: Workspace, import_id: int, every: int) -> None:
+        try:
+            run = transfer.get_import(workspace, str(import_id))
+        except KizunaError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        if run.status != CustomerImport.Status.COMPLETED:
+            self.stdout.write(
+                f"Resuming import {run.pk} ({run.filename}) at {run.processed_rows:,}/"
+                f"{run.total_rows:,} rows."
+            )
+        resumed = transfer.process_import(run.pk, progress=self.show_progress, progress_every=every)
+        assert resumed is not None
+        self.report(resumed)
+        if resumed.status == CustomerImport.Status.FAILED:
+            raise CommandError(f"{resumed.failure_code}: {resumed.failure_message}")
 
     def show_progress(self, run: CustomerImport) -> None:
         total, done = run.total_rows, run.processed_rows
