@@ -10,10 +10,10 @@ from django.http.multipartparser import MultiPartParserError
 
 from kizuna.api.auth import resolve_api_key
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
-from kizuna.api.parser import UNSTORABLE
 from kizuna.core import idempotency
 from kizuna.core.errors import KizunaError
 from kizuna.core.logging import request_id_var
+from kizuna.core.text import UNSTORABLE
 
 API_PREFIX = "/api/"
 API_V1_PREFIX = "/api/v1/"

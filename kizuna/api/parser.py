@@ -1,5 +1,4 @@
 import json
-import re
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -7,10 +6,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
-
-# No text column can hold NUL, and a lone UTF-16 surrogate (which JSON's \ud800 escapes can
-# produce) is not a character at all: both are refused before they reach a handler.
-UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+from kizuna.core.text import UNSTORABLE
 
 
 class StrictJsonParser(Parser):

@@ -60,8 +60,8 @@ from kizuna.customers.models import (
 EXTERNAL_ID = re.compile(r"[^\s/?#%\\]{1,128}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-_ATTRIBUTE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ATTRIBUTE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,99}")
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_STRING = 1000
@@ -181,7 +181,7 @@ def _attribute_type(value: Any) -> AttributeType:
         return AttributeType.BOOLEAN
     if isinstance(value, int | float):
         return AttributeType.NUMBER
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         return AttributeType.DATE
     return AttributeType.STRING
 
@@ -238,7 +238,7 @@ def merge_attributes(
     )
     for key, value in incoming.items():
         field = f"{prefix}attributes.{key}"
-        if not _ATTRIBUTE_KEY.fullmatch(key):
+        if not ATTRIBUTE_KEY.fullmatch(key):
             raise ValidationFailed(
                 "Attribute names start with a letter and use letters, digits and '_' (at most 64).",
                 code="invalid_attribute_name",

@@ -43,6 +43,7 @@ from openpyxl.utils import get_column_letter
 from kizuna.core.clock import now
 from kizuna.core.errors import KizunaError, NotFound, ValidationFailed
 from kizuna.core.models import Workspace
+from kizuna.core.text import UNSTORABLE
 from kizuna.customers import selectors, services
 from kizuna.customers.models import (
     AttributeDefinition,
@@ -82,27 +83,14 @@ PROFILE_COLUMNS = (
 ATTRIBUTE_PREFIX = "attributes."
 CONSENT_PREFIX = "consents."
 # The longest value each text column holds (the API's limits).
-TEXT_LIMITS = {
-    "external_id": 128,
-    "email": 254,
-    "phone": 32,
-    "first_name": 100,
-    "last_name": 100,
-    "locale": 35,
-    "timezone": 64,
-}
+TEXT_LIMITS = {"external_id": 128, **services.PROFILE_MAX_LENGTHS}
 
-_EXTERNAL_ID = re.compile(r"[^\s/?#%\\]{1,128}")
-_ATTRIBUTE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # JSON's number grammar: no leading zeros or '+', so codes such as '007' stay strings.
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 # CSV cells a spreadsheet would run as a formula get a leading apostrophe on export, and lose
 # it again on import. Signed numbers and phone numbers ('+81 90...') are left alone.
 _FORMULA_START = re.compile(r"'*(?:[=@\t\r]|[+-](?![0-9 ().-]*\Z))")
-# What no text column can store: NUL, and halves of a surrogate pair.
-_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BOOLEANS = {"true": True, "false": False}
@@ -354,7 +342,7 @@ def _plan_columns(header: Cells) -> list[_Column]:
             kind, key = "profile", lower
         elif lower.startswith(ATTRIBUTE_PREFIX):
             kind, key = "attribute", name[len(ATTRIBUTE_PREFIX) :]
-            if not _ATTRIBUTE_KEY.fullmatch(key):
+            if not services.ATTRIBUTE_KEY.fullmatch(key):
                 problem(
                     name,
                     "invalid_attribute_name",
@@ -458,7 +446,7 @@ def _as_date(value: object, what: str) -> date:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    if isinstance(value, str) and _ISO_DATE.fullmatch(text):
+    if isinstance(value, str) and services.ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
         except ValueError:
@@ -481,7 +469,7 @@ def _inferred_attribute(value: object) -> object:
         return _BOOLEANS[text.lower()]
     if _NUMBER.fullmatch(text):
         return int(text) if _INTEGER.fullmatch(text) else float(text)
-    if _ISO_DATE.fullmatch(text):
+    if services.ISO_DATE.fullmatch(text):
         return _as_date(text, "An attribute").isoformat()
     return value
 
@@ -508,7 +496,9 @@ def _typed_attribute(key: str, value: object, declared: str) -> object:
             return int(text) if _INTEGER.fullmatch(text) else float(text)
         raise mismatch
     if declared == AttributeType.DATE:
-        if isinstance(value, datetime | date) or (text is not None and _ISO_DATE.fullmatch(text)):
+        if isinstance(value, datetime | date) or (
+            text is not None and services.ISO_DATE.fullmatch(text)
+        ):
             return _as_date(value, f"Attribute {key!r}").isoformat()
         raise mismatch
     return _inferred_attribute(value)
@@ -596,7 +586,7 @@ class _ImportRun:
             if isinstance(value, _SheetError):
                 problem(column.field, "invalid_value", f"The cell holds the error {value}.")
                 continue
-            if isinstance(value, str) and _UNSTORABLE.search(value):
+            if isinstance(value, str) and UNSTORABLE.search(value):
                 problem(
                     column.field,
                     "invalid_character",
@@ -633,7 +623,7 @@ class _ImportRun:
         if not row.external_id:
             if not any(p["field"] == "external_id" for p in row.problems):
                 problem("external_id", "required", "Every row needs the customer's external_id.")
-        elif not _EXTERNAL_ID.fullmatch(row.external_id):
+        elif not services.EXTERNAL_ID.fullmatch(row.external_id):
             problem(
                 "external_id",
                 "invalid_external_id",
