@@ -297,6 +297,9 @@ class CustomerImport(TenantModel):
     failure_code = models.CharField(max_length=64, blank=True, default="")
     failure_message = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(default=now)
+    # When the run last moved (created, started, or a batch committed): a queued or running
+    # run that has not moved for a while belongs to a lost task or a killed worker.
+    checkpoint_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

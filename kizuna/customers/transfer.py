@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import IO, Any
 
@@ -705,6 +705,7 @@ _CHECKPOINT_FIELDS = (
     "errors",
     "errors_truncated",
     "finished_at",
+    "checkpoint_at",
 )
 _RESUMABLE = (CustomerImport.Status.QUEUED, CustomerImport.Status.FAILED)
 
@@ -856,6 +857,7 @@ class ImportJob:
             run.status = CustomerImport.Status.RUNNING
             run.failure_code = run.failure_message = ""
             run.finished_at = None
+            run.checkpoint_at = now()
             run.save(
                 update_fields=[
                     "status",
@@ -863,6 +865,7 @@ class ImportJob:
                     "failure_code",
                     "failure_message",
                     "finished_at",
+                    "checkpoint_at",
                 ]
             )
 
@@ -891,6 +894,7 @@ class ImportJob:
                 run.status = CustomerImport.Status.COMPLETED
                 run.finished_at = now()
                 CustomerImportFile.objects.filter(run_id=run.pk).delete()
+            run.checkpoint_at = now()
             run.save(update_fields=_CHECKPOINT_FIELDS)
         return self._next is not None
 
@@ -1061,6 +1065,20 @@ def process_import(
     except Exception:
         _record_interruption(run, resumable=True)
         raise
+
+
+def stalled_import_ids(idle: timedelta) -> list[int]:
+    """Queued or running uploads that have not moved for `idle`: their task was lost or their
+    worker died. Running them again resumes them from their last checkpoint."""
+    return list(
+        CustomerImport.objects.filter(
+            status__in=[CustomerImport.Status.QUEUED, CustomerImport.Status.RUNNING],
+            checkpoint_at__lt=now() - idle,
+            upload__isnull=False,
+        )
+        .order_by("checkpoint_at")
+        .values_list("pk", flat=True)
+    )
 
 
 def process_import_batch(import_id: int, *, batch_size: int | None = None) -> CustomerImport | None:

@@ -1217,3 +1217,38 @@ def test_command_line_export_format_flag_wins_over_the_extension(
     )
     assert target.read_bytes().startswith(b"PK\x03\x04")
     assert date(1985, 5, 5) == xlsx_rows(target.read_bytes())[0]["birthdate"].date()
+
+
+def test_the_sweep_resumes_only_runs_that_stopped_moving(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    """A lost task (never run) and a killed worker (stopped after a batch) are both finished by
+    `resume_imports`; a run that moved recently is left to its worker."""
+    from datetime import timedelta
+    from io import StringIO
+
+    from kizuna.core.clock import now
+
+    lost = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
+    killed = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
+    busy = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
+    transfer.process_import_batch(killed, batch_size=3)
+    transfer.process_import_batch(busy, batch_size=3)
+    long_ago = now() - timedelta(minutes=11)
+    CustomerImport.objects.filter(pk__in=[lost, killed]).update(checkpoint_at=long_ago)
+
+    out = StringIO()
+    call_command("resume_imports", "--idle-minutes", "10", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"import {lost}: completed",
+        f"import {killed}: completed",
+        "resumed 2 stalled import(s)",
+    ]
+    for import_id in (lost, killed):
+        report = report_of(api, import_id)
+        assert report["processed_rows"] == 7
+        assert report["counts"]["created"] + report["counts"]["unchanged"] == 4
+    assert report_of(api, busy)["status"] == "running"
+    assert report_of(api, busy)["processed_rows"] == 3
+    assert customer_ids(workspace) == MIXED_CREATED
