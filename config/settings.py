@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "kizuna.api.middleware.IdempotencyMiddleware",
+    "kizuna.api.middleware.ApiBoundaryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

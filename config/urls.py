@@ -1,8 +1,19 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import path
 
 from kizuna.api.urls import api
 from kizuna.api.views import api_aware_404, api_aware_500, home
+
+
+def _operators_only(request: HttpRequest) -> bool:
+    """The Django admin is not scoped to a workspace: it is for platform operators
+    (superusers) only. Workspace staff work in the console."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+admin.site.has_permission = _operators_only  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", home, name="home"),

@@ -4,7 +4,7 @@ set -euo pipefail
 for candidate in "${KIZUNA_PYTHON:-}" python3.12 python3.13 python3; do
   [ -n "$candidate" ] || continue
   path=$(command -v "$candidate" 2>/dev/null) || continue
-  if "$path" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+  if "$path" -c 'import sys; sys.exit(0 if (3, 12) <= sys.version_info[:2] < (3, 14) else 1)' 2>/dev/null; then
     echo "$path"; exit 0
   fi
 done

@@ -2,6 +2,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
@@ -67,6 +68,12 @@ def unstorable_input(request: HttpRequest) -> HttpResponse | None:
     column: answer before a handler sends it to the database."""
     if UNSTORABLE.search(request.path):
         return error_response(404)
+    try:
+        unquote_to_bytes(request.META.get("QUERY_STRING", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(
+            400, code="invalid_utf8", message="The query string is not valid UTF-8."
+        )
     for name, values in request.GET.lists():
         if UNSTORABLE.search(name) or any(UNSTORABLE.search(v) for v in values):
             return error_response(
@@ -78,7 +85,7 @@ def unstorable_input(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-class IdempotencyMiddleware:
+class ApiBoundaryMiddleware:
     """Innermost: the boundary of every API call under /api/v1/.
 
     - Input that no column can hold (NUL in the path or query) is answered before the view.
@@ -118,6 +125,7 @@ class IdempotencyMiddleware:
                 request.method,
                 request.get_full_path(),
                 idempotency.fingerprint(request.method, request.get_full_path(), content),
+                scope=api_key.kind,
             )
         except KizunaError as exc:
             return from_domain_error(exc)

@@ -7,9 +7,11 @@ After commit a task dispatches it to the subscribers, which must be safe to run 
 
 import logging
 from collections.abc import Callable
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import ClassVar
 
 from django.db import connection, transaction
+from django.db.models import Q
 from pydantic import BaseModel, ConfigDict
 
 from kizuna.core.clock import now
@@ -113,12 +115,17 @@ def dispatch(event_id: str) -> bool:
     return True
 
 
-def pending_event_ids(limit: int = 500) -> list[str]:
-    """Undispatched events, those tried least first, then oldest first: events whose
-    subscribers keep failing go to the back, so they never hold up the others."""
-    ids: list[Any] = list(
-        OutboxEvent.objects.filter(dispatched_at__isnull=True)
-        .order_by("attempts", "occurred_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return [str(pk) for pk in ids]
+def pending_events(
+    limit: int = 500, after: tuple[datetime, str] | None = None
+) -> list[tuple[datetime, str]]:
+    """One page of undispatched events, oldest first, as (occurred_at, id): pass the last
+    pair back as `after` for the next page. Every pending event is reached, however many
+    before it fail."""
+    queryset = OutboxEvent.objects.filter(dispatched_at__isnull=True)
+    if after is not None:
+        moment, event_id = after
+        queryset = queryset.filter(
+            Q(occurred_at__gt=moment) | Q(occurred_at=moment, pk__gt=event_id)
+        )
+    rows = queryset.order_by("occurred_at", "pk").values_list("occurred_at", "pk")[:limit]
+    return [(moment, str(pk)) for moment, pk in rows]

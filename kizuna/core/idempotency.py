@@ -44,16 +44,25 @@ def check_key(key: str) -> str:
 CLAIM_ATTEMPTS = 3
 
 
-def claim(workspace_id: int, key: str, method: str, path: str, fp: str) -> Claim:
+def claim(
+    workspace_id: int, key: str, method: str, path: str, fp: str, scope: str = "server"
+) -> Claim:
+    """Claim `key` for a request, or find it completed (replay) or taken (409).
+
+    `scope` separates the keys of different kinds of API key: a browser's publishable key
+    must never be handed a response stored for a server key's request, nor learn which keys
+    a server used."""
     for _ in range(CLAIM_ATTEMPTS):
-        result = _try_claim(workspace_id, key, method, path, fp)
+        result = _try_claim(workspace_id, scope, key, method, path, fp)
         if result is not None:
             return result
     # The key was freed and taken again between each of our reads: someone holds it now.
     raise in_progress()
 
 
-def _try_claim(workspace_id: int, key: str, method: str, path: str, fp: str) -> Claim | None:
+def _try_claim(
+    workspace_id: int, scope: str, key: str, method: str, path: str, fp: str
+) -> Claim | None:
     """A claim, or None when the key's record vanished after our insert collided with it
     (its holder failed and freed it) or had outlived its time to live: the caller tries
     again."""
@@ -62,6 +71,7 @@ def _try_claim(workspace_id: int, key: str, method: str, path: str, fp: str) -> 
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
                 workspace_id=workspace_id,
+                scope=scope,
                 key=key,
                 fingerprint=fp,
                 method=method,
@@ -71,7 +81,9 @@ def _try_claim(workspace_id: int, key: str, method: str, path: str, fp: str) -> 
         return Claim(record, replay=False)
     except IntegrityError:
         pass
-    existing = IdempotencyRecord.objects.for_workspace(workspace_id).filter(key=key).first()
+    existing = (
+        IdempotencyRecord.objects.for_workspace(workspace_id).filter(scope=scope, key=key).first()
+    )
     if existing is None:
         return None
     if existing.created_at < now() - timedelta(hours=settings.KIZUNA_IDEMPOTENCY_TTL_HOURS):

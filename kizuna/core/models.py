@@ -74,10 +74,12 @@ class IdempotencyRecord(TenantModel):
         IN_PROGRESS = "in_progress"
         COMPLETED = "completed"
 
+    # The kind of API key that sent the request: keys are separate per kind.
+    scope = models.CharField(max_length=16, default="server")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
+    path = models.TextField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     locked_until = models.DateTimeField()
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -87,7 +89,9 @@ class IdempotencyRecord(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["workspace", "scope", "key"], name="idempotency_key_unique"
+            ),
         ]
         indexes = [models.Index(fields=["created_at"])]
 

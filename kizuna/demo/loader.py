@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import Permission
 from django.db import models, transaction
 from django.db.models import Count
 
@@ -202,16 +201,13 @@ def issue_credentials(workspace: Workspace, keys: tuple[str, str] | None) -> Cre
         Membership.objects.update_or_create(
             workspace=workspace, user=user, defaults={"role": Role.OWNER}
         )
+    # The Django admin is the operators' tool and sees every workspace, so only superusers
+    # may use it. The demo install is a one-workspace sandbox whose owner also operates it.
     user.is_staff = True
+    user.is_superuser = True
     user.is_active = True
     user.full_name = user.full_name or catalog.STAFF_NAME
     user.save()
-    # Read-only admin pages for the demo data, so /admin/ is not an empty page.
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="customers", codename__startswith="view_"
-        )
-    )
     return Credentials(catalog.STAFF_EMAIL, password, Role.OWNER, keys[0], keys[1])
 
 

@@ -878,3 +878,33 @@ def test_json_out_is_utf8_text_not_escaped(api: Any) -> None:
     assert error.status_code == 409
     assert error["Content-Type"] == "application/json"
     assert json.loads(error.content)["code"] == "customer_exists"
+
+
+def test_a_publishable_key_never_sees_a_server_keys_idempotent_response(
+    api: Any, browser_api: Any, order_body: Any
+) -> None:
+    first = api.post("/orders", order_body(), **{"Idempotency-Key": "shared-key"})
+    assert first.status_code == 201
+    same = browser_api.post("/orders", order_body(), **{"Idempotency-Key": "shared-key"})
+    assert (same.status_code, same.data["code"]) == (403, "server_key_required")
+    other = browser_api.post(
+        "/orders", order_body(external_id="ord-2"), **{"Idempotency-Key": "shared-key"}
+    )
+    assert (other.status_code, other.data["code"]) == (403, "server_key_required")
+    replay = api.post("/orders", order_body(), **{"Idempotency-Key": "shared-key"})
+    assert (replay.status_code, replay.data) == (201, first.data)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+
+
+def test_a_long_path_with_an_idempotency_key_is_not_a_server_error(api: Any) -> None:
+    response = api.post(
+        "/orders/" + "o" * 600 + "/status", {"status": "paid"}, **{"Idempotency-Key": "long"}
+    )
+    assert (response.status_code, response.data["code"]) == (404, "order_not_found")
+
+
+def test_a_query_string_that_is_not_utf8_is_refused(api: Any) -> None:
+    response = api.get("/customers?q=%FF%FE")
+    assert (response.status_code, response.data["code"]) == (400, "invalid_utf8")
+    assert api.get("/customers?q=%E3%81%95").status_code == 200  # さ

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -51,8 +52,9 @@ class Server:
             **os.environ,
             "PYTHONPATH": str(ROOT),
             "DATABASE_URL": (
-                f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-                f"{db['NAME']}"
+                f"postgres://{quote(db['USER'])}"
+                + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
+                + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
             ),
             "KIZUNA_IDEMPOTENCY_LOCK_SECONDS": str(LOCK_SECONDS),
         }

@@ -220,7 +220,7 @@ def test_a_failing_subscriber_leaves_the_event_pending(shop: Workspace, recorder
     assert event.attempts == 1
     assert event.last_error == "ConnectionError: endpoint down"
     assert Workspace.objects.count() == workspaces  # the subscriber's write was undone
-    assert events.pending_event_ids() == [str(event.pk)]
+    assert [i for _, i in events.pending_events()] == [str(event.pk)]
 
     recorder.fail_with = None
     assert events.dispatch(str(event.pk)) is True
@@ -231,7 +231,7 @@ def test_a_failing_subscriber_leaves_the_event_pending(shop: Workspace, recorder
     assert event.last_error == ""
     assert Workspace.objects.count() == workspaces + 1
     assert len(recorder.seen) == 2
-    assert events.pending_event_ids() == []
+    assert events.pending_events() == []
 
 
 def test_the_recorded_error_is_bounded(shop: Workspace, recorder: Recorder) -> None:
@@ -250,17 +250,15 @@ def test_dispatch_of_an_unknown_id_is_false() -> None:
     assert events.dispatch("00000000-0000-0000-0000-000000000000") is False
 
 
-def test_events_that_keep_failing_go_to_the_back_of_the_queue(
-    shop: Workspace, recorder: Recorder
-) -> None:
-    failing = emit_created(shop, "c-fail")
-    recorder.fail_with = RuntimeError("no")
-    with pytest.raises(RuntimeError):
-        events.dispatch(str(failing.pk))
-    fresh = [emit_created(shop, f"c-{i}") for i in range(2)]
-
-    assert set(events.pending_event_ids(limit=2)) == {str(e.pk) for e in fresh}
-    assert events.pending_event_ids()[-1] == str(failing.pk)
+def test_pending_events_page_oldest_first_and_reach_every_event(shop: Workspace) -> None:
+    emitted = [emit_created(shop, f"c-{i}") for i in range(5)]
+    seen: list[str] = []
+    page = events.pending_events(limit=2)
+    while page:
+        seen += [event_id for _, event_id in page]
+        page = events.pending_events(limit=2, after=page[-1])
+    expected = sorted(emitted, key=lambda e: (e.occurred_at, str(e.pk)))
+    assert seen == [str(e.pk) for e in expected]
 
 
 # ------------------------------------------------------------------ the sweep command
@@ -341,3 +339,21 @@ def test_purge_idempotency_keys_deletes_only_expired_records(shop: Workspace) ->
     call_command("purge_idempotency_keys", stdout=out)
     assert out.getvalue().strip() == "deleted 1 expired key(s)"
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+
+
+def test_the_sweep_reaches_events_behind_a_full_page_of_failures(shop: Workspace) -> None:
+    def refuse(event: OutboxEvent) -> None:
+        if event.payload["customer_id"].startswith("bad-"):
+            raise RuntimeError("down")
+
+    events.subscribe("customer.created", refuse)
+    try:
+        bad = [emit_created(shop, f"bad-{i}") for i in range(510)]
+        good = emit_created(shop, "good")
+        out, _ = run_sweep()
+    finally:
+        events.unsubscribe("customer.created", refuse)
+    assert out == "dispatched 1 event(s), 510 failure(s)"
+    good.refresh_from_db()
+    assert good.dispatched_at is not None
+    assert OutboxEvent.objects.filter(pk__in=[e.pk for e in bad], attempts=1).count() == 510
