@@ -54,7 +54,10 @@ def error_body(
 
 def error_response(status: int, **kwargs: Any) -> JsonResponse:
     response = JsonResponse(
-        error_body(status, **kwargs), status=status, json_dumps_params={"ensure_ascii": False}
+        error_body(status, **kwargs),
+        status=status,
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
     )
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="kizuna"'

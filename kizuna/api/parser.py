@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from kizuna.core.errors import MalformedRequest, ValidationFailed
+from kizuna.core.errors import MalformedRequest, UnsupportedMediaType, ValidationFailed
 from kizuna.core.text import UNSTORABLE
 
 
@@ -13,6 +13,13 @@ class StrictJsonParser(Parser):
     """JSON bodies must be UTF-8 JSON objects; anything else is a 400 with a clear code."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(
+                f"Send JSON with 'Content-Type: application/json', not {content_type!r}.",
+                code="unsupported_media_type",
+                field="Content-Type",
+            )
         raw = request.body
         try:
             text = raw.decode("utf-8")

@@ -51,6 +51,11 @@ class MalformedRequest(KizunaError):
     code = "malformed_request"
 
 
+class UnsupportedMediaType(KizunaError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class NotAuthenticated(KizunaError):
     status = 401
     code = "not_authenticated"

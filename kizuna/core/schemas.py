@@ -14,7 +14,7 @@ class ErrorOut(Schema):
     request_id: str
 
 
-ERROR_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 422, 429, 500})
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500})
 
 
 def with_errors(ok: dict[int, Any]) -> dict[Any, Any]:

@@ -876,7 +876,7 @@ def test_json_out_is_utf8_text_not_escaped(api: Any) -> None:
     assert response["Content-Type"] == "application/json; charset=utf-8"
     error = api.post("/customers", {"external_id": "c-utf8", "last_name": "김"})
     assert error.status_code == 409
-    assert error["Content-Type"] == "application/json"
+    assert error["Content-Type"] == "application/json; charset=utf-8"
     assert json.loads(error.content)["code"] == "customer_exists"
 
 
@@ -908,3 +908,20 @@ def test_a_query_string_that_is_not_utf8_is_refused(api: Any) -> None:
     response = api.get("/customers?q=%FF%FE")
     assert (response.status_code, response.data["code"]) == (400, "invalid_utf8")
     assert api.get("/customers?q=%E3%81%95").status_code == 200  # さ
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_endpoint_refuses_other_media_types(api: Any, content_type: str) -> None:
+    response = api.client.post(
+        "/api/v1/customers", data=b'{"external_id": "c-media"}', content_type=content_type
+    )
+    body = json.loads(response.content)
+    assert response.status_code == 415
+    assert (body["code"], body["field"]) == ("unsupported_media_type", "Content-Type")
+    assert not Customer.objects.exists()
+    ok = api.client.post(
+        "/api/v1/customers",
+        data=b'{"external_id": "c-media"}',
+        content_type="application/json; charset=utf-8",
+    )
+    assert ok.status_code == 201
