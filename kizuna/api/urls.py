@@ -19,7 +19,12 @@ from kizuna.api.errors import (
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
-from kizuna.customers.api import customers_router, events_router, orders_router
+from kizuna.customers.api import (
+    attributes_router,
+    customers_router,
+    events_router,
+    orders_router,
+)
 
 
 def idempotency_key_parameter() -> dict[str, Any]:
@@ -111,3 +116,4 @@ def _unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
+api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)

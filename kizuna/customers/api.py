@@ -14,6 +14,7 @@ from kizuna.core.money import format_amount
 from kizuna.core.schemas import PageParams, with_errors
 from kizuna.customers import schemas, selectors, services, transfer
 from kizuna.customers.models import (
+    AttributeDefinition,
     Customer,
     CustomerImport,
     CustomEvent,
@@ -26,6 +27,8 @@ from kizuna.customers.models import (
 customers_router = Router(tags=["customers"])
 orders_router = Router(tags=["orders"])
 events_router = Router(tags=["events"])
+# GET /customer-attributes: the custom attributes and their types.
+attributes_router = Router(tags=["customers"])
 
 
 # ------------------------------------------------------------------ presenters
@@ -118,6 +121,10 @@ def event_out(event: CustomEvent) -> dict[str, Any]:
         "created_at": event.created_at,
         "loyalty": [],
     }
+
+
+def attribute_definition_out(definition: AttributeDefinition) -> dict[str, Any]:
+    return {"key": definition.key, "type": definition.type, "created_at": definition.created_at}
 
 
 def customer_import_out(run: CustomerImport) -> dict[str, Any]:
@@ -333,6 +340,21 @@ def customer_timeline(request: HttpRequest, customer_id: str, page: Query[PagePa
         workspace_of(request), customer_id, cursor=page.cursor, limit=page.limit
     )
     return {"data": [timeline_out(e) for e in rows], "next_cursor": next_cursor}
+
+
+# ------------------------------------------------------------------ attributes
+
+
+@attributes_router.get(
+    "",
+    response=with_errors({200: schemas.AttributeDefinitionPage}),
+    summary="List the custom attributes of customers with their types, by key",
+)
+def list_customer_attributes(request: HttpRequest, page: Query[PageParams]) -> Any:
+    rows, next_cursor = selectors.list_attribute_definitions(
+        workspace_of(request), cursor=page.cursor, limit=page.limit
+    )
+    return {"data": [attribute_definition_out(d) for d in rows], "next_cursor": next_cursor}
 
 
 # ------------------------------------------------------------------ orders

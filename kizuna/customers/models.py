@@ -61,7 +61,7 @@ class Customer(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "email"]),
             models.Index(fields=["workspace", "phone"]),
-            models.Index(fields=["workspace", "created_at", "id"]),
+            models.Index(fields=["workspace", "id"]),
         ]
 
     def __str__(self) -> str:

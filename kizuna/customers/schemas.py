@@ -2,6 +2,7 @@
 
 import json
 import re
+from contextlib import suppress
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -13,13 +14,20 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    TypeAdapter,
+    ValidationError,
 )
 from pydantic_core import PydanticCustomError
 
-from kizuna.customers.services import EXTERNAL_ID
+from kizuna.core.text import ISO_DATE
+from kizuna.customers.services import EXTERNAL_ID, MAX_ATTRIBUTES, MIN_YEAR
 
 _DECIMAL = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The start of an ISO 8601 (RFC 3339) date and time, or a date alone (which then lacks its
+# offset): the rest is checked by parsing it.
+_ISO_DATETIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}|\Z)")
+_DATETIME_EXAMPLE = "2026-05-01T10:00:00+09:00"
+_DATETIME = TypeAdapter(datetime)
 MAX_JSON_BYTES = 16 * 1024
 
 
@@ -39,9 +47,35 @@ def _date_string(value: Any) -> Any:
     """Dates are 'YYYY-MM-DD' strings: not numbers (taken as Unix times), not datetimes."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise PydanticCustomError("date_type", "Input should be a date such as 1990-04-01")
     return value
+
+
+def _aware_datetime(value: Any) -> datetime:
+    """Times are ISO 8601 strings with an offset, from 1900 on: not numbers (which would be
+    taken as Unix times), not dates, not local times."""
+    parsed = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and _ISO_DATETIME_START.match(value):
+        with suppress(ValidationError):
+            parsed = _DATETIME.validate_python(value)
+    if parsed is None:
+        raise PydanticCustomError(
+            "invalid_datetime",
+            "Input should be an ISO 8601 date and time with an offset, such as {example}",
+            {"example": _DATETIME_EXAMPLE},
+        )
+    if parsed.utcoffset() is None:
+        raise PydanticCustomError(
+            "datetime_without_offset",
+            "Input should have an offset, such as {example}",
+            {"example": _DATETIME_EXAMPLE},
+        )
+    if parsed.year < MIN_YEAR:
+        raise PydanticCustomError(
+            "invalid_datetime", "Input should be a time from {year} on", {"year": MIN_YEAR}
+        )
+    return parsed
 
 
 def _scalar(value: Any) -> Any:
@@ -49,6 +83,17 @@ def _scalar(value: Any) -> Any:
         raise PydanticCustomError(
             "invalid_attribute_value",
             "Attribute values are strings, numbers, booleans or dates (YYYY-MM-DD).",
+        )
+    return value
+
+
+def _few_attributes(value: Any) -> Any:
+    """Counted before the keys and values are validated one by one."""
+    if isinstance(value, dict) and len(value) > MAX_ATTRIBUTES:
+        raise PydanticCustomError(
+            "too_many_attributes",
+            "A customer has at most {limit} attributes",
+            {"limit": MAX_ATTRIBUTES},
         )
     return value
 
@@ -73,7 +118,15 @@ Text200 = Annotated[str, Field(max_length=200)]
 Text300 = Annotated[str, Field(max_length=300)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
 IsoDate = Annotated[date, BeforeValidator(_date_string)]
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_aware_datetime), Field(examples=[_DATETIME_EXAMPLE])
+]
 AttributeValue = Annotated[str | bool | int | float | None, BeforeValidator(_scalar)]
+Attributes = Annotated[
+    dict[Annotated[str, Field(max_length=64)], AttributeValue],
+    Field(max_length=MAX_ATTRIBUTES),
+    BeforeValidator(_few_attributes),
+]
 
 
 class InputSchema(Schema):
@@ -85,7 +138,7 @@ class InputSchema(Schema):
 
 class ConsentIn(InputSchema):
     status: Literal["granted", "denied", "pending"]
-    updated_at: AwareDatetime | None = None
+    updated_at: IsoDateTime | None = None
 
 
 class CustomerFields(InputSchema):
@@ -96,7 +149,10 @@ class CustomerFields(InputSchema):
     birthdate: IsoDate | None = None
     locale: Annotated[str, Field(max_length=35)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
-    attributes: dict[Annotated[str, Field(max_length=64)], AttributeValue] | None = None
+    attributes: Attributes | None = Field(
+        default=None,
+        description=f"At most {MAX_ATTRIBUTES} keys; null deletes a key.",
+    )
     consents: dict[str, ConsentIn] | None = None
 
 
@@ -152,7 +208,16 @@ class TimelinePage(Schema):
 
 class AttributeDefinitionOut(Schema):
     key: str
-    type: str
+    type: Literal["string", "number", "boolean", "date"] = Field(
+        description="Fixed by the attribute's first write; later values must be of this type "
+        "(a string attribute also takes strings that look like dates)."
+    )
+    created_at: datetime = Field(description="When the attribute was first written.")
+
+
+class AttributeDefinitionPage(Schema):
+    data: list[AttributeDefinitionOut]
+    next_cursor: str | None
 
 
 # ---------------------------------------------------------------- orders
@@ -185,7 +250,7 @@ class OrderIn(InputSchema):
     )
     channel: Literal["online", "store", "app"] = "online"
     location: Text200 = ""
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IsoDateTime | None = None
     items: Annotated[list[OrderItemIn], Field(max_length=500)] = []
     metadata: SmallJson = {}
 
@@ -205,7 +270,7 @@ class RefundIn(InputSchema):
     amount: DecimalString | None = None
     currency: Currency | None = None
     reason: Annotated[str, Field(max_length=500)] = ""
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IsoDateTime | None = None
 
 
 class LoyaltyEffectOut(Schema):
@@ -281,7 +346,7 @@ class EventIn(InputSchema):
         default=None, description="Used only when the event creates a new customer."
     )
     properties: SmallJson = {}
-    occurred_at: AwareDatetime | None = None
+    occurred_at: IsoDateTime | None = None
 
 
 class EventOut(Schema):

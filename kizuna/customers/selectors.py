@@ -88,6 +88,14 @@ def attribute_definitions(workspace: Workspace) -> list[AttributeDefinition]:
     return list(AttributeDefinition.objects.for_workspace(workspace).order_by("key"))
 
 
+def list_attribute_definitions(
+    workspace: Workspace, *, cursor: str | None, limit: int | None
+) -> tuple[list[AttributeDefinition], str | None]:
+    """The workspace's custom attributes with their types, by key."""
+    queryset = AttributeDefinition.objects.for_workspace(workspace)
+    return keyset_page(queryset, fields=("key",), descending=False, cursor=cursor, limit=limit)
+
+
 def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
     return (
         Order.objects.for_workspace(workspace)
@@ -105,7 +113,7 @@ def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
 def get_order(workspace: Workspace, external_id: str) -> Order:
     order = orders_with_details(workspace).filter(external_id=external_id).first()
     if order is None:
-        raise OrderNotFound(f"No order {external_id!r}.", field="external_id")
+        raise OrderNotFound(f"No order {external_id!r}.")
     return order
 
 

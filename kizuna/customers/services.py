@@ -27,6 +27,7 @@ from kizuna.core.money import (
     format_amount,
     round_amount,
 )
+from kizuna.core.text import ISO_DATE
 from kizuna.customers import events
 from kizuna.customers.errors import (
     AttributeTypeMismatch,
@@ -61,9 +62,10 @@ EXTERNAL_ID = re.compile(r"[^\s/?#%\\]{1,128}")
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 ATTRIBUTE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,99}")
 MAX_ATTRIBUTES = 100
+# The earliest year of a birthdate or of a time sent by a client.
+MIN_YEAR = 1900
 MAX_ATTRIBUTE_STRING = 1000
 MAX_ATTRIBUTE_NUMBER = 1e15
 # Clock skew allowed on times sent by clients; anything later is a mistake (often a local time
@@ -166,9 +168,9 @@ def check_profile(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
                     code="invalid_date",
                     field=field("birthdate"),
                 )
-            if birthdate > now().date() or birthdate.year < 1900:
+            if birthdate > now().date() or birthdate.year < MIN_YEAR:
                 raise ValidationFailed(
-                    "birthdate must be a past date after 1900.",
+                    f"birthdate must be a past date from {MIN_YEAR} on.",
                     code="invalid_birthdate",
                     field=field("birthdate"),
                 )
@@ -228,48 +230,60 @@ def merge_attributes(
     workspace: Workspace, current: Mapping[str, Any], incoming: Mapping[str, Any], prefix: str = ""
 ) -> dict[str, Any]:
     """Merge `incoming` into `current` (None deletes a key). New keys get a type, which later
-    writes must respect. Call inside a transaction: definitions are created as needed."""
-    merged = dict(current)
-    keys = [k for k in incoming if incoming[k] is not None]
-    declared = dict(
-        AttributeDefinition.objects.for_workspace(workspace)
-        .filter(key__in=keys)
-        .values_list("key", "type")
+    writes must respect. Call inside a transaction: definitions are created as needed.
+
+    Everything is checked before anything is written: the number of keys, the names, then
+    the values against the types already declared. The missing definitions are then created
+    in one statement, in key order, so that concurrent writers of the same new keys wait on
+    each other in one order and never deadlock. Their types are read back (another writer
+    may have defined a key first) and the values written to them are checked again."""
+    attributes_field = f"{prefix}attributes"
+    too_many = ValidationFailed(
+        f"A customer has at most {MAX_ATTRIBUTES} attributes.",
+        code="too_many_attributes",
+        field=attributes_field,
     )
-    for key, value in incoming.items():
-        field = f"{prefix}attributes.{key}"
+    if len(incoming) > MAX_ATTRIBUTES:
+        raise too_many
+    for key in incoming:
         if not ATTRIBUTE_KEY.fullmatch(key):
             raise ValidationFailed(
                 "Attribute names start with a letter and use letters, digits and '_' (at most 64).",
                 code="invalid_attribute_name",
-                field=field,
+                field=f"{attributes_field}.{key}",
             )
+    merged = dict(current)
+    written: dict[str, Any] = {}
+    for key, value in incoming.items():
         if value is None:
             merged.pop(key, None)
-            continue
-        merged[key] = _check_attribute_value(key, value, declared.get(key), field)
-        if key not in declared:
-            declared[key] = _define_attribute(workspace, key, _attribute_type(value))
-            if declared[key] != _attribute_type(value):
-                _check_attribute_value(key, value, declared[key], field)
+        else:
+            merged[key] = written[key] = value
     if len(merged) > MAX_ATTRIBUTES:
-        raise ValidationFailed(
-            f"A customer has at most {MAX_ATTRIBUTES} attributes.",
-            code="too_many_attributes",
-            field=f"{prefix}attributes",
+        raise too_many
+    if not written:
+        return merged
+    definitions = AttributeDefinition.objects.for_workspace(workspace)
+    declared: dict[str, str] = dict(
+        definitions.filter(key__in=list(written)).values_list("key", "type")
+    )
+    for key, value in written.items():
+        _check_attribute_value(key, value, declared.get(key), f"{attributes_field}.{key}")
+    missing = sorted(key for key in written if key not in declared)
+    if missing:
+        AttributeDefinition.objects.bulk_create(
+            [
+                AttributeDefinition(
+                    workspace=workspace, key=key, type=_attribute_type(written[key])
+                )
+                for key in missing
+            ],
+            ignore_conflicts=True,
         )
+        declared.update(definitions.filter(key__in=missing).values_list("key", "type"))
+        for key in missing:
+            _check_attribute_value(key, written[key], declared[key], f"{attributes_field}.{key}")
     return merged
-
-
-def _define_attribute(workspace: Workspace, key: str, kind: AttributeType) -> str:
-    try:
-        with transaction.atomic():
-            definition, _ = AttributeDefinition.objects.get_or_create(
-                workspace=workspace, key=key, defaults={"type": kind}
-            )
-    except IntegrityError:
-        definition = AttributeDefinition.objects.for_workspace(workspace).get(key=key)
-    return definition.type
 
 
 def check_consents(consents: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
@@ -289,13 +303,7 @@ def check_consents(consents: Mapping[str, Any], prefix: str = "") -> dict[str, d
                 code="invalid_consent_status",
                 field=f"{field}.status",
             )
-        updated_at = consent.get("updated_at") or now()
-        if updated_at > now() + FUTURE_TOLERANCE:
-            raise ValidationFailed(
-                "A consent cannot be dated in the future.",
-                code="occurred_in_future",
-                field=f"{field}.updated_at",
-            )
+        updated_at = check_occurred_at(consent.get("updated_at"), f"{field}.updated_at")
         clean[channel] = {"status": status, "updated_at": updated_at}
     return clean
 
@@ -535,13 +543,19 @@ class CheckedOrder:
 
 
 def check_occurred_at(value: datetime | None, field: str = "occurred_at") -> datetime:
+    """When something a client reports happened: now when not given; otherwise an aware
+    time from MIN_YEAR on and not in the future (beyond FUTURE_TOLERANCE). In UTC."""
     if value is None:
         return now()
-    if value.tzinfo is None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValidationFailed(
             "Times need an offset, such as 2026-05-01T10:00:00+09:00.",
             code="datetime_without_offset",
             field=field,
+        )
+    if value.year < MIN_YEAR:
+        raise ValidationFailed(
+            f"Times are from {MIN_YEAR} on.", code="invalid_datetime", field=field
         )
     if value > now() + FUTURE_TOLERANCE:
         raise ValidationFailed("The time is in the future.", code="occurred_in_future", field=field)
@@ -713,7 +727,7 @@ def _lock_order(workspace: Workspace, external_id: str) -> Order:
         .first()
     )
     if order is None:
-        raise OrderNotFound(f"No order {external_id!r}.", field="external_id")
+        raise OrderNotFound(f"No order {external_id!r}.")
     return order
 
 
@@ -777,7 +791,6 @@ def refund_order(
             raise ValidationFailed(
                 f"Only paid orders can be refunded; this one is {order.status}.",
                 code="order_not_paid",
-                field="status",
             )
         currency = data.get("currency")
         if currency is not None and currency != order.currency:
@@ -788,8 +801,16 @@ def refund_order(
         lines: list[tuple[OrderItem, int, Decimal]] = []
         if items_in is not None:
             lines = _allocate_refund_items(order, items_in)
+            if remaining <= 0:
+                raise RefundExceedsOrder(
+                    f"The whole order ({format_amount(order.total, order.currency)} "
+                    f"{order.currency}) has been refunded already; nothing is left to refund.",
+                    field="items",
+                )
             amount = sum((line[2] for line in lines), Decimal(0))
-            amount = min(amount, remaining)
+            if amount > remaining:
+                lines = _cap_refund_lines(lines, remaining, order.currency)
+                amount = remaining
         else:
             amount = check_amount(amount_in, order.currency, field="amount")
             if amount <= 0:
@@ -856,6 +877,25 @@ def refund_order(
             ),
         )
     return refund, True
+
+
+def _cap_refund_lines(
+    lines: list[tuple[OrderItem, int, Decimal]], cap: Decimal, currency: str
+) -> list[tuple[OrderItem, int, Decimal]]:
+    """Scale the lines' amounts down so that they add up to `cap` (less than their sum), as
+    `_allocate_refund_items` prices them: a line gets the scaled running total up to it,
+    rounded, minus the scaled running total before it, rounded. The last running total is
+    `cap` itself, so the lines add up to it exactly, and none is negative."""
+    total = sum((line[2] for line in lines), Decimal(0))
+    capped: list[tuple[OrderItem, int, Decimal]] = []
+    running = Decimal(0)
+    before = Decimal(0)
+    for item, quantity, amount in lines:
+        running += amount
+        upto = round_amount(running * cap / total, currency)
+        capped.append((item, quantity, upto - before))
+        before = upto
+    return capped
 
 
 def _allocate_refund_items(

@@ -43,7 +43,7 @@ from openpyxl.utils import get_column_letter
 from kizuna.core.clock import now
 from kizuna.core.errors import KizunaError, NotFound, ValidationFailed
 from kizuna.core.models import Workspace
-from kizuna.core.text import UNSTORABLE
+from kizuna.core.text import ISO_DATE, UNSTORABLE
 from kizuna.customers import selectors, services
 from kizuna.customers.models import (
     AttributeDefinition,
@@ -446,7 +446,7 @@ def _as_date(value: object, what: str) -> date:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    if isinstance(value, str) and services.ISO_DATE.fullmatch(text):
+    if isinstance(value, str) and ISO_DATE.fullmatch(text):
         try:
             return date.fromisoformat(text)
         except ValueError:
@@ -469,7 +469,7 @@ def _inferred_attribute(value: object) -> object:
         return _BOOLEANS[text.lower()]
     if _NUMBER.fullmatch(text):
         return int(text) if _INTEGER.fullmatch(text) else float(text)
-    if services.ISO_DATE.fullmatch(text):
+    if ISO_DATE.fullmatch(text):
         return _as_date(text, "An attribute").isoformat()
     return value
 
@@ -496,9 +496,7 @@ def _typed_attribute(key: str, value: object, declared: str) -> object:
             return int(text) if _INTEGER.fullmatch(text) else float(text)
         raise mismatch
     if declared == AttributeType.DATE:
-        if isinstance(value, datetime | date) or (
-            text is not None and services.ISO_DATE.fullmatch(text)
-        ):
+        if isinstance(value, datetime | date) or (text is not None and ISO_DATE.fullmatch(text)):
             return _as_date(value, f"Attribute {key!r}").isoformat()
         raise mismatch
     return _inferred_attribute(value)

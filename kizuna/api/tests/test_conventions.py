@@ -207,14 +207,14 @@ def test_404_outside_the_api_is_not_json(db: None) -> None:
         ("PATCH", "/customers/nobody", {"first_name": "A"}, "customer_not_found", "customer_id"),
         ("GET", "/customers/nobody/timeline", None, "customer_not_found", "customer_id"),
         ("GET", "/orders?customer_id=nobody", None, "customer_not_found", "customer_id"),
-        ("GET", "/orders/no-order", None, "order_not_found", "external_id"),
-        ("POST", "/orders/no-order/status", {"status": "paid"}, "order_not_found", "external_id"),
+        ("GET", "/orders/no-order", None, "order_not_found", None),
+        ("POST", "/orders/no-order/status", {"status": "paid"}, "order_not_found", None),
         (
             "POST",
             "/orders/no-order/refunds",
             {"external_id": "r-1", "amount": "1.00"},
             "order_not_found",
-            "external_id",
+            None,
         ),
     ],
 )

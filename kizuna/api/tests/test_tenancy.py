@@ -64,28 +64,28 @@ FOREIGN_REQUESTS = [
     ),
     ("GET", "/customers/shared-1/timeline", None, "customer_not_found", "customer_id"),
     ("GET", "/orders?customer_id=shared-1", None, "customer_not_found", "customer_id"),
-    ("GET", "/orders/ord-a", None, "order_not_found", "external_id"),
-    ("POST", "/orders/ord-a/status", {"status": "cancelled"}, "order_not_found", "external_id"),
+    ("GET", "/orders/ord-a", None, "order_not_found", None),
+    ("POST", "/orders/ord-a/status", {"status": "cancelled"}, "order_not_found", None),
     (
         "POST",
         "/orders/ord-a/refunds",
         {"external_id": "ref-b", "amount": "1.00"},
         "order_not_found",
-        "external_id",
+        None,
     ),
     (
         "POST",
         "/orders/ord-a/refunds",
         {"external_id": "ref-a", "amount": "1.00"},
         "order_not_found",
-        "external_id",
+        None,
     ),
     (
         "POST",
         "/orders/ord-a/refunds",
         {"external_id": "ref-b", "items": [{"sku": "TEA-1", "quantity": 1}]},
         "order_not_found",
-        "external_id",
+        None,
     ),
 ]
 

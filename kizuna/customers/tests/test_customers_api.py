@@ -8,11 +8,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
+from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import OutboxEvent
+from kizuna.customers import selectors, services
 from kizuna.customers.models import AttributeDefinition, ConsentChange, Customer
+from kizuna.customers.schemas import CustomerFields
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +323,33 @@ def test_walking_all_pages_returns_each_customer_once(api: Any) -> None:
     assert len(api.get("/customers").data["data"]) == 11  # default limit 50
 
 
+def test_the_customer_list_is_read_in_the_order_of_an_index(workspace: NewWorkspace) -> None:
+    """Pages are keyed on the id within a workspace: an index on (workspace, id) serves
+    every page without a sort."""
+    for i in range(3):
+        services.create_customer(workspace.workspace, f"ix-{i}", {})
+    _, cursor = selectors.list_customers(
+        workspace.workspace, q=None, segment=None, cursor=None, limit=1
+    )
+    indexed = [list(index.fields) for index in Customer._meta.indexes]
+    assert ["workspace", "id"] in indexed
+
+    with CaptureQueriesContext(connection) as queries:
+        selectors.list_customers(workspace.workspace, q=None, segment=None, cursor=cursor, limit=1)
+
+    sql = queries.captured_queries[0]["sql"]
+    assert sql.split("ORDER BY")[1].split("LIMIT")[0].strip().endswith('."id" ASC')
+    if connection.vendor == "postgresql":
+        index = next(i.name for i in Customer._meta.indexes if i.fields == ["workspace", "id"])
+        with connection.cursor() as db:
+            db.execute("SET LOCAL enable_seqscan = off")
+            db.execute("SET LOCAL enable_sort = off")
+            db.execute("SET LOCAL enable_bitmapscan = off")
+            db.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in db.fetchall())
+        assert index in plan, plan
+
+
 def test_pages_are_stable_when_customers_are_added_during_the_walk(api: Any) -> None:
     for i in range(4):
         api.post("/customers", {"external_id": f"s-{i}"})
@@ -503,11 +535,78 @@ def test_at_most_100_attributes(api: Any) -> None:
     many = {f"a{i}": i for i in range(100)}
     assert api.put("/customers/c-1", {"attributes": many}).status_code == 201
 
-    response = api.patch("/customers/c-1", {"attributes": {"one_more": 1}})
+    with CaptureQueriesContext(connection) as queries:
+        response = api.patch("/customers/c-1", {"attributes": {"one_more": 1}})
 
     assert response.status_code == 422
     assert response.data["code"] == "too_many_attributes"
     assert response.data["field"] == "attributes"
+    assert not AttributeDefinition.objects.filter(key="one_more").exists()
+    assert not definitions_written(queries), "refused before any definition is written"
+
+
+def test_deleting_makes_room_for_new_attributes(api: Any) -> None:
+    api.put("/customers/c-1", {"attributes": {f"a{i}": i for i in range(100)}})
+
+    response = api.patch("/customers/c-1", {"attributes": {"a0": None, "one_more": 1}})
+
+    assert response.status_code == 200
+    assert len(response.data["attributes"]) == 100
+    assert response.data["attributes"]["one_more"] == 1
+
+
+def definitions_written(queries: CaptureQueriesContext) -> list[str]:
+    table = AttributeDefinition._meta.db_table
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if table in q["sql"] and q["sql"].lstrip().upper().startswith("INSERT")
+    ]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+@pytest.mark.parametrize("count", [101, 5_000])
+def test_more_than_100_attributes_in_a_body_are_refused_before_any_write(
+    api: Any, method: str, count: int
+) -> None:
+    if method == "patch":
+        api.put("/customers/c-1", {"email": "keep@example.com"})
+    body = {"attributes": {f"k{i}": i for i in range(count)}}
+
+    with CaptureQueriesContext(connection) as queries:
+        if method == "post":
+            response = api.post("/customers", {"external_id": "c-1", **body})
+        else:
+            response = getattr(api, method)("/customers/c-1", body)
+
+    assert response.status_code == 422
+    assert response.data["code"] == "too_many_attributes"
+    assert response.data["field"] == "attributes"
+    assert AttributeDefinition.objects.count() == 0
+    assert not definitions_written(queries)
+    if method == "patch":
+        assert api.get("/customers/c-1").data["attributes"] == {}
+    else:
+        assert Customer.objects.count() == 0
+
+
+def test_the_schema_documents_the_attribute_limit() -> None:
+    attributes = CustomerFields.model_json_schema()["properties"]["attributes"]
+    assert {"type": "object", "maxProperties": 100}.items() <= attributes["anyOf"][0].items()
+
+
+def test_services_count_attributes_before_touching_the_database(workspace: NewWorkspace) -> None:
+    too_many = {f"k{i}": i for i in range(101)}
+    held = {f"h{i}": i for i in range(60)}
+
+    with CaptureQueriesContext(connection) as queries:
+        for current, incoming in [({}, too_many), (held, {f"n{i}": i for i in range(41)})]:
+            with pytest.raises(ValidationFailed) as refused:
+                services.merge_attributes(workspace.workspace, current, incoming, "rows[0].")
+            assert refused.value.code == "too_many_attributes"
+            assert refused.value.field == "rows[0].attributes"
+
+    assert queries.captured_queries == []
 
 
 # ------------------------------------------------------------------ consent
@@ -813,9 +912,6 @@ def test_ids_that_name_api_paths_are_reserved(api: Any, reserved: str) -> None:
 
 
 def test_service_callers_get_length_errors_not_database_errors(workspace: NewWorkspace) -> None:
-    from kizuna.core.errors import ValidationFailed
-    from kizuna.customers import services
-
     with pytest.raises(ValidationFailed) as info:
         services.upsert_customer(workspace.workspace, "c-long", {"first_name": "x" * 101})
     assert (info.value.code, info.value.field) == ("too_long", "first_name")

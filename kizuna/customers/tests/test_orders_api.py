@@ -20,6 +20,13 @@ def outbox(workspace: NewWorkspace, type_: str) -> list[dict[str, Any]]:
     return [e.payload for e in rows.order_by("occurred_at", "pk")]
 
 
+def assert_lines_add_up(refund: dict[str, Any]) -> None:
+    """An item refund's lines add up exactly to its amount."""
+    assert refund["items"], refund
+    lines = sum((Decimal(item["amount"]) for item in refund["items"]), Decimal(0))
+    assert lines == Decimal(refund["amount"]), refund
+
+
 def no_tax_order(order_body: Any, **overrides: Any) -> dict[str, Any]:
     """USD 30.00 of goods, 5.00 off, nothing else: the customer paid 25.00."""
     body: dict[str, Any] = order_body(
@@ -407,6 +414,7 @@ def test_status_of_unknown_order_is_404(api: Any, other_api: Any, order_body: An
         response = client.post(path, {"status": "paid"})
         assert response.status_code == 404
         assert response.data["code"] == "order_not_found"
+        assert response.data["field"] is None
     assert api.get("/orders/ord-1").data["status"] == "pending"
 
 
@@ -442,6 +450,7 @@ def test_refund_by_items_is_priced_after_the_discount(
     assert body["currency"] == "USD"
     assert body["reason"] == "chipped"
     assert body["items"] == [{"sku": "CUP-1", "quantity": 1, "amount": "8.33"}]
+    assert_lines_add_up(body)
     assert body["loyalty"] == []
     order = api.get("/orders/ord-1").data
     assert order["refunded_total"] == "8.33"
@@ -467,6 +476,7 @@ def test_refund_by_items_includes_the_share_of_tax(api: Any, order_body: Any) ->
     )
 
     assert response.data["amount"] == "9.00"
+    assert_lines_add_up(response.data)
 
 
 def test_refund_by_items_with_prices_including_tax(api: Any, order_body: Any) -> None:
@@ -479,20 +489,23 @@ def test_refund_by_items_with_prices_including_tax(api: Any, order_body: Any) ->
 
     assert response.data["amount"] == "16.67"
     assert response.data["items"] == [{"sku": "TEA-1", "quantity": 2, "amount": "16.67"}]
+    assert_lines_add_up(response.data)
 
 
 def test_refunding_every_unit_gives_back_exactly_what_was_paid(api: Any, order_body: Any) -> None:
     api.post("/orders", no_tax_order(order_body))
 
-    amounts = [
+    refunds = [
         api.post(
             "/orders/ord-1/refunds",
             {"external_id": f"r-{sku}-{n}", "items": [{"sku": sku, "quantity": 1}]},
-        ).data["amount"]
+        ).data
         for sku, n in [("CUP-1", 1), ("TEA-1", 1), ("TEA-1", 2)]
     ]
 
-    assert amounts == ["8.33", "8.34", "8.33"]
+    assert [refund["amount"] for refund in refunds] == ["8.33", "8.34", "8.33"]
+    for refund in refunds:
+        assert_lines_add_up(refund)
     order = api.get("/orders/ord-1").data
     assert order["refunded_total"] == "25.00"
     assert [i["refunded_quantity"] for i in order["items"]] == [2, 1]
@@ -514,6 +527,7 @@ def test_one_refund_of_several_lines_sums_its_lines(api: Any, order_body: Any) -
         {"sku": "TEA-1", "quantity": 2, "amount": "16.67"},
         {"sku": "CUP-1", "quantity": 1, "amount": "8.33"},
     ]
+    assert_lines_add_up(response.data)
     assert RefundItem.objects.count() == 2
 
 
@@ -643,7 +657,93 @@ def test_an_item_refund_is_capped_at_what_is_left(api: Any, order_body: Any) -> 
 
     assert response.status_code == 201
     assert response.data["amount"] == "1.00"
-    assert api.get("/orders/ord-1").data["refunded_total"] == "31.00"
+    assert response.data["items"] == [{"sku": "CUP-1", "quantity": 1, "amount": "1.00"}]
+    assert_lines_add_up(response.data)
+    assert RefundItem.objects.get().amount == Decimal("1.00")
+    order = api.get("/orders/ord-1").data
+    assert order["refunded_total"] == "31.00"
+    assert [i["refunded_quantity"] for i in order["items"]] == [0, 1]
+
+
+def test_a_capped_refund_of_several_lines_spreads_the_cap_over_them(
+    api: Any, order_body: Any
+) -> None:
+    api.post("/orders", no_tax_order(order_body))  # the customer paid 25.00
+    api.post("/orders/ord-1/refunds", {"external_id": "r-1", "amount": "20.00"})
+
+    response = api.post(
+        "/orders/ord-1/refunds",
+        {
+            "external_id": "r-2",
+            "items": [{"sku": "TEA-1", "quantity": 2}, {"sku": "CUP-1", "quantity": 1}],
+        },
+    )
+
+    # 16.67 + 8.33 of goods, 5.00 left: 16.67 * 5 / 25 = 3.334 -> 3.33, the rest 1.67.
+    assert response.status_code == 201
+    assert response.data["amount"] == "5.00"
+    assert response.data["items"] == [
+        {"sku": "TEA-1", "quantity": 2, "amount": "3.33"},
+        {"sku": "CUP-1", "quantity": 1, "amount": "1.67"},
+    ]
+    assert_lines_add_up(response.data)
+    refund = Refund.objects.get(external_id="r-2")
+    assert sum(item.amount for item in refund.items.all()) == refund.amount
+    order = api.get("/orders/ord-1").data
+    assert order["refunded_total"] == "25.00"
+    assert [i["refunded_quantity"] for i in order["items"]] == [2, 1]
+
+
+@pytest.mark.parametrize("left", ["0.01", "0.02", "0.03", "1.00", "7.77"])
+def test_capped_lines_always_add_up_to_the_refund(api: Any, order_body: Any, left: str) -> None:
+    lines: list[dict[str, Any]] = [
+        {"sku": f"SKU-{i}", "quantity": 1 + i % 3, "unit_price": f"{3 + i}.99"} for i in range(7)
+    ]
+    subtotal = sum((Decimal(line["unit_price"]) * line["quantity"] for line in lines), Decimal(0))
+    api.post(
+        "/orders",
+        order_body(
+            items=lines,
+            subtotal=str(subtotal),
+            discount_total="0",
+            shipping_total="0",
+            tax_total="0",
+            total=str(subtotal),
+        ),
+    )
+    api.post(
+        "/orders/ord-1/refunds",
+        {"external_id": "r-1", "amount": str(subtotal - Decimal(left))},
+    )
+
+    response = api.post(
+        "/orders/ord-1/refunds",
+        {"external_id": "r-2", "items": [{"sku": line["sku"], "quantity": 1} for line in lines]},
+    )
+
+    assert response.status_code == 201
+    assert response.data["amount"] == left
+    assert_lines_add_up(response.data)
+    assert all(Decimal(item["amount"]) >= 0 for item in response.data["items"])
+    assert api.get("/orders/ord-1").data["refunded_total"] == str(subtotal)
+
+
+def test_an_item_refund_of_a_fully_refunded_order_is_422(api: Any, order_body: Any) -> None:
+    api.post("/orders", order_body())
+    api.post("/orders/ord-1/refunds", {"external_id": "r-1", "amount": "31.00"})
+
+    response = api.post(
+        "/orders/ord-1/refunds", {"external_id": "r-2", "items": [{"sku": "CUP-1", "quantity": 1}]}
+    )
+
+    assert response.status_code == 422
+    assert response.data["code"] == "refund_exceeds_order"
+    assert response.data["field"] == "items"
+    assert list(Refund.objects.values_list("external_id", flat=True)) == ["r-1"]
+    assert RefundItem.objects.count() == 0
+    order = api.get("/orders/ord-1").data
+    assert order["refunded_total"] == "31.00"
+    assert [i["refunded_quantity"] for i in order["items"]] == [0, 0]
 
 
 @pytest.mark.parametrize("status", ["pending", "cancelled"])
@@ -654,7 +754,7 @@ def test_only_paid_orders_can_be_refunded(api: Any, order_body: Any, status: str
 
     assert response.status_code == 422
     assert response.data["code"] == "order_not_paid"
-    assert response.data["field"] == "status"
+    assert response.data["field"] is None  # the order's status, not an input
     assert Refund.objects.count() == 0
 
 
@@ -665,6 +765,8 @@ def test_refund_of_unknown_order_is_404(api: Any, other_api: Any, order_body: An
         response = client.post(path, {"external_id": "r-1", "amount": "1.00"})
         assert response.status_code == 404
         assert response.data["code"] == "order_not_found"
+        # The address names the order; "external_id" would be the body's refund id.
+        assert response.data["field"] is None
     assert Refund.objects.count() == 0
 
 
@@ -767,6 +869,7 @@ def test_get_unknown_order_is_404(api: Any, other_api: Any, order_body: Any) -> 
         response = client.get(path)
         assert response.status_code == 404
         assert response.data["code"] == "order_not_found"
+        assert response.data["field"] is None
 
 
 def test_list_orders_of_a_customer_newest_first_paginated(

@@ -1252,3 +1252,48 @@ def test_the_sweep_resumes_only_runs_that_stopped_moving(
     assert report_of(api, busy)["status"] == "running"
     assert report_of(api, busy)["processed_rows"] == 3
     assert customer_ids(workspace) == MIXED_CREATED
+
+
+def test_the_sweep_goes_on_past_an_import_that_fails_and_exits_non_zero(
+    api: ApiClient, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from kizuna.core.clock import now
+
+    def stalled(rows: list[list[str]], minutes_ago: int) -> int:
+        import_id = int(post_file(api, "stalled.csv", csv_file(rows))[1]["id"])
+        checkpoint = now() - timedelta(minutes=minutes_ago)
+        CustomerImport.objects.filter(pk=import_id).update(checkpoint_at=checkpoint)
+        return import_id
+
+    # The sweep takes the oldest first: the failing import comes before the two others.
+    broken = stalled([["external_id"], ["a-1"], ["boom"], ["a-2"]], minutes_ago=30)
+    first = stalled([["external_id"], ["b-1"], ["b-2"]], minutes_ago=20)
+    second = stalled([["external_id"], ["c-1"]], minutes_ago=15)
+    upsert = services.upsert_customer
+
+    def crash_on_boom(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
+        if external_id == "boom":
+            raise RuntimeError("the database went away")
+        return upsert(workspace, external_id, data, source)
+
+    monkeypatch.setattr(services, "upsert_customer", crash_on_boom)
+    out = StringIO()
+
+    with pytest.raises(CommandError, match=rf"1 stalled import\(s\) failed: {broken}$"):
+        call_command("resume_imports", "--idle-minutes", "10", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"import {broken}: error the database went away",
+        f"import {first}: completed",
+        f"import {second}: completed",
+        "resumed 2 stalled import(s)",
+    ]
+    failed = report_of(api, broken)
+    assert (failed["status"], failed["failure"]["code"]) == ("failed", "import_interrupted")
+    assert CustomerImportFile.objects.filter(run_id=broken).exists()  # kept to resume
+    assert customer_ids(workspace) == ["b-1", "b-2", "c-1"]
+    for import_id in (first, second):
+        assert report_of(api, import_id)["status"] == "completed"

@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kizuna.customers import transfer
 
@@ -11,7 +11,8 @@ class Command(BaseCommand):
         "Finish customer imports whose task was lost or whose worker died: queued or running "
         "runs that have not moved for --idle-minutes resume from their last checkpoint, in "
         "this process. Safe beside live workers (a batch commits only from the checkpoint it "
-        "started at). Run it periodically."
+        "started at). An import that fails is reported and the others still run; the command "
+        "then exits non-zero. Run it periodically."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -19,8 +20,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ids = transfer.stalled_import_ids(timedelta(minutes=options["idle_minutes"]))
+        failed: list[int] = []
         for import_id in ids:
-            run = transfer.process_import(import_id)
+            try:
+                run = transfer.process_import(import_id)
+            except Exception as exc:
+                # The run is marked failed with its file kept (see process_import), and the
+                # error is logged with its traceback; the other runs still get their turn.
+                failed.append(import_id)
+                self.stdout.write(f"import {import_id}: error {str(exc) or type(exc).__name__}")
+                continue
             status = run.status if run is not None else "gone"
             self.stdout.write(f"import {import_id}: {status}")
-        self.stdout.write(f"resumed {len(ids)} stalled import(s)")
+        self.stdout.write(f"resumed {len(ids) - len(failed)} stalled import(s)")
+        if failed:
+            raise CommandError(
+                f"{len(failed)} stalled import(s) failed: "
+                + ", ".join(str(import_id) for import_id in failed)
+            )
