@@ -1,7 +1,6 @@
 """Money is a Decimal plus an ISO 4217 code. Amounts never carry more decimals than the
 currency's minor unit (JPY 0, USD 2, KWD 3)."""
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from kizuna.core.errors import ValidationFailed
@@ -80,12 +79,3 @@ def format_amount(amount: Decimal, currency: str) -> str:
 def round_amount(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (used for computed shares)."""
     return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency]), rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: Decimal
-    currency: str
-
-    def __str__(self) -> str:
-        return f"{format_amount(self.amount, self.currency)} {self.currency}"
