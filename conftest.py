@@ -2,7 +2,6 @@
 response is checked against the OpenAPI document."""
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -130,39 +129,41 @@ def anonymous_api(db: None) -> ApiClient:
     return ApiClient(None)
 
 
-@pytest.fixture
-def order_body() -> Iterator[Any]:
-    def make(**overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "external_id": "ord-1",
-            "customer_id": "cust-1",
-            "status": "paid",
-            "currency": "USD",
-            "subtotal": "30.00",
-            "discount_total": "5.00",
-            "shipping_total": "4.00",
-            "tax_total": "2.00",
-            "total": "31.00",
-            "channel": "online",
-            "occurred_at": "2026-03-01T10:00:00+09:00",
-            "items": [
-                {
-                    "sku": "TEA-1",
-                    "name": "Sencha",
-                    "category": "tea",
-                    "quantity": 2,
-                    "unit_price": "10.00",
-                },
-                {
-                    "sku": "CUP-1",
-                    "name": "Cup",
-                    "category": "ware",
-                    "quantity": 1,
-                    "unit_price": "10.00",
-                },
-            ],
-        }
-        body.update(overrides)
-        return body
+def sample_order(**overrides: Any) -> dict[str, Any]:
+    """A valid paid order whose totals add up: 30.00 - 5.00 + 4.00 + 2.00 = 31.00."""
+    body: dict[str, Any] = {
+        "external_id": "ord-1",
+        "customer_id": "cust-1",
+        "status": "paid",
+        "currency": "USD",
+        "subtotal": "30.00",
+        "discount_total": "5.00",
+        "shipping_total": "4.00",
+        "tax_total": "2.00",
+        "total": "31.00",
+        "channel": "online",
+        "occurred_at": "2026-03-01T10:00:00+09:00",
+        "items": [
+            {
+                "sku": "TEA-1",
+                "name": "Sencha",
+                "category": "tea",
+                "quantity": 2,
+                "unit_price": "10.00",
+            },
+            {
+                "sku": "CUP-1",
+                "name": "Cup",
+                "category": "ware",
+                "quantity": 1,
+                "unit_price": "10.00",
+            },
+        ],
+    }
+    body.update(overrides)
+    return body
 
-    yield make
+
+@pytest.fixture
+def order_body() -> Any:
+    return sample_order

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from conftest import sample_order
 from kizuna.api.tests.support import assert_error, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -16,25 +17,7 @@ BIG = "x" * 100_000  # 100 KB
 
 def order(**overrides: Any) -> dict[str, Any]:
     """A valid new order (totals add up: 30 - 5 + 4 + 2 = 31)."""
-    body: dict[str, Any] = {
-        "external_id": "ord-new",
-        "customer_id": "cust-new",
-        "status": "paid",
-        "currency": "USD",
-        "subtotal": "30.00",
-        "discount_total": "5.00",
-        "shipping_total": "4.00",
-        "tax_total": "2.00",
-        "total": "31.00",
-        "channel": "online",
-        "occurred_at": "2026-03-01T10:00:00+09:00",
-        "items": [
-            {"sku": "TEA-1", "name": "Sencha", "quantity": 2, "unit_price": "10.00"},
-            {"sku": "CUP-1", "name": "Cup", "quantity": 1, "unit_price": "10.00"},
-        ],
-    }
-    body.update(overrides)
-    return body
+    return sample_order(**{"external_id": "ord-new", "customer_id": "cust-new", **overrides})
 
 
 def order_item(index: int, **overrides: Any) -> dict[str, Any]:
