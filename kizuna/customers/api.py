@@ -16,6 +16,7 @@ from kizuna.customers import schemas, selectors, services, transfer
 from kizuna.customers.models import (
     AttributeDefinition,
     Customer,
+    CustomerErasure,
     CustomerImport,
     CustomEvent,
     Order,
@@ -51,6 +52,7 @@ def customer_out(customer: Customer) -> dict[str, Any]:
         },
         "created_at": customer.created_at,
         "updated_at": customer.updated_at,
+        "erased_at": customer.erased_at,
     }
 
 
@@ -164,6 +166,40 @@ def timeline_out(entry: TimelineEntry) -> dict[str, Any]:
         "occurred_at": entry.occurred_at,
         "summary": entry.summary,
     }
+
+
+def customer_data_out(data: selectors.CustomerData) -> dict[str, Any]:
+    customer = data.customer
+    profile = customer_out(customer)
+    return {
+        "exported_at": data.exported_at,
+        "profile": {
+            **{key: value for key, value in profile.items() if key != "consents"},
+            "attributes": [
+                {"key": key, "type": data.attribute_types[key], "value": customer.attributes[key]}
+                for key in sorted(customer.attributes)
+            ],
+        },
+        "consents": profile["consents"],
+        "consent_history": [
+            {
+                "channel": change.channel,
+                "status": change.status,
+                "previous_status": change.previous_status or None,
+                "source": change.source,
+                "occurred_at": change.occurred_at,
+                "recorded_at": change.recorded_at,
+            }
+            for change in data.consent_history
+        ],
+        "orders": [order_out(order) for order in data.orders],
+        "events": [event_out(event) for event in data.events],
+        "timeline": [timeline_out(entry) for entry in data.timeline],
+    }
+
+
+def erasure_out(erasure: CustomerErasure) -> dict[str, Any]:
+    return {"status": "erased", "erasure_id": str(erasure.pk), "erased_at": erasure.erased_at}
 
 
 # ------------------------------------------------------------------ customers
@@ -340,6 +376,34 @@ def customer_timeline(request: HttpRequest, customer_id: str, page: Query[PagePa
         workspace_of(request), customer_id, cursor=page.cursor, limit=page.limit
     )
     return {"data": [timeline_out(e) for e in rows], "next_cursor": next_cursor}
+
+
+# ------------------------------------------------------------------ privacy
+
+
+@customers_router.get(
+    "/{customer_id}/data-export",
+    response=with_errors({200: schemas.CustomerDataExportOut}),
+    summary="Everything held about the customer, as one JSON document",
+    description="Complete, however long the history: nothing is paginated or truncated. "
+    "Lists are oldest first.",
+)
+def customer_data_export(request: HttpRequest, customer_id: str) -> Any:
+    return customer_data_out(selectors.customer_data(workspace_of(request), customer_id))
+
+
+@customers_router.post(
+    "/{customer_id}/erase",
+    response=with_errors({200: schemas.ErasureOut}),
+    summary="Erase the customer's personal data",
+    description="Clears the profile, attributes, consents, event properties and the free text "
+    "of orders and refunds, and replaces the external_id with a generated one; orders and "
+    "refunds are kept with their amounts. Idempotent: a repeat for the same id answers the "
+    "same erasure and changes nothing. Takes no body.",
+)
+def erase_customer(request: HttpRequest, customer_id: str) -> Any:
+    erasure, _ = services.erase_customer(workspace_of(request), customer_id)
+    return erasure_out(erasure)
 
 
 # ------------------------------------------------------------------ attributes

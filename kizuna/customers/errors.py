@@ -31,3 +31,9 @@ class RefundConflict(Conflict):
 
 class AttributeTypeMismatch(ValidationFailed):
     code = "attribute_type_mismatch"
+
+
+class ErasedCustomer(Conflict):
+    """A write to a customer whose personal data was erased (its row keeps the books only)."""
+
+    code = "customer_erased"

@@ -55,3 +55,12 @@ class CustomEventRecorded(EventPayload):
     event_id: str
     name: str
     customer_id: str
+
+
+@event_type("customer.erased")
+class CustomerErased(EventPayload):
+    """A customer's personal data was erased. No personal data, not even the erased id: the
+    requester correlates by `erasure_id`, which the erase call answered (ADR 0012)."""
+
+    erasure_id: str
+    erased_at: str  # as the API writes times, e.g. 2026-05-01T01:00:00.123Z

@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -51,6 +52,9 @@ class Customer(TenantModel):
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
+    # Set when the customer's personal data was erased (ADR 0012). The row stays, under a
+    # generated external_id, because the orders and refunds kept for the books point at it.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -66,6 +70,25 @@ class Customer(TenantModel):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class CustomerErasure(TenantModel):
+    """The record that a customer's personal data was erased (ADR 0012). It keeps no personal
+    data: the SHA-256 of the erased external_id answers a repeated request for the same id,
+    and `customer` is the anonymised row the kept orders and refunds belong to."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="erasures"
+    )
+    external_id_sha256 = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "external_id_sha256", "erased_at"])]
+
+    def __str__(self) -> str:
+        return f"erasure {self.id}"
 
 
 class ConsentChannel(models.TextChoices):

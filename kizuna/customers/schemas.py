@@ -186,6 +186,11 @@ class CustomerOut(Schema):
     consents: dict[str, ConsentOut]
     created_at: datetime
     updated_at: datetime
+    erased_at: datetime | None = Field(
+        description="When the customer's personal data was erased (POST "
+        "/customers/{customer_id}/erase); null otherwise. An erased customer keeps a "
+        "generated external_id (erased-...) and only the orders and refunds it had."
+    )
 
 
 class CustomerPage(Schema):
@@ -409,3 +414,62 @@ class CustomerImportOut(Schema):
         description="When the file was uploaded, then when a worker started importing it."
     )
     finished_at: datetime | None
+
+
+# ---------------------------------------------------------------- privacy
+
+
+class TypedAttributeOut(Schema):
+    key: str
+    type: Literal["string", "number", "boolean", "date"]
+    value: str | bool | int | float
+
+
+class ProfileOut(Schema):
+    external_id: str
+    email: str | None
+    phone: str | None
+    first_name: str | None
+    last_name: str | None
+    birthdate: date | None
+    locale: str | None
+    timezone: str | None
+    attributes: list[TypedAttributeOut] = Field(description="By key, each with its type.")
+    created_at: datetime
+    updated_at: datetime
+    erased_at: datetime | None
+
+
+class ConsentChangeOut(Schema):
+    channel: str
+    status: Literal["granted", "denied", "pending"]
+    previous_status: Literal["granted", "denied", "pending"] | None
+    source: str = Field(description="Where the change came from: api or import.")
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+class CustomerDataExportOut(Schema):
+    """Everything the workspace holds about one customer. Lists are complete, however long
+    (never paginated nor truncated), and oldest first."""
+
+    exported_at: datetime
+    profile: ProfileOut
+    consents: dict[str, ConsentOut] = Field(description="The current consent per channel.")
+    consent_history: list[ConsentChangeOut] = Field(
+        description="Every consent change, oldest first."
+    )
+    orders: list[OrderOut] = Field(
+        description="Every order with its items and refunds, as GET /orders/{external_id}, "
+        "oldest first."
+    )
+    events: list[EventOut] = Field(description="Every custom event, oldest first.")
+    timeline: list[TimelineEntryOut] = Field(description="Every timeline entry, oldest first.")
+
+
+class ErasureOut(Schema):
+    status: Literal["erased"]
+    erasure_id: str = Field(
+        description="The erasure's id, also in the payload of the customer.erased event."
+    )
+    erased_at: datetime

@@ -1,15 +1,23 @@
 """Reads. Every query is scoped with `for_workspace`."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Concat
 
+from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.pagination import keyset_page
+from kizuna.core.text import ISO_DATE
 from kizuna.customers.errors import CustomerNotFound, OrderNotFound
 from kizuna.customers.models import (
     AttributeDefinition,
+    AttributeType,
     Consent,
+    ConsentChange,
     Customer,
     CustomEvent,
     Order,
@@ -23,6 +31,12 @@ def customers_with_consents(workspace: Workspace) -> QuerySet[Customer]:
     return Customer.objects.for_workspace(workspace).prefetch_related(
         Prefetch("consents", queryset=Consent.objects.order_by("channel"))
     )
+
+
+def listed_customers(workspace: Workspace) -> QuerySet[Customer]:
+    """The customers that lists, searches and the file export show: not the erased ones,
+    whose rows only keep the books (ADR 0012)."""
+    return customers_with_consents(workspace).filter(erased_at__isnull=True)
 
 
 def get_customer(workspace: Workspace, external_id: str) -> Customer:
@@ -46,7 +60,7 @@ def list_customers(
             code="segment_not_found",
             field="segment",
         )
-    queryset = search_customers(customers_with_consents(workspace), q or "")
+    queryset = search_customers(listed_customers(workspace), q or "")
     return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
 
 
@@ -140,3 +154,67 @@ def get_refund(workspace: Workspace, refund_id: int) -> Refund:
 
 def get_event(workspace: Workspace, event_id: int) -> CustomEvent:
     return CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
+
+
+# ------------------------------------------------------------------ data export
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    """Everything held about one customer, each list oldest first."""
+
+    exported_at: datetime
+    customer: Customer
+    attribute_types: dict[str, str]
+    consent_history: list[ConsentChange]
+    orders: list[Order]
+    events: list[CustomEvent]
+    timeline: list[TimelineEntry]
+
+
+def _inferred_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return AttributeType.BOOLEAN
+    if isinstance(value, int | float):
+        return AttributeType.NUMBER
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return AttributeType.DATE
+    return AttributeType.STRING
+
+
+def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
+    """The whole of what the workspace holds about the customer, read in one go: a legal
+    export is complete, so nothing is paged or capped, however long the history."""
+    customer = get_customer(workspace, external_id)
+    keys = list(customer.attributes)
+    declared = dict(
+        AttributeDefinition.objects.for_workspace(workspace)
+        .filter(key__in=keys)
+        .values_list("key", "type")
+    )
+    return CustomerData(
+        exported_at=now(),
+        customer=customer,
+        attribute_types={
+            key: declared.get(key) or _inferred_type(customer.attributes[key]) for key in keys
+        },
+        consent_history=list(
+            ConsentChange.objects.for_workspace(workspace)
+            .filter(customer=customer)
+            .order_by("occurred_at", "id")
+        ),
+        orders=list(
+            orders_with_details(workspace).filter(customer=customer).order_by("occurred_at", "id")
+        ),
+        events=list(
+            CustomEvent.objects.for_workspace(workspace)
+            .filter(customer=customer)
+            .select_related("customer")
+            .order_by("occurred_at", "id")
+        ),
+        timeline=list(
+            TimelineEntry.objects.for_workspace(workspace)
+            .filter(customer=customer)
+            .order_by("occurred_at", "id")
+        ),
+    )

@@ -1,8 +1,10 @@
 """Customers, consent, orders, refunds and custom events: the rules. Functions named
 `check_*` validate and raise; the others write, inside one transaction each."""
 
+import hashlib
 import math
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,6 +14,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,7 +22,7 @@ from django.db.models import F
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.models import Workspace
+from kizuna.core.models import OutboxEvent, Workspace
 from kizuna.core.money import (
     MAX_AMOUNT,
     check_amount,
@@ -33,6 +36,7 @@ from kizuna.customers.errors import (
     AttributeTypeMismatch,
     CustomerExists,
     CustomerNotFound,
+    ErasedCustomer,
     InvalidStatusTransition,
     OrderNotFound,
     RefundConflict,
@@ -47,6 +51,8 @@ from kizuna.customers.models import (
     ConsentChannel,
     ConsentStatus,
     Customer,
+    CustomerErasure,
+    CustomerImport,
     CustomEvent,
     Order,
     OrderItem,
@@ -464,6 +470,7 @@ def upsert_customer(
             except IntegrityError:
                 customer = _lock_customer(workspace, external_id)
                 assert customer is not None
+        check_not_erased(customer, "customer_id")
         changed = _apply_changes(workspace, customer, changes, source)
         if changed:
             outbox.emit(workspace, events.CustomerUpdated(customer_id=external_id, changed=changed))
@@ -478,10 +485,22 @@ def update_customer(
         customer = _lock_customer(workspace, external_id)
         if customer is None:
             raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+        check_not_erased(customer, "customer_id")
         changed = _apply_changes(workspace, customer, changes, source)
         if changed:
             outbox.emit(workspace, events.CustomerUpdated(customer_id=external_id, changed=changed))
         return customer
+
+
+def check_not_erased(customer: Customer, field: str) -> None:
+    """An erased customer's row keeps the books (orders, refunds) under a generated id; no
+    new personal data or facts may be written to it."""
+    if customer.erased_at is not None:
+        raise ErasedCustomer(
+            f"Customer {customer.external_id!r} was erased; its row only keeps the orders "
+            "and refunds it had. Use another customer id.",
+            field=field,
+        )
 
 
 def _lock_customer(workspace: Workspace, external_id: str) -> Customer | None:
@@ -497,9 +516,21 @@ def ensure_customer(
     workspace: Workspace, external_id: str, email: str | None, source: str, prefix: str = ""
 ) -> Customer:
     """The customer an order or event belongs to, created on first sight. Concurrent first
-    sightings create one customer (the unique constraint decides, the loser re-reads)."""
-    customer = Customer.objects.for_workspace(workspace).filter(external_id=external_id).first()
+    sightings create one customer (the unique constraint decides, the loser re-reads).
+
+    The row is locked (FOR NO KEY UPDATE: concurrent orders and events of one customer take
+    it in turn) so that an erasure, which takes the same lock, never runs between this read
+    and the caller's insert: the new order or event is either seen and scrubbed by the erasure,
+    or arrives after it and finds no customer under the old id (a new customer is created:
+    the person came back)."""
+    customer = (
+        Customer.objects.for_workspace(workspace)
+        .select_for_update(no_key=True)
+        .filter(external_id=external_id)
+        .first()
+    )
     if customer is not None:
+        check_not_erased(customer, prefix + "customer_id")
         return customer
     check_external_id(external_id, prefix + "customer_id")
     data = {"email": email} if email else {}
@@ -719,15 +750,18 @@ ALLOWED_TRANSITIONS = {
 
 
 def _lock_order(workspace: Workspace, external_id: str) -> Order:
+    """The order, locked (its row only). Its customer is read afterwards, in a statement of
+    its own, so that it is the committed one: after waiting on the lock (behind an erasure,
+    say), a customer joined to the locking query would be the version seen before."""
     order = (
         Order.objects.for_workspace(workspace)
-        .select_for_update()
-        .select_related("customer")
+        .select_for_update(of=("self",))
         .filter(external_id=external_id)
         .first()
     )
     if order is None:
         raise OrderNotFound(f"No order {external_id!r}.")
+    order.customer = Customer.objects.for_workspace(workspace).get(pk=order.customer_id)
     return order
 
 
@@ -831,7 +865,8 @@ def refund_order(
                     external_id=data["external_id"],
                     amount=amount,
                     currency=order.currency,
-                    reason=data.get("reason") or "",
+                    # No free text about an erased customer (ADR 0012).
+                    reason="" if order.customer.erased_at else data.get("reason") or "",
                     occurred_at=occurred_at,
                 )
         except IntegrityError as exc:
@@ -993,3 +1028,136 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
             ),
         )
     return event, True
+
+
+# ------------------------------------------------------------------ erasure
+
+ERASED_ID_PREFIX = "erased-"
+# Timeline kinds that are personal data as a whole (a copy of the consent history, which the
+# erasure deletes), and the summary keys of other kinds that may hold personal data (free
+# text sent by the integrator). Other kinds (orders, statuses, refunds) hold amounts and
+# states only. Later apps that add kinds with personal data add them here.
+ERASED_TIMELINE_KINDS = frozenset({"consent"})
+ERASED_SUMMARY_KEYS = {"event": ("properties",)}
+ERASED_IMPORT_ERROR_MESSAGE = "Removed: the customer's personal data was erased."
+
+
+def external_id_sha256(external_id: str) -> str:
+    """What an erasure keeps of the erased id: enough to recognise a repeated request."""
+    return hashlib.sha256(external_id.encode("utf-8")).hexdigest()
+
+
+def erase_customer(workspace: Workspace, external_id: str) -> tuple[CustomerErasure, bool]:
+    """Erase the personal data of the customer known as `external_id` (ADR 0012). Returns
+    (erasure, erased now). Idempotent: for an id already erased (found by the SHA-256 of the
+    id, or for the anonymised row's own id) it returns the earlier erasure and writes
+    nothing. An id never seen is CustomerNotFound.
+
+    Erased: the profile, attributes, consents and their history (with their timeline
+    entries), custom-event properties (also in the timeline), order metadata and location,
+    refund reasons, the id in import reports and in the outbox. Kept, on the anonymised
+    row under a generated id: orders, items and refunds with every amount, events with
+    their names and times, and the other timeline entries."""
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: waits for the orders and events being recorded for the customer
+        # (ensure_customer takes the same lock), but not for refunds or status changes of
+        # its orders, which only reference the row.
+        customer = (
+            Customer.objects.for_workspace(workspace)
+            .select_for_update(no_key=True)
+            .filter(external_id=external_id)
+            .first()
+        )
+        if customer is not None and customer.erased_at is not None:
+            earlier = customer.erasures.order_by("-erased_at").first()
+            if earlier is not None:
+                return earlier, False
+        if customer is None:
+            earlier = (
+                CustomerErasure.objects.for_workspace(workspace)
+                .filter(external_id_sha256=external_id_sha256(external_id))
+                .order_by("-erased_at")
+                .first()
+            )
+            if earlier is None:
+                raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+            return earlier, False
+        return _erase(workspace, customer), True
+
+
+def _erase(workspace: Workspace, customer: Customer) -> CustomerErasure:
+    erased_at = now()
+    original_id = customer.external_id
+    # The orders first: a refund or status change in progress holds its order and then
+    # references the customer row (KEY SHARE), which the lock taken so far allows; the
+    # customer's new external_id below needs the row's strongest lock, taken once no such
+    # writer can be left (they all wait on the orders now held).
+    orders = Order.objects.filter(customer=customer)
+    # Every order changes: its customer_id is the generated one from now on.
+    orders.update(metadata={}, location="", updated_at=erased_at)
+    Refund.objects.filter(order__in=orders).update(reason="")
+    CustomEvent.objects.filter(customer=customer).update(properties={})
+    Consent.objects.filter(customer=customer).delete()
+    ConsentChange.objects.filter(customer=customer).delete()
+    timeline = TimelineEntry.objects.filter(customer=customer)
+    timeline.filter(kind__in=ERASED_TIMELINE_KINDS).delete()
+    scrubbed: list[TimelineEntry] = []
+    for entry in timeline.filter(kind__in=list(ERASED_SUMMARY_KEYS)).iterator():
+        keys = [key for key in ERASED_SUMMARY_KEYS[entry.kind] if entry.summary.get(key)]
+        if keys:
+            entry.summary = {**entry.summary, **{key: {} for key in keys}}
+            scrubbed.append(entry)
+    TimelineEntry.objects.bulk_update(scrubbed, ["summary"], batch_size=500)
+
+    customer.external_id = f"{ERASED_ID_PREFIX}{secrets.token_hex(12)}"
+    for name in PROFILE_STRING_FIELDS:
+        setattr(customer, name, "")
+    customer.birthdate = None
+    customer.attributes = {}
+    customer.erased_at = erased_at
+    customer.updated_at = erased_at
+    customer.save()
+    _erase_id_from_outbox(workspace, original_id, customer.external_id)
+    _erase_id_from_import_reports(workspace, original_id)
+
+    erasure = CustomerErasure.objects.create(
+        workspace=workspace,
+        customer=customer,
+        external_id_sha256=external_id_sha256(original_id),
+        erased_at=erased_at,
+    )
+    add_timeline_entry(customer, "erasure", str(erasure.pk), erased_at, {})
+    # The time as the API writes it (milliseconds, Z), so it equals the erase call's answer.
+    time = DjangoJSONEncoder().default(erased_at)
+    outbox.emit(workspace, events.CustomerErased(erasure_id=str(erasure.pk), erased_at=time))
+    return erasure
+
+
+def _erase_id_from_outbox(workspace: Workspace, original_id: str, new_id: str) -> None:
+    """Earlier events name the customer by the erased id; they name the anonymised row now
+    (dispatched ones stay in the outbox, and pending ones have not been sent yet)."""
+    types = [name for name, cls in outbox.EVENT_TYPES.items() if "customer_id" in cls.model_fields]
+    stored = OutboxEvent.objects.for_workspace(workspace).filter(
+        type__in=types, payload__customer_id=original_id
+    )
+    rewritten = []
+    for event in stored.only("id", "payload").iterator():
+        event.payload = {**event.payload, "customer_id": new_id}
+        rewritten.append(event)
+    OutboxEvent.objects.bulk_update(rewritten, ["payload"], batch_size=500)
+
+
+def _erase_id_from_import_reports(workspace: Workspace, original_id: str) -> None:
+    """A rejected import row is reported with its id, and its message may quote the value
+    refused: such entries keep their row, field and code only."""
+    runs = CustomerImport.objects.for_workspace(workspace).filter(rejected_count__gt=0)
+    for run in runs.only("id", "errors").iterator():
+        if not any(error.get("external_id") == original_id for error in run.errors):
+            continue
+        run.errors = [
+            {**error, "external_id": None, "message": ERASED_IMPORT_ERROR_MESSAGE}
+            if error.get("external_id") == original_id
+            else error
+            for error in run.errors
+        ]
+        run.save(update_fields=["errors"])

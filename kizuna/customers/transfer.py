@@ -1194,13 +1194,12 @@ def _layout(workspace: Workspace) -> _Layout:
 
 
 def _customer_batches(workspace: Workspace) -> Iterator[list[Customer]]:
-    """Every customer of the workspace, EXPORT_CHUNK at a time (keyset on the id)."""
+    """Every customer of the workspace (except the erased ones, ADR 0012), EXPORT_CHUNK at a
+    time (keyset on the id)."""
     last = 0
     while True:
         batch = list(
-            selectors.customers_with_consents(workspace)
-            .filter(pk__gt=last)
-            .order_by("pk")[:EXPORT_CHUNK]
+            selectors.listed_customers(workspace).filter(pk__gt=last).order_by("pk")[:EXPORT_CHUNK]
         )
         if not batch:
             return
@@ -1282,8 +1281,8 @@ def _xlsx_chunks(workspace: Workspace, layout: _Layout, export: CustomerExport) 
 
 
 def export_customers(workspace: Workspace, file_format: str = FileFormat.CSV) -> CustomerExport:
-    """All the workspace's customers, with the columns an import takes. The file is produced
-    while `chunks` is iterated."""
+    """All the workspace's customers (not the erased ones), with the columns an import
+    takes. The file is produced while `chunks` is iterated."""
     kind = FileFormat(file_format)
     layout = _layout(workspace)
     export = CustomerExport(

@@ -448,6 +448,8 @@ REQUIRED_OPERATIONS = {
     ("POST", "/api/v1/events"),
     ("POST", "/api/v1/customers/import"),
     ("GET", "/api/v1/customers/export"),
+    ("GET", "/api/v1/customers/{customer_id}/data-export"),
+    ("POST", "/api/v1/customers/{customer_id}/erase"),
 }
 
 
