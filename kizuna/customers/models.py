@@ -323,6 +323,8 @@ class CustomerImport(TenantModel):
     # When the run last moved (created, started, or a batch committed): a queued or running
     # run that has not moved for a while belongs to a lost task or a killed worker.
     checkpoint_at = models.DateTimeField(default=now)
+    # How often an internal error stopped the run (the sweep resumes it a few times).
+    interruptions = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

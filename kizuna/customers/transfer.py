@@ -34,6 +34,7 @@ from enum import StrEnum
 from typing import IO, Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -58,6 +59,9 @@ from kizuna.customers.models import (
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+INTERRUPTED = "import_interrupted"
+# Interruptions after which the periodic sweep stops resuming a run by itself.
+MAX_AUTO_RESUMES = 3
 MAX_ROWS = 50_000
 MAX_COLUMNS = 300
 # Only so many row errors are stored with a run; the counts stay exact beyond it.
@@ -940,6 +944,8 @@ def _record_failure(
                 failure_code=code,
                 failure_message=message,
                 finished_at=now(),
+                checkpoint_at=now(),
+                interruptions=F("interruptions") + (1 if code == INTERRUPTED else 0),
             )
             if not keep_file:
                 CustomerImportFile.objects.filter(run_id=run.pk).delete()
@@ -971,7 +977,7 @@ def _record_interruption(run: CustomerImport, *, resumable: bool) -> None:
         then += "imported are reported unchanged."
     _record_failure(
         run,
-        "import_interrupted",
+        INTERRUPTED,
         f"The import stopped{where} because of an internal error{then}",
         keep_file=True,
     )
@@ -1066,11 +1072,19 @@ def process_import(
 
 
 def stalled_import_ids(idle: timedelta) -> list[int]:
-    """Queued or running uploads that have not moved for `idle`: their task was lost or their
-    worker died. Running them again resumes them from their last checkpoint."""
+    """Uploads that have not moved for `idle`: queued or running ones (their task was lost or
+    their worker died) and ones an internal error interrupted, up to MAX_AUTO_RESUMES
+    interruptions (beyond that an operator looks at the error and resumes it by hand).
+    Running them again resumes them from their last checkpoint."""
+    moving = Q(status__in=[CustomerImport.Status.QUEUED, CustomerImport.Status.RUNNING])
+    interrupted = Q(
+        status=CustomerImport.Status.FAILED,
+        failure_code=INTERRUPTED,
+        interruptions__lt=MAX_AUTO_RESUMES,
+    )
     return list(
         CustomerImport.objects.filter(
-            status__in=[CustomerImport.Status.QUEUED, CustomerImport.Status.RUNNING],
+            moving | interrupted,
             checkpoint_at__lt=now() - idle,
             upload__isnull=False,
         )

@@ -5,6 +5,7 @@ resuming, idempotent re-imports, round trips, and tenancy."""
 import csv
 import io
 import json
+from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -1297,3 +1298,56 @@ def test_the_sweep_goes_on_past_an_import_that_fails_and_exits_non_zero(
     assert customer_ids(workspace) == ["b-1", "b-2", "c-1"]
     for import_id in (first, second):
         assert report_of(api, import_id)["status"] == "completed"
+
+
+def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_an_operator(
+    api: ApiClient, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from kizuna.core.clock import now
+
+    import_id = int(
+        post_file(api, "flaky.csv", csv_file([["external_id"], ["a-1"], ["boom"]]))[1]["id"]
+    )
+    upsert = services.upsert_customer
+
+    def crash_on_boom(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
+        if external_id == "boom":
+            raise RuntimeError("the database went away")
+        return upsert(workspace, external_id, data, source)
+
+    def sweep() -> list[str]:
+        CustomerImport.objects.filter(pk=import_id).update(
+            checkpoint_at=now() - timedelta(minutes=11)
+        )
+        out = StringIO()
+        with suppress(CommandError):
+            call_command("resume_imports", "--idle-minutes", "10", stdout=out)
+        return out.getvalue().splitlines()
+
+    monkeypatch.setattr(services, "upsert_customer", crash_on_boom)
+    with pytest.raises(RuntimeError):
+        tasks.process_customer_import.call(import_id)
+    run = CustomerImport.objects.get(pk=import_id)
+    assert (run.status, run.failure_code, run.interruptions) == ("failed", "import_interrupted", 1)
+
+    assert sweep()[0] == f"import {import_id}: error the database went away"
+    assert sweep()[0] == f"import {import_id}: error the database went away"
+    assert CustomerImport.objects.get(pk=import_id).interruptions == transfer.MAX_AUTO_RESUMES
+    assert sweep() == ["resumed 0 stalled import(s)"], "past the cap, an operator decides"
+
+    monkeypatch.setattr(services, "upsert_customer", upsert)
+    out = StringIO()
+    call_command(
+        "import_customers",
+        "--resume",
+        str(import_id),
+        "--workspace",
+        workspace.workspace.slug,
+        stdout=out,
+    )
+    report = report_of(api, import_id)
+    assert (report["status"], report["processed_rows"]) == ("completed", 2)
+    assert customer_ids(workspace) == ["a-1", "boom"]
