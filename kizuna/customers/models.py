@@ -1,5 +1,6 @@
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -7,6 +8,7 @@ from django.db.models import Q
 from kizuna.core.clock import now
 from kizuna.core.models import TenantModel
 from kizuna.core.money import DECIMAL_PLACES, MAX_DIGITS
+from kizuna.core.text import ISO_DATE
 
 
 def money_field(default: Decimal | None = None) -> "models.DecimalField[Decimal, Decimal]":
@@ -22,6 +24,18 @@ class AttributeType(models.TextChoices):
     NUMBER = "number"
     BOOLEAN = "boolean"
     DATE = "date"
+
+
+def infer_attribute_type(value: Any) -> AttributeType:
+    """The type a first value gives an attribute: booleans, numbers, YYYY-MM-DD dates, else
+    strings (a later value must match the type the definition then holds)."""
+    if isinstance(value, bool):
+        return AttributeType.BOOLEAN
+    if isinstance(value, int | float):
+        return AttributeType.NUMBER
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return AttributeType.DATE
+    return AttributeType.STRING
 
 
 class AttributeDefinition(TenantModel):

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Concat
@@ -11,11 +10,9 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.pagination import keyset_page
-from kizuna.core.text import ISO_DATE
 from kizuna.customers.errors import CustomerNotFound, OrderNotFound
 from kizuna.customers.models import (
     AttributeDefinition,
-    AttributeType,
     Consent,
     ConsentChange,
     Customer,
@@ -24,6 +21,7 @@ from kizuna.customers.models import (
     OrderItem,
     Refund,
     TimelineEntry,
+    infer_attribute_type,
 )
 
 
@@ -172,16 +170,6 @@ class CustomerData:
     timeline: list[TimelineEntry]
 
 
-def _inferred_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return AttributeType.BOOLEAN
-    if isinstance(value, int | float):
-        return AttributeType.NUMBER
-    if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return AttributeType.DATE
-    return AttributeType.STRING
-
-
 def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
     """The whole of what the workspace holds about the customer, read in one go: a legal
     export is complete, so nothing is paged or capped, however long the history."""
@@ -196,7 +184,7 @@ def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
         exported_at=now(),
         customer=customer,
         attribute_types={
-            key: declared.get(key) or _inferred_type(customer.attributes[key]) for key in keys
+            key: declared.get(key) or infer_attribute_type(customer.attributes[key]) for key in keys
         },
         consent_history=list(
             ConsentChange.objects.for_workspace(workspace)

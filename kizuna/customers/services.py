@@ -30,7 +30,6 @@ from kizuna.core.money import (
     format_amount,
     round_amount,
 )
-from kizuna.core.text import ISO_DATE
 from kizuna.customers import events
 from kizuna.customers.errors import (
     AttributeTypeMismatch,
@@ -60,6 +59,7 @@ from kizuna.customers.models import (
     Refund,
     RefundItem,
     TimelineEntry,
+    infer_attribute_type,
 )
 
 # Used with fullmatch: '$' alone would let a trailing newline through, and '\d' any
@@ -184,16 +184,6 @@ def check_profile(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return clean
 
 
-def _attribute_type(value: Any) -> AttributeType:
-    if isinstance(value, bool):
-        return AttributeType.BOOLEAN
-    if isinstance(value, int | float):
-        return AttributeType.NUMBER
-    if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return AttributeType.DATE
-    return AttributeType.STRING
-
-
 def _check_attribute_value(key: str, value: Any, declared: str | None, field: str) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValidationFailed("Numbers must be finite.", code="invalid_number", field=field)
@@ -209,7 +199,7 @@ def _check_attribute_value(key: str, value: Any, declared: str | None, field: st
             code="invalid_attribute_value",
             field=field,
         )
-    inferred = _attribute_type(value)
+    inferred = infer_attribute_type(value)
     if declared == AttributeType.STRING and inferred == AttributeType.DATE:
         inferred = AttributeType.STRING
     if declared is not None and declared != inferred:
@@ -280,7 +270,7 @@ def merge_attributes(
         AttributeDefinition.objects.bulk_create(
             [
                 AttributeDefinition(
-                    workspace=workspace, key=key, type=_attribute_type(written[key])
+                    workspace=workspace, key=key, type=infer_attribute_type(written[key])
                 )
                 for key in missing
             ],
