@@ -2,11 +2,14 @@
 response is checked against the OpenAPI document."""
 
 import json
+import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import jsonschema
 import pytest
+from django.db import connection
 from django.test import Client
 
 from kizuna.accounts.services import NewWorkspace, create_workspace
@@ -48,6 +51,47 @@ def check_against_openapi(method: str, path: str, response: Any) -> None:
     schema = {**content["schema"], "components": doc.get("components", {})}
     body = json.loads(response.content)
     jsonschema.validate(body, schema, cls=jsonschema.Draft202012Validator)
+
+
+# For tests whose requests must really overlap. SQLite runs one writer at a time, so they run
+# in the PostgreSQL pass of the suite.
+POSTGRES_ONLY = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite runs one writer at a time, so requests never overlap",
+    ),
+]
+
+
+def run_together(key: str, calls: list[Callable[[Client], Any]]) -> list[Any]:
+    """Run the calls at the same moment, released by a barrier, one thread, test client and
+    database connection each; returns their responses in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def work(index: int, call: Callable[[Client], Any]) -> None:
+        try:
+            client = Client(headers={"Authorization": f"Bearer {key}"})
+            barrier.wait(timeout=30)
+            results[index] = call(client)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    assert not errors, errors
+    done = [r for r in results if r is not None]
+    assert len(done) == len(calls)
+    return done
 
 
 class ApiClient:

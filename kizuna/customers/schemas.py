@@ -173,7 +173,9 @@ class ConsentOut(Schema):
     updated_at: datetime
 
 
-class CustomerOut(Schema):
+class ProfileFieldsOut(Schema):
+    """The profile fields every customer representation shares."""
+
     external_id: str
     email: str | None
     phone: str | None
@@ -182,6 +184,9 @@ class CustomerOut(Schema):
     birthdate: date | None
     locale: str | None
     timezone: str | None
+
+
+class CustomerOut(ProfileFieldsOut):
     attributes: dict[str, str | bool | int | float]
     consents: dict[str, ConsentOut]
     created_at: datetime
@@ -425,15 +430,7 @@ class TypedAttributeOut(Schema):
     value: str | bool | int | float
 
 
-class ProfileOut(Schema):
-    external_id: str
-    email: str | None
-    phone: str | None
-    first_name: str | None
-    last_name: str | None
-    birthdate: date | None
-    locale: str | None
-    timezone: str | None
+class ProfileOut(ProfileFieldsOut):
     attributes: list[TypedAttributeOut] = Field(description="By key, each with its type.")
     created_at: datetime
     updated_at: datetime

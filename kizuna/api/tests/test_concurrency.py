@@ -3,59 +3,23 @@ released together by a barrier. PostgreSQL only: SQLite serialises every writer,
 would overlap."""
 
 import json
-import threading
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
+from conftest import POSTGRES_ONLY, run_together
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import IdempotencyRecord, OutboxEvent
 from kizuna.customers.models import Customer, Order, OrderItem, Refund, TimelineEntry
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite runs one writer at a time, so requests never overlap",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
 ROUNDS = 3
 Call = Callable[[Client], Any]  # a test-client response
-
-
-def together(key: str, calls: list[Call]) -> list[Any]:
-    """Run the calls at the same moment, one thread and one connection each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def work(index: int, call: Call) -> None:
-        try:
-            client = Client(headers={"Authorization": f"Bearer {key}"})
-            barrier.wait(timeout=30)
-            results[index] = call(client)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    done = [r for r in results if r is not None]
-    assert len(done) == len(calls)
-    return done
 
 
 def post(path: str, body: Any, **headers: str) -> Call:
@@ -98,7 +62,7 @@ def test_one_idempotency_key_sent_at_once_makes_one_order(
     for round_ in range(ROUNDS):
         key = f"same-key-{round_}"
         body = order(f"ord-{round_}", f"cust-{round_}")
-        responses = together(
+        responses = run_together(
             workspace.server_key, [post("/orders", body, **{"Idempotency-Key": key})] * threads
         )
         ran = [r for r in responses if r.status_code == 201 and "Idempotent-Replayed" not in r]
@@ -117,7 +81,9 @@ def test_one_idempotency_key_sent_at_once_makes_one_order(
         record = IdempotencyRecord.objects.get(key=key)
         assert (record.state, record.response_status) == ("completed", 201)
         # Once the first has finished, every retry is a replay.
-        late = together(workspace.server_key, [post("/orders", body, **{"Idempotency-Key": key})])
+        late = run_together(
+            workspace.server_key, [post("/orders", body, **{"Idempotency-Key": key})]
+        )
         assert late[0].status_code == 201
         assert late[0]["Idempotent-Replayed"] == "true"
         assert late[0].content == ran[0].content
@@ -128,7 +94,7 @@ def test_the_same_order_sent_at_once_without_a_key_is_recorded_once(
 ) -> None:
     for round_ in range(ROUNDS):
         body = order(f"ord-{round_}", f"cust-{round_}")
-        responses = together(workspace.server_key, [post("/orders", body)] * 5)
+        responses = run_together(workspace.server_key, [post("/orders", body)] * 5)
         statuses = Counter(r.status_code for r in responses)
         assert statuses == {201: 1, 200: 4}, statuses
         orders = {body_of(r)["external_id"] for r in responses}
@@ -148,7 +114,7 @@ def test_different_orders_of_one_new_customer_create_one_customer(
             post("/events", {"id": f"evt-{round_}-{i}", "name": "visit", "customer_id": customer})
             for i in range(2)
         ]
-        responses = together(workspace.server_key, calls)
+        responses = run_together(workspace.server_key, calls)
         assert [r.status_code for r in responses] == [201] * 8, [r.content for r in responses]
         assert Customer.objects.filter(external_id=customer).count() == 1
         assert Order.objects.filter(customer__external_id=customer).count() == 6
@@ -160,7 +126,7 @@ def test_concurrent_puts_of_a_new_customer_create_one(workspace: NewWorkspace) -
     for round_ in range(ROUNDS):
         path = f"/customers/put-{round_}"
         calls = [put(path, {"first_name": f"Name{i}", "attributes": {"n": i}}) for i in range(6)]
-        responses = together(workspace.server_key, calls)
+        responses = run_together(workspace.server_key, calls)
         statuses = Counter(r.status_code for r in responses)
         assert statuses == {201: 1, 200: 5}, [(r.status_code, r.content) for r in responses]
         assert Customer.objects.filter(external_id=f"put-{round_}").count() == 1
@@ -176,7 +142,7 @@ def test_concurrent_creates_of_one_customer_give_one_201_and_409s(
     workspace: NewWorkspace,
 ) -> None:
     calls = [post("/customers", {"external_id": "dup", "first_name": f"N{i}"}) for i in range(5)]
-    responses = together(workspace.server_key, calls)
+    responses = run_together(workspace.server_key, calls)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: 4}, statuses
     for response in responses:
@@ -201,7 +167,7 @@ def test_concurrent_amount_refunds_never_exceed_the_total(workspace: NewWorkspac
         post("/orders/ord-r/refunds", {"external_id": f"ref-{i}", "amount": "5.00"})
         for i in range(8)
     ]
-    responses = together(workspace.server_key, calls)
+    responses = run_together(workspace.server_key, calls)
     statuses = Counter(r.status_code for r in responses)
     # 6 x 5.00 = 30.00 fits in 31.00; a 7th would not.
     assert statuses == {201: 6, 422: 2}, [(r.status_code, r.content) for r in responses]
@@ -224,7 +190,7 @@ def test_concurrent_item_refunds_never_exceed_the_quantity(workspace: NewWorkspa
         )
         for i in range(5)
     ]
-    responses = together(workspace.server_key, calls)
+    responses = run_together(workspace.server_key, calls)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 2, 422: 3}, [(r.status_code, r.content) for r in responses]
     tea = OrderItem.objects.get(order__external_id="ord-q", sku="TEA-1")
@@ -237,7 +203,7 @@ def test_concurrent_item_refunds_never_exceed_the_quantity(workspace: NewWorkspa
 def test_one_refund_id_sent_at_once_refunds_once(workspace: NewWorkspace) -> None:
     _paid_order(workspace, "ord-s")
     body = {"external_id": "ref-same", "amount": "10.00"}
-    responses = together(workspace.server_key, [post("/orders/ord-s/refunds", body)] * 5)
+    responses = run_together(workspace.server_key, [post("/orders/ord-s/refunds", body)] * 5)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 200: 4}, [(r.status_code, r.content) for r in responses]
     assert Order.objects.get(external_id="ord-s").refunded_total == Decimal("10.00")

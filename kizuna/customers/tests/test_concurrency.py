@@ -3,58 +3,24 @@ connection, released together by a barrier. PostgreSQL only: SQLite runs one wri
 time, so nothing would overlap."""
 
 import json
-import threading
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-from django.db import connection
 from django.test import Client
 
+from conftest import POSTGRES_ONLY, run_together
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import OutboxEvent
 from kizuna.customers.models import AttributeDefinition, Customer, Refund
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite runs one writer at a time, so requests never overlap",
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
 ROUNDS = 5
 
 
 def put_together(key: str, requests: list[tuple[str, dict[str, Any]]]) -> list[Any]:
-    """PUT each (path, body) at the same moment, one thread and one connection each."""
-    barrier = threading.Barrier(len(requests))
-    results: list[Any] = [None] * len(requests)
-    errors: list[BaseException] = []
-
-    def work(index: int, path: str, body: dict[str, Any]) -> None:
-        try:
-            client = Client(headers={"Authorization": f"Bearer {key}"})
-            barrier.wait(timeout=30)
-            results[index] = client.put(
-                f"/api/v1{path}", data=json.dumps(body), content_type="application/json"
-            )
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(i, path, body))
-        for i, (path, body) in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    return results
+    """PUT each (path, body) at the same moment."""
+    return send_together(key, [("PUT", path, body) for path, body in requests])
 
 
 def test_new_attributes_listed_in_opposite_orders_do_not_deadlock(
@@ -110,33 +76,14 @@ def test_one_new_attribute_written_at_once_with_two_types_keeps_one_type(
 
 def send_together(key: str, requests: list[tuple[str, str, dict[str, Any] | None]]) -> list[Any]:
     """Send each (method, path, body) at the same moment, one thread and connection each."""
-    barrier = threading.Barrier(len(requests))
-    results: list[Any] = [None] * len(requests)
-    errors: list[BaseException] = []
 
-    def work(index: int, method: str, path: str, body: dict[str, Any] | None) -> None:
-        try:
-            client = Client(headers={"Authorization": f"Bearer {key}"})
-            kwargs: dict[str, Any] = {"content_type": "application/json"}
-            if body is not None:
-                kwargs["data"] = json.dumps(body)
-            barrier.wait(timeout=30)
-            results[index] = getattr(client, method.lower())(f"/api/v1{path}", **kwargs)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
+    def call(method: str, path: str, body: dict[str, Any] | None) -> Callable[[Client], Any]:
+        kwargs: dict[str, Any] = {"content_type": "application/json"}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        return lambda client: getattr(client, method.lower())(f"/api/v1{path}", **kwargs)
 
-    threads = [
-        threading.Thread(target=work, args=(i, *request)) for i, request in enumerate(requests)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    return results
+    return run_together(key, [call(*request) for request in requests])
 
 
 def test_an_erasure_and_new_facts_for_the_person_at_once(workspace: NewWorkspace) -> None:
