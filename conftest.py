@@ -94,6 +94,18 @@ def run_together(key: str, calls: list[Callable[[Client], Any]]) -> list[Any]:
     return done
 
 
+def send_together(key: str, requests: list[tuple[str, str, dict[str, Any] | None]]) -> list[Any]:
+    """Send each (method, path, body) at the same moment, one thread and connection each."""
+
+    def call(method: str, path: str, body: dict[str, Any] | None) -> Callable[[Client], Any]:
+        kwargs: dict[str, Any] = {"content_type": "application/json"}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        return lambda client: getattr(client, method.lower())(f"/api/v1{path}", **kwargs)
+
+    return run_together(key, [call(*request) for request in requests])
+
+
 class ApiClient:
     """A thin JSON client over Django's test client, bound to one API key."""
 

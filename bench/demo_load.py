@@ -34,8 +34,9 @@ def main() -> None:
     from django.db import connection
 
     from kizuna.core.models import Workspace
-    from kizuna.customers.models import Customer, CustomEvent, Order, Refund, TimelineEntry
+    from kizuna.customers.models import Customer, CustomEvent, TimelineEntry
     from kizuna.demo.management.commands.load_demo import DEFAULT_CUSTOMERS
+    from kizuna.orders.models import Order, Refund
 
     customers = args.customers or DEFAULT_CUSTOMERS
     timings = []

@@ -19,12 +19,8 @@ from kizuna.api.errors import (
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
-from kizuna.customers.api import (
-    attributes_router,
-    customers_router,
-    events_router,
-    orders_router,
-)
+from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.orders.api import orders_router
 
 
 def idempotency_key_parameter() -> dict[str, Any]:

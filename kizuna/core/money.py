@@ -3,6 +3,8 @@ currency's minor unit (JPY 0, USD 2, KWD 3)."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.db import models
+
 from kizuna.core.errors import ValidationFailed
 
 # Active ISO 4217 currencies and their minor units.
@@ -79,3 +81,12 @@ def format_amount(amount: Decimal, currency: str) -> str:
 def round_amount(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (used for computed shares)."""
     return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency]), rounding=ROUND_HALF_UP)
+
+
+def money_field(default: Decimal | None = None) -> "models.DecimalField[Decimal, Decimal]":
+    """A model column for an amount of money (its currency is another column)."""
+    if default is None:
+        return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    return models.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=default
+    )

@@ -1,9 +1,29 @@
-"""Shapes every app's API shares: the error body and the page parameters."""
+"""Shapes every app's API shares: the error body, pages, and the input types that carry the
+product's rules for ids, money, times and free-form JSON (defined once, here)."""
 
-from typing import Any
+import json
+import re
+from contextlib import suppress
+from datetime import date, datetime
+from operator import attrgetter
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from kizuna.core.ids import EXTERNAL_ID, EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_RULE
+from kizuna.core.money import format_amount
+from kizuna.core.text import ISO_DATE
+from kizuna.core.times import DATETIME_EXAMPLE, MIN_YEAR
 
 
 class ErrorOut(Schema):
@@ -25,3 +45,112 @@ def with_errors(ok: dict[int, Any]) -> dict[Any, Any]:
 class PageParams(Schema):
     limit: int | None = Field(default=None, description="1 to 500; 50 when absent.")
     cursor: str | None = Field(default=None, max_length=1000)
+
+
+class Page[T](Schema):
+    """One page of a list: `next_cursor` fetches the next, null on the last page."""
+
+    data: list[T]
+    next_cursor: str | None
+
+
+def page(rows: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    return {"data": rows, "next_cursor": next_cursor}
+
+
+def money(name: str, currency: str = "currency") -> Any:
+    """A resolver that presents the Decimal attribute `name` as a string in the minor units
+    of the currency at the dotted path `currency` ("12.50" in USD, "1200" in JPY)."""
+    amount_of = attrgetter(name)
+    currency_of = attrgetter(currency)
+
+    def resolve(obj: Any) -> str:
+        return format_amount(amount_of(obj), currency_of(obj))
+
+    return staticmethod(resolve)
+
+
+# ------------------------------------------------------------------ input types
+
+
+class InputSchema(Schema):
+    """Request bodies refuse fields they do not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+_DECIMAL = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
+# The start of an ISO 8601 (RFC 3339) date and time, or a date alone (which then lacks its
+# offset): the rest is checked by parsing it.
+_ISO_DATETIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}|\Z)")
+_DATETIME = TypeAdapter(datetime)
+MAX_JSON_BYTES = 16 * 1024
+
+
+def _decimal_string(value: str) -> str:
+    if not _DECIMAL.fullmatch(value):
+        raise ValueError('must be a non-negative decimal string such as "12.50"')
+    return value
+
+
+def _external_id(value: str) -> str:
+    if not EXTERNAL_ID.fullmatch(value):
+        raise ValueError(f"must be {EXTERNAL_ID_RULE}")
+    return value
+
+
+def _date_string(value: Any) -> Any:
+    """Dates are 'YYYY-MM-DD' strings: not numbers (taken as Unix times), not datetimes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_type", "Input should be a date such as 1990-04-01")
+    return value
+
+
+def _aware_datetime(value: Any) -> datetime:
+    """Times are ISO 8601 strings with an offset, from 1900 on: not numbers (which would be
+    taken as Unix times), not dates, not local times."""
+    parsed = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and _ISO_DATETIME_START.match(value):
+        with suppress(ValidationError):
+            parsed = _DATETIME.validate_python(value)
+    if parsed is None:
+        raise PydanticCustomError(
+            "invalid_datetime",
+            "Input should be an ISO 8601 date and time with an offset, such as {example}",
+            {"example": DATETIME_EXAMPLE},
+        )
+    if parsed.utcoffset() is None:
+        raise PydanticCustomError(
+            "datetime_without_offset",
+            "Input should have an offset, such as {example}",
+            {"example": DATETIME_EXAMPLE},
+        )
+    if parsed.year < MIN_YEAR:
+        raise PydanticCustomError(
+            "invalid_datetime", "Input should be a time from {year} on", {"year": MIN_YEAR}
+        )
+    return parsed
+
+
+def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
+        raise PydanticCustomError(
+            "too_large",
+            "Input should be at most {limit} KB of JSON",
+            {"limit": MAX_JSON_BYTES // 1024},
+        )
+    return value
+
+
+DecimalString = Annotated[
+    str, Field(max_length=20, examples=["12.50"]), AfterValidator(_decimal_string)
+]
+ExternalId = Annotated[str, Field(max_length=EXTERNAL_ID_MAX_LENGTH), AfterValidator(_external_id)]
+SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
+Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
+IsoDate = Annotated[date, BeforeValidator(_date_string)]
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_aware_datetime), Field(examples=[DATETIME_EXAMPLE])
+]

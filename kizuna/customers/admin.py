@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kizuna.customers.models import Customer, CustomEvent, Order
+from kizuna.customers.models import Customer, CustomEvent
 
 
 @admin.register(Customer)
@@ -8,14 +8,6 @@ class CustomerAdmin(admin.ModelAdmin[Customer]):
     list_display = ("external_id", "email", "first_name", "last_name", "workspace", "created_at")
     search_fields = ("external_id", "email", "first_name", "last_name")
     list_filter = ("workspace",)
-
-
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin[Order]):
-    list_display = ("external_id", "customer", "status", "currency", "total", "occurred_at")
-    list_filter = ("status", "channel", "workspace")
-    search_fields = ("external_id",)
-    raw_id_fields = ("customer",)
 
 
 @admin.register(CustomEvent)

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class CustomersConfig(AppConfig):
     name = "kizuna.customers"
     label = "customers"
-    verbose_name = "Customers, orders and events"
+    verbose_name = "Customers and events"
 
     def ready(self) -> None:
         from kizuna.customers import events  # noqa: F401  (declares the event types)

@@ -9,26 +9,6 @@ class CustomerExists(Conflict):
     code = "customer_exists"
 
 
-class OrderNotFound(NotFound):
-    code = "order_not_found"
-
-
-class InvalidStatusTransition(ValidationFailed):
-    code = "invalid_status_transition"
-
-
-class TotalsMismatch(ValidationFailed):
-    code = "totals_mismatch"
-
-
-class RefundExceedsOrder(ValidationFailed):
-    code = "refund_exceeds_order"
-
-
-class RefundConflict(Conflict):
-    code = "refund_conflict"
-
-
 class AttributeTypeMismatch(ValidationFailed):
     code = "attribute_type_mismatch"
 

@@ -23,33 +23,6 @@ class ConsentChanged(EventPayload):
     previous_status: str | None
 
 
-@event_type("order.created")
-class OrderCreated(EventPayload):
-    order_id: str
-    customer_id: str
-    status: str
-    currency: str
-    total: str
-
-
-@event_type("order.status_changed")
-class OrderStatusChanged(EventPayload):
-    order_id: str
-    customer_id: str
-    previous_status: str
-    status: str
-
-
-@event_type("order.refunded")
-class OrderRefunded(EventPayload):
-    order_id: str
-    refund_id: str
-    customer_id: str
-    currency: str
-    amount: str
-    refunded_total: str
-
-
 @event_type("event.recorded")
 class CustomEventRecorded(EventPayload):
     event_id: str

@@ -1,22 +1,26 @@
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
 
 from kizuna.core.clock import now
+from kizuna.core.ids import EXTERNAL_ID_MAX_LENGTH
 from kizuna.core.models import TenantModel
-from kizuna.core.money import DECIMAL_PLACES, MAX_DIGITS
 from kizuna.core.text import ISO_DATE
 
-
-def money_field(default: Decimal | None = None) -> "models.DecimalField[Decimal, Decimal]":
-    if default is None:
-        return models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
-    return models.DecimalField(
-        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=default
-    )
+# The longest value of each profile text field: the columns, the API schemas, the services
+# and the file import all read these.
+PROFILE_MAX_LENGTHS = {
+    "email": 254,
+    "phone": 32,
+    "first_name": 100,
+    "last_name": 100,
+    "locale": 35,
+    "timezone": 64,
+}
+PROFILE_STRING_FIELDS = tuple(PROFILE_MAX_LENGTHS)
+ATTRIBUTE_KEY_MAX_LENGTH = 64
+EVENT_NAME_MAX_LENGTH = 100
 
 
 class AttributeType(models.TextChoices):
@@ -41,7 +45,7 @@ def infer_attribute_type(value: Any) -> AttributeType:
 class AttributeDefinition(TenantModel):
     """The type of a custom attribute, fixed when the attribute is first written."""
 
-    key = models.CharField(max_length=64)
+    key = models.CharField(max_length=ATTRIBUTE_KEY_MAX_LENGTH)
     type = models.CharField(max_length=16, choices=AttributeType.choices)
     created_at = models.DateTimeField(default=now)
 
@@ -55,14 +59,18 @@ class AttributeDefinition(TenantModel):
 
 
 class Customer(TenantModel):
-    external_id = models.CharField(max_length=128)
-    email = models.CharField(max_length=254, blank=True, default="")
-    phone = models.CharField(max_length=32, blank=True, default="")
-    first_name = models.CharField(max_length=100, blank=True, default="")
-    last_name = models.CharField(max_length=100, blank=True, default="")
+    external_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH)
+    email = models.CharField(max_length=PROFILE_MAX_LENGTHS["email"], blank=True, default="")
+    phone = models.CharField(max_length=PROFILE_MAX_LENGTHS["phone"], blank=True, default="")
+    first_name = models.CharField(
+        max_length=PROFILE_MAX_LENGTHS["first_name"], blank=True, default=""
+    )
+    last_name = models.CharField(
+        max_length=PROFILE_MAX_LENGTHS["last_name"], blank=True, default=""
+    )
     birthdate = models.DateField(null=True, blank=True)
-    locale = models.CharField(max_length=35, blank=True, default="")
-    timezone = models.CharField(max_length=64, blank=True, default="")
+    locale = models.CharField(max_length=PROFILE_MAX_LENGTHS["locale"], blank=True, default="")
+    timezone = models.CharField(max_length=PROFILE_MAX_LENGTHS["timezone"], blank=True, default="")
     attributes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
@@ -155,118 +163,12 @@ class ConsentChange(TenantModel):
         return f"{self.channel}: {self.previous_status or '-'} -> {self.status}"
 
 
-class OrderStatus(models.TextChoices):
-    PENDING = "pending"
-    PAID = "paid"
-    CANCELLED = "cancelled"
-
-
-class OrderChannel(models.TextChoices):
-    ONLINE = "online"
-    STORE = "store"
-    APP = "app"
-
-
-class Order(TenantModel):
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
-    external_id = models.CharField(max_length=128)
-    status = models.CharField(max_length=16, choices=OrderStatus.choices)
-    currency = models.CharField(max_length=3)
-    total = money_field()
-    subtotal = money_field()
-    discount_total = money_field(default=Decimal(0))
-    shipping_total = money_field(default=Decimal(0))
-    tax_total = money_field(default=Decimal(0))
-    prices_include_tax = models.BooleanField(default=False)
-    refunded_total = money_field(default=Decimal(0))
-    channel = models.CharField(max_length=16, choices=OrderChannel.choices)
-    location = models.CharField(max_length=200, blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=now)
-    updated_at = models.DateTimeField(default=now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "external_id"], name="order_external_id_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=models.F("total")),
-                name="order_refunded_within_total",
-            ),
-            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
-        ]
-        indexes = [
-            models.Index(fields=["workspace", "customer", "occurred_at"]),
-            models.Index(fields=["workspace", "occurred_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return self.external_id
-
-
-class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    position = models.PositiveIntegerField()
-    sku = models.CharField(max_length=128)
-    name = models.CharField(max_length=300, blank=True, default="")
-    category = models.CharField(max_length=200, blank=True, default="")
-    quantity = models.PositiveIntegerField()
-    unit_price = money_field()
-    refunded_quantity = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position"]
-        constraints = [
-            models.UniqueConstraint(fields=["order", "position"], name="order_item_position"),
-            models.CheckConstraint(
-                condition=Q(refunded_quantity__lte=models.F("quantity")),
-                name="order_item_refund_within_quantity",
-            ),
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity_min"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sku} x{self.quantity}"
-
-
-class Refund(TenantModel):
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    external_id = models.CharField(max_length=128)
-    amount = money_field()
-    currency = models.CharField(max_length=3)
-    reason = models.CharField(max_length=500, blank=True, default="")
-    occurred_at = models.DateTimeField()
-    created_at = models.DateTimeField(default=now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["workspace", "external_id"], name="refund_external_id_unique"
-            ),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return self.external_id
-
-
-class RefundItem(models.Model):
-    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="items")
-    order_item = models.ForeignKey(OrderItem, on_delete=models.PROTECT, related_name="+")
-    sku = models.CharField(max_length=128)
-    quantity = models.PositiveIntegerField()
-    amount = money_field()
-
-    def __str__(self) -> str:
-        return f"{self.sku} x{self.quantity}"
-
-
 class CustomEvent(TenantModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
-    client_id = models.CharField(max_length=128, help_text="The integrator's event id.")
-    name = models.CharField(max_length=100)
+    client_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, help_text="The integrator's event id."
+    )
+    name = models.CharField(max_length=EVENT_NAME_MAX_LENGTH)
     properties = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(default=now)

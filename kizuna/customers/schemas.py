@@ -1,81 +1,31 @@
-"""Request and response shapes of the customers, orders and events API (API.md)."""
+"""Request and response shapes of the customers API (API.md). Response schemas present the
+models directly (resolvers for what is not a plain column)."""
 
-import json
-import re
-from contextlib import suppress
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
+from django.apps import apps
 from ninja import Schema
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    TypeAdapter,
-    ValidationError,
-)
+from pydantic import BeforeValidator, Field, create_model
 from pydantic_core import PydanticCustomError
 
-from kizuna.core.text import ISO_DATE
-from kizuna.customers.services import EXTERNAL_ID, MAX_ATTRIBUTES, MIN_YEAR
-
-_DECIMAL = re.compile(r"[0-9]{1,14}(\.[0-9]{1,4})?")
-# The start of an ISO 8601 (RFC 3339) date and time, or a date alone (which then lacks its
-# offset): the rest is checked by parsing it.
-_ISO_DATETIME_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9]{2}:[0-9]{2}|\Z)")
-_DATETIME_EXAMPLE = "2026-05-01T10:00:00+09:00"
-_DATETIME = TypeAdapter(datetime)
-MAX_JSON_BYTES = 16 * 1024
-
-
-def _decimal_string(value: str) -> str:
-    if not _DECIMAL.fullmatch(value):
-        raise ValueError('must be a non-negative decimal string such as "12.50"')
-    return value
-
-
-def _external_id(value: str) -> str:
-    if not EXTERNAL_ID.fullmatch(value):
-        raise ValueError("must be 1 to 128 characters without spaces, '/', '?', '#', '%' or '\\'")
-    return value
-
-
-def _date_string(value: Any) -> Any:
-    """Dates are 'YYYY-MM-DD' strings: not numbers (taken as Unix times), not datetimes."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise PydanticCustomError("date_type", "Input should be a date such as 1990-04-01")
-    return value
-
-
-def _aware_datetime(value: Any) -> datetime:
-    """Times are ISO 8601 strings with an offset, from 1900 on: not numbers (which would be
-    taken as Unix times), not dates, not local times."""
-    parsed = value if isinstance(value, datetime) else None
-    if isinstance(value, str) and _ISO_DATETIME_START.match(value):
-        with suppress(ValidationError):
-            parsed = _DATETIME.validate_python(value)
-    if parsed is None:
-        raise PydanticCustomError(
-            "invalid_datetime",
-            "Input should be an ISO 8601 date and time with an offset, such as {example}",
-            {"example": _DATETIME_EXAMPLE},
-        )
-    if parsed.utcoffset() is None:
-        raise PydanticCustomError(
-            "datetime_without_offset",
-            "Input should have an offset, such as {example}",
-            {"example": _DATETIME_EXAMPLE},
-        )
-    if parsed.year < MIN_YEAR:
-        raise PydanticCustomError(
-            "invalid_datetime", "Input should be a time from {year} on", {"year": MIN_YEAR}
-        )
-    return parsed
+from kizuna.core.schemas import (
+    ExternalId,
+    InputSchema,
+    IsoDate,
+    IsoDateTime,
+    SmallJson,
+)
+from kizuna.customers.models import (
+    ATTRIBUTE_KEY_MAX_LENGTH,
+    EVENT_NAME_MAX_LENGTH,
+    PROFILE_MAX_LENGTHS,
+    PROFILE_STRING_FIELDS,
+    Customer,
+    CustomerImport,
+)
+from kizuna.customers.services.attributes import MAX_ATTRIBUTES
 
 
 def _scalar(value: Any) -> Any:
@@ -98,39 +48,20 @@ def _few_attributes(value: Any) -> Any:
     return value
 
 
-def _small_json(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
-        raise PydanticCustomError(
-            "too_large",
-            "Input should be at most {limit} KB of JSON",
-            {"limit": MAX_JSON_BYTES // 1024},
-        )
-    return value
-
-
-DecimalString = Annotated[
-    str, Field(max_length=20, examples=["12.50"]), AfterValidator(_decimal_string)
-]
-ExternalId = Annotated[str, Field(max_length=128), AfterValidator(_external_id)]
-SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
-Text100 = Annotated[str, Field(max_length=100)]
-Text200 = Annotated[str, Field(max_length=200)]
-Text300 = Annotated[str, Field(max_length=300)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
-IsoDate = Annotated[date, BeforeValidator(_date_string)]
-IsoDateTime = Annotated[
-    AwareDatetime, BeforeValidator(_aware_datetime), Field(examples=[_DATETIME_EXAMPLE])
-]
 AttributeValue = Annotated[str | bool | int | float | None, BeforeValidator(_scalar)]
 Attributes = Annotated[
-    dict[Annotated[str, Field(max_length=64)], AttributeValue],
+    dict[Annotated[str, Field(max_length=ATTRIBUTE_KEY_MAX_LENGTH)], AttributeValue],
     Field(max_length=MAX_ATTRIBUTES),
     BeforeValidator(_few_attributes),
 ]
+Email = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["email"])]
 
 
-class InputSchema(Schema):
-    model_config = ConfigDict(extra="forbid")
+Phone = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["phone"])]
+FirstName = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["first_name"])]
+LastName = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["last_name"])]
+Locale = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["locale"])]
+TimeZone = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["timezone"])]
 
 
 # ---------------------------------------------------------------- customers
@@ -142,13 +73,13 @@ class ConsentIn(InputSchema):
 
 
 class CustomerFields(InputSchema):
-    email: Annotated[str, Field(max_length=254)] | None = None
-    phone: Annotated[str, Field(max_length=32)] | None = None
-    first_name: Text100 | None = None
-    last_name: Text100 | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    first_name: FirstName | None = None
+    last_name: LastName | None = None
     birthdate: IsoDate | None = None
-    locale: Annotated[str, Field(max_length=35)] | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
+    locale: Locale | None = None
+    timezone: TimeZone | None = None
     attributes: Attributes | None = Field(
         default=None,
         description=f"At most {MAX_ATTRIBUTES} keys; null deletes a key.",
@@ -173,6 +104,15 @@ class ConsentOut(Schema):
     updated_at: datetime
 
 
+def _blank_is_null(name: str) -> Any:
+    """A resolver presenting an empty text column as null."""
+
+    def resolve(obj: Any) -> str | None:
+        return getattr(obj, name) or None
+
+    return staticmethod(resolve)
+
+
 class ProfileFieldsOut(Schema):
     """The profile fields every customer representation shares."""
 
@@ -184,6 +124,17 @@ class ProfileFieldsOut(Schema):
     birthdate: date | None
     locale: str | None
     timezone: str | None
+
+    resolve_email = _blank_is_null("email")
+    resolve_phone = _blank_is_null("phone")
+    resolve_first_name = _blank_is_null("first_name")
+    resolve_last_name = _blank_is_null("last_name")
+    resolve_locale = _blank_is_null("locale")
+    resolve_timezone = _blank_is_null("timezone")
+
+
+def consents_of(customer: Customer) -> dict[str, Any]:
+    return {c.channel: c for c in customer.consents.all()}
 
 
 class CustomerOut(ProfileFieldsOut):
@@ -197,10 +148,12 @@ class CustomerOut(ProfileFieldsOut):
         "generated external_id (erased-...) and only the orders and refunds it had."
     )
 
+    @staticmethod
+    def resolve_consents(customer: Customer) -> dict[str, Any]:
+        return consents_of(customer)
 
-class CustomerPage(Schema):
-    data: list[CustomerOut]
-    next_cursor: str | None
+
+assert set(PROFILE_STRING_FIELDS) <= set(ProfileFieldsOut.model_fields)
 
 
 class TimelineEntryOut(Schema):
@@ -210,10 +163,9 @@ class TimelineEntryOut(Schema):
     occurred_at: datetime
     summary: dict[str, Any]
 
-
-class TimelinePage(Schema):
-    data: list[TimelineEntryOut]
-    next_cursor: str | None
+    @staticmethod
+    def resolve_id(entry: Any) -> str:
+        return str(entry.pk)
 
 
 class AttributeDefinitionOut(Schema):
@@ -225,61 +177,17 @@ class AttributeDefinitionOut(Schema):
     created_at: datetime = Field(description="When the attribute was first written.")
 
 
-class AttributeDefinitionPage(Schema):
-    data: list[AttributeDefinitionOut]
-    next_cursor: str | None
+# ---------------------------------------------------------------- custom events
 
 
-# ---------------------------------------------------------------- orders
-
-
-class OrderItemIn(InputSchema):
-    sku: Annotated[str, Field(min_length=1, max_length=128)]
-    name: Text300 = ""
-    category: Text200 = ""
-    quantity: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
-    unit_price: DecimalString
-
-
-class OrderIn(InputSchema):
-    external_id: ExternalId
+class EventIn(InputSchema):
+    id: ExternalId
+    name: Annotated[str, Field(min_length=1, max_length=EVENT_NAME_MAX_LENGTH)]
     customer_id: ExternalId
-    email: Annotated[str, Field(max_length=254)] | None = Field(
-        default=None, description="Used only when the order creates a new customer."
+    email: Email | None = Field(
+        default=None, description="Used only when the event creates a new customer."
     )
-    status: Literal["paid", "pending", "cancelled"] = "paid"
-    currency: Currency
-    total: DecimalString
-    subtotal: DecimalString | None = None
-    discount_total: DecimalString = "0"
-    shipping_total: DecimalString = "0"
-    tax_total: DecimalString = "0"
-    prices_include_tax: bool = Field(
-        default=False,
-        description="True where item prices already include tax (tax_total is informative).",
-    )
-    channel: Literal["online", "store", "app"] = "online"
-    location: Text200 = ""
-    occurred_at: IsoDateTime | None = None
-    items: Annotated[list[OrderItemIn], Field(max_length=500)] = []
-    metadata: SmallJson = {}
-
-
-class OrderStatusIn(InputSchema):
-    status: Literal["paid", "pending", "cancelled"]
-
-
-class RefundItemIn(InputSchema):
-    sku: Annotated[str, Field(min_length=1, max_length=128)]
-    quantity: Annotated[StrictInt, Field(ge=1, le=1_000_000)]
-
-
-class RefundIn(InputSchema):
-    external_id: ExternalId
-    items: Annotated[list[RefundItemIn], Field(min_length=1, max_length=500)] | None = None
-    amount: DecimalString | None = None
-    currency: Currency | None = None
-    reason: Annotated[str, Field(max_length=500)] = ""
+    properties: SmallJson = {}
     occurred_at: IsoDateTime | None = None
 
 
@@ -290,83 +198,18 @@ class LoyaltyEffectOut(Schema):
     balance: int
 
 
-class OrderItemOut(Schema):
-    sku: str
-    name: str
-    category: str
-    quantity: int
-    unit_price: str
-    refunded_quantity: int
-
-
-class RefundItemOut(Schema):
-    sku: str
-    quantity: int
-    amount: str
-
-
-class RefundOut(Schema):
-    external_id: str
-    order_id: str
-    amount: str
-    currency: str
-    reason: str
-    items: list[RefundItemOut]
-    occurred_at: datetime
-    created_at: datetime
-    loyalty: list[LoyaltyEffectOut]
-
-
-class OrderOut(Schema):
-    external_id: str
-    customer_id: str
-    status: str
-    currency: str
-    total: str
-    subtotal: str
-    discount_total: str
-    shipping_total: str
-    tax_total: str
-    prices_include_tax: bool
-    refunded_total: str
-    channel: str
-    location: str
-    occurred_at: datetime
-    items: list[OrderItemOut]
-    refunds: list[RefundOut]
-    metadata: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-    loyalty: list[LoyaltyEffectOut]
-
-
-class OrderPage(Schema):
-    data: list[OrderOut]
-    next_cursor: str | None
-
-
-# ---------------------------------------------------------------- custom events
-
-
-class EventIn(InputSchema):
-    id: ExternalId
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    customer_id: ExternalId
-    email: Annotated[str, Field(max_length=254)] | None = Field(
-        default=None, description="Used only when the event creates a new customer."
-    )
-    properties: SmallJson = {}
-    occurred_at: IsoDateTime | None = None
-
-
 class EventOut(Schema):
-    id: str
+    id: str = Field(alias="client_id")
     name: str
-    customer_id: str
+    customer_id: str = Field(alias="customer.external_id")
     properties: dict[str, Any]
     occurred_at: datetime
     created_at: datetime
     loyalty: list[LoyaltyEffectOut]
+
+    @staticmethod
+    def resolve_loyalty(event: Any) -> list[Any]:
+        return []
 
 
 # ---------------------------------------------------------------- import and export
@@ -381,23 +224,24 @@ class ImportErrorOut(Schema):
 
 
 class ImportCountsOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
+    created: int = Field(alias="created_count")
+    updated: int = Field(alias="updated_count")
+    unchanged: int = Field(alias="unchanged_count")
+    rejected: int = Field(alias="rejected_count")
 
 
 class ImportFailureOut(Schema):
     code: str = Field(
-        description="A problem with the file (e.g. invalid_encoding), or import_interrupted."
+        alias="failure_code",
+        description="A problem with the file (e.g. invalid_encoding), or import_interrupted.",
     )
-    message: str
+    message: str = Field(alias="failure_message")
 
 
 class CustomerImportOut(Schema):
     id: str
     filename: str
-    format: Literal["csv", "xlsx"]
+    format: Literal["csv", "xlsx"] = Field(alias="file_format")
     source: Literal["api", "command"]
     status: Literal["queued", "running", "completed", "failed"] = Field(
         description="queued until a worker takes the run, running while its rows are "
@@ -419,6 +263,18 @@ class CustomerImportOut(Schema):
         description="When the file was uploaded, then when a worker started importing it."
     )
     finished_at: datetime | None
+
+    @staticmethod
+    def resolve_id(run: CustomerImport) -> str:
+        return str(run.pk)
+
+    @staticmethod
+    def resolve_counts(run: CustomerImport) -> CustomerImport:
+        return run
+
+    @staticmethod
+    def resolve_failure(run: CustomerImport) -> CustomerImport | None:
+        return run if run.status == CustomerImport.Status.FAILED else None
 
 
 # ---------------------------------------------------------------- privacy
@@ -445,8 +301,10 @@ class ConsentChangeOut(Schema):
     occurred_at: datetime
     recorded_at: datetime
 
+    resolve_previous_status = _blank_is_null("previous_status")
 
-class CustomerDataExportOut(Schema):
+
+class CustomerDataExportBase(Schema):
     """Everything the workspace holds about one customer. Lists are complete, however long
     (never paginated nor truncated), and oldest first."""
 
@@ -456,12 +314,51 @@ class CustomerDataExportOut(Schema):
     consent_history: list[ConsentChangeOut] = Field(
         description="Every consent change, oldest first."
     )
-    orders: list[OrderOut] = Field(
-        description="Every order with its items and refunds, as GET /orders/{external_id}, "
-        "oldest first."
-    )
     events: list[EventOut] = Field(description="Every custom event, oldest first.")
     timeline: list[TimelineEntryOut] = Field(description="Every timeline entry, oldest first.")
+
+    @staticmethod
+    def resolve_profile(data: Any) -> SimpleNamespace:
+        """The customer's columns, with the attributes listed by key with their types."""
+        customer = data.customer
+        profile = SimpleNamespace(
+            **{name: getattr(customer, name) for name in ProfileOut.model_fields}
+        )
+        profile.attributes = [
+            {"key": key, "type": data.attribute_types[key], "value": customer.attributes[key]}
+            for key in sorted(customer.attributes)
+        ]
+        return profile
+
+    @staticmethod
+    def resolve_consents(data: Any) -> dict[str, Any]:
+        return consents_of(data.customer)
+
+
+def customer_data_export_schema() -> type[Schema]:
+    """The data export's shape: the customers app's own lists, and the section each app
+    registered (`selectors.register_data_export_section`). Built once the apps are ready,
+    so that every section is in it."""
+    from kizuna.customers.selectors import DATA_EXPORT_SECTIONS
+
+    if not apps.ready:
+        raise RuntimeError("The data export schema is built once every app is ready.")
+    fields: dict[str, Any] = {
+        name: (list[section.schema], Field(description=section.description))  # type: ignore[name-defined]
+        for name, section in DATA_EXPORT_SECTIONS.items()
+    }
+    resolvers: dict[str, Any] = {
+        f"resolve_{name}": staticmethod(lambda data, name=name: data.sections[name])
+        for name in DATA_EXPORT_SECTIONS
+    }
+    model: type[Schema] = create_model(
+        "CustomerDataExportOut",
+        __base__=CustomerDataExportBase,
+        __doc__=CustomerDataExportBase.__doc__,
+        __validators__=resolvers,
+        **fields,
+    )
+    return model
 
 
 class ErasureOut(Schema):
@@ -470,3 +367,11 @@ class ErasureOut(Schema):
         description="The erasure's id, also in the payload of the customer.erased event."
     )
     erased_at: datetime
+
+    @staticmethod
+    def resolve_status(erasure: Any) -> str:
+        return "erased"
+
+    @staticmethod
+    def resolve_erasure_id(erasure: Any) -> str:
+        return str(erasure.pk)

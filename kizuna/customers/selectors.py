@@ -1,7 +1,9 @@
 """Reads. Every query is scoped with `for_workspace`."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Concat
@@ -10,16 +12,13 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.pagination import keyset_page
-from kizuna.customers.errors import CustomerNotFound, OrderNotFound
+from kizuna.customers.errors import CustomerNotFound
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
     ConsentChange,
     Customer,
     CustomEvent,
-    Order,
-    OrderItem,
-    Refund,
     TimelineEntry,
     infer_attribute_type,
 )
@@ -108,53 +107,33 @@ def list_attribute_definitions(
     return keyset_page(queryset, fields=("key",), descending=False, cursor=cursor, limit=limit)
 
 
-def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
-    return (
-        Order.objects.for_workspace(workspace)
-        .select_related("customer")
-        .prefetch_related(
-            Prefetch("items", queryset=OrderItem.objects.order_by("position")),
-            Prefetch(
-                "refunds",
-                queryset=Refund.objects.order_by("created_at", "id").prefetch_related("items"),
-            ),
-        )
-    )
-
-
-def get_order(workspace: Workspace, external_id: str) -> Order:
-    order = orders_with_details(workspace).filter(external_id=external_id).first()
-    if order is None:
-        raise OrderNotFound(f"No order {external_id!r}.")
-    return order
-
-
-def list_orders(
-    workspace: Workspace, *, customer_id: str | None, cursor: str | None, limit: int | None
-) -> tuple[list[Order], str | None]:
-    queryset = orders_with_details(workspace)
-    if customer_id:
-        customer = get_customer(workspace, customer_id)
-        queryset = queryset.filter(customer=customer)
-    return keyset_page(
-        queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
-    )
-
-
-def get_refund(workspace: Workspace, refund_id: int) -> Refund:
-    return (
-        Refund.objects.for_workspace(workspace)
-        .select_related("order")
-        .prefetch_related("items")
-        .get(pk=refund_id)
-    )
-
-
 def get_event(workspace: Workspace, event_id: int) -> CustomEvent:
     return CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
 
 
 # ------------------------------------------------------------------ data export
+
+
+@dataclass(frozen=True)
+class DataExportSection:
+    """What one app holds about a customer, in the data export: a list under `name`, each
+    item presented by `schema`, oldest first."""
+
+    name: str
+    description: str
+    schema: type
+    collect: Callable[[Workspace, Customer], list[Any]]
+
+
+DATA_EXPORT_SECTIONS: dict[str, DataExportSection] = {}
+
+
+def register_data_export_section(section: DataExportSection) -> None:
+    """Each app that keeps facts about a customer registers a section at start-up, so that
+    the data export stays complete without this app knowing the others."""
+    if DATA_EXPORT_SECTIONS.get(section.name, section) != section:
+        raise RuntimeError(f"Data export section {section.name} is registered twice.")
+    DATA_EXPORT_SECTIONS[section.name] = section
 
 
 @dataclass(frozen=True)
@@ -165,7 +144,7 @@ class CustomerData:
     customer: Customer
     attribute_types: dict[str, str]
     consent_history: list[ConsentChange]
-    orders: list[Order]
+    sections: dict[str, list[Any]]
     events: list[CustomEvent]
     timeline: list[TimelineEntry]
 
@@ -191,9 +170,10 @@ def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
             .filter(customer=customer)
             .order_by("occurred_at", "id")
         ),
-        orders=list(
-            orders_with_details(workspace).filter(customer=customer).order_by("occurred_at", "id")
-        ),
+        sections={
+            name: section.collect(workspace, customer)
+            for name, section in DATA_EXPORT_SECTIONS.items()
+        },
         events=list(
             CustomEvent.objects.for_workspace(workspace)
             .filter(customer=customer)

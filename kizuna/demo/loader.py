@@ -25,7 +25,6 @@ from kizuna.accounts.services import (
 )
 from kizuna.core.models import Workspace
 from kizuna.core.money import format_amount
-from kizuna.customers import services
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
@@ -33,14 +32,13 @@ from kizuna.customers.models import (
     Customer,
     CustomerImport,
     CustomEvent,
-    Order,
-    OrderItem,
-    Refund,
-    RefundItem,
     TimelineEntry,
 )
+from kizuna.customers.services import profiles
 from kizuna.demo import catalog
 from kizuna.demo.generate import ATTRIBUTE_TYPES, CustomerPlan, DemoPlan, OrderPlan, plan_demo
+from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
+from kizuna.orders.services import orders as order_services
 
 Report = Callable[[str], None]
 BATCH = 1000
@@ -320,7 +318,7 @@ def write_plan(workspace: Workspace, plan: DemoPlan, report: Report) -> None:
 
 
 def _customer(workspace: Workspace, person: CustomerPlan) -> Customer:
-    profile = services.check_profile(
+    profile = profiles.check_profile(
         {
             "email": person.email,
             "phone": person.phone,
@@ -343,7 +341,7 @@ def _customer(workspace: Workspace, person: CustomerPlan) -> Customer:
 
 def _order(workspace: Workspace, order: OrderPlan, customers: dict[int, Customer]) -> Order:
     """The row `services.record_order` would store, built from what `check_order` accepts."""
-    checked = services.check_order(
+    checked = order_services.check_order(
         {
             "external_id": order.external_id,
             "customer_id": order.customer.external_id,

@@ -16,12 +16,9 @@ from kizuna.customers.models import (
     Customer,
     CustomerErasure,
     CustomEvent,
-    Order,
-    OrderItem,
-    Refund,
-    RefundItem,
     TimelineEntry,
 )
+from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 
 ERROR_KEYS = {"code", "message", "field", "details", "request_id"}
 

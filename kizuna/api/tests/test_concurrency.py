@@ -14,7 +14,8 @@ from django.test import Client
 from conftest import POSTGRES_ONLY, run_together
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import IdempotencyRecord, OutboxEvent
-from kizuna.customers.models import Customer, Order, OrderItem, Refund, TimelineEntry
+from kizuna.customers.models import Customer, TimelineEntry
+from kizuna.orders.models import Order, OrderItem, Refund
 
 pytestmark = POSTGRES_ONLY
 

@@ -24,7 +24,8 @@ from django.db import connection, transaction
 from kizuna.accounts.services import create_workspace
 from kizuna.core.clock import now
 from kizuna.core.models import IdempotencyRecord
-from kizuna.customers.models import Customer, Order
+from kizuna.customers.models import Customer
+from kizuna.orders.models import Order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -161,7 +162,7 @@ def test_a_server_killed_mid_request_loses_nothing_and_the_retry_writes_once(
         # Hold the order table so the request stops inside its transaction, after it has
         # claimed the Idempotency-Key and created the customer.
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE customers_order IN EXCLUSIVE MODE")
+            cursor.execute("LOCK TABLE orders_order IN EXCLUSIVE MODE")
         sender = threading.Thread(target=send)
         sender.start()
         _wait_until_blocked_on_a_lock()

@@ -15,7 +15,8 @@ from kizuna.api.tests.support import (
     snapshot,
 )
 from kizuna.core.clock import now
-from kizuna.customers.models import Customer, CustomEvent, Order, Refund
+from kizuna.customers.models import Customer, CustomEvent
+from kizuna.orders.models import Order, Refund
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ import pytest
 from ninja.testing import TestClient
 
 from kizuna.accounts.services import NewWorkspace
+from kizuna.core.schemas import Page
 from kizuna.customers.api import attributes_router
 from kizuna.customers.models import AttributeDefinition
-from kizuna.customers.schemas import AttributeDefinitionPage
+from kizuna.customers.schemas import AttributeDefinitionOut
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ class RouterClient:
             workspace=self.workspace.workspace,
         )
         assert response.status_code == 200, response.content
-        AttributeDefinitionPage.model_validate(response.json())
+        Page[AttributeDefinitionOut].model_validate(response.json())
         return response.json()
 
 

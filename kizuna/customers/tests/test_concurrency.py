@@ -3,15 +3,11 @@ connection, released together by a barrier. PostgreSQL only: SQLite runs one wri
 time, so nothing would overlap."""
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from django.test import Client
-
-from conftest import POSTGRES_ONLY, run_together
+from conftest import POSTGRES_ONLY, send_together
 from kizuna.accounts.services import NewWorkspace
-from kizuna.core.models import OutboxEvent
-from kizuna.customers.models import AttributeDefinition, Customer, Refund
+from kizuna.customers.models import AttributeDefinition, Customer
 
 pytestmark = POSTGRES_ONLY
 
@@ -72,93 +68,3 @@ def test_one_new_attribute_written_at_once_with_two_types_keeps_one_type(
         assert Customer.objects.filter(external_id__endswith=f"-{round_}").get().external_id == (
             kept
         )
-
-
-def send_together(key: str, requests: list[tuple[str, str, dict[str, Any] | None]]) -> list[Any]:
-    """Send each (method, path, body) at the same moment, one thread and connection each."""
-
-    def call(method: str, path: str, body: dict[str, Any] | None) -> Callable[[Client], Any]:
-        kwargs: dict[str, Any] = {"content_type": "application/json"}
-        if body is not None:
-            kwargs["data"] = json.dumps(body)
-        return lambda client: getattr(client, method.lower())(f"/api/v1{path}", **kwargs)
-
-    return run_together(key, [call(*request) for request in requests])
-
-
-def test_an_erasure_and_new_facts_for_the_person_at_once(workspace: NewWorkspace) -> None:
-    """Whatever the order in which they run, an order, an event and a profile update sent
-    while the person is erased end up either scrubbed on the anonymised customer or on a new
-    customer under the old id; and refunds and status changes of the kept orders never
-    deadlock with the erasure."""
-    key = workspace.server_key
-    client = Client(headers={"Authorization": f"Bearer {key}"})
-    for round_ in range(ROUNDS):
-        person = f"p-{round_}@example.com"
-
-        def order(external_id: str, person: str = person, **extra: Any) -> dict[str, Any]:
-            return {
-                "external_id": external_id,
-                "customer_id": person,
-                "currency": "USD",
-                "total": "10.00",
-                "location": "Ginza store",
-                "metadata": {"note": "secret"},
-                **extra,
-            }
-
-        for body in (order(f"kept-{round_}"), order(f"pending-{round_}", status="pending")):
-            response = client.post(
-                "/api/v1/orders", data=json.dumps(body), content_type="application/json"
-            )
-            assert response.status_code == 201
-
-        responses = send_together(
-            key,
-            [
-                ("POST", f"/customers/{person}/erase", None),
-                ("POST", "/orders", order(f"new-{round_}")),
-                (
-                    "POST",
-                    "/events",
-                    {
-                        "id": f"e-{round_}",
-                        "name": "visit",
-                        "customer_id": person,
-                        "properties": {"note": "secret"},
-                    },
-                ),
-                ("PUT", f"/customers/{person}", {"first_name": "Secret"}),
-                (
-                    "POST",
-                    f"/orders/kept-{round_}/refunds",
-                    {"external_id": f"r-{round_}", "amount": "1.00", "reason": "secret"},
-                ),
-                ("POST", f"/orders/pending-{round_}/status", {"status": "paid"}),
-            ],
-        )
-
-        statuses = [r.status_code for r in responses]
-        assert statuses[0] == 200 and all(s in (200, 201) for s in statuses), [
-            r.content[:300] for r in responses
-        ]
-        erased = Customer.objects.get(
-            workspace=workspace.workspace,
-            erased_at__isnull=False,
-            orders__external_id=f"kept-{round_}",
-        )
-        assert (erased.first_name, erased.email, erased.attributes) == ("", "", {})
-        assert not erased.consents.exists()
-        for kept in erased.orders.all():
-            assert (kept.metadata, kept.location) == ({}, ""), kept.external_id
-        for event in erased.events.all():
-            assert event.properties == {}
-        assert not Refund.objects.filter(order__customer=erased).exclude(reason="").exists()
-        # The kept orders' events name the anonymised customer, whenever they were written.
-        for payload in OutboxEvent.objects.filter(
-            payload__order_id__in=[f"kept-{round_}", f"pending-{round_}"]
-        ).values_list("payload", flat=True):
-            assert payload["customer_id"] == erased.external_id, payload
-        back = Customer.objects.filter(workspace=workspace.workspace, external_id=person).first()
-        if back is not None:  # the person came back after the erasure, as a new customer
-            assert back.erased_at is None and back.pk != erased.pk

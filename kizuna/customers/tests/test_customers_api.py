@@ -15,9 +15,10 @@ from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import OutboxEvent
-from kizuna.customers import selectors, services
+from kizuna.customers import selectors
 from kizuna.customers.models import AttributeDefinition, ConsentChange, Customer
 from kizuna.customers.schemas import CustomerFields
+from kizuna.customers.services import attributes, profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -327,7 +328,7 @@ def test_the_customer_list_is_read_in_the_order_of_an_index(workspace: NewWorksp
     """Pages are keyed on the id within a workspace: an index on (workspace, id) serves
     every page without a sort."""
     for i in range(3):
-        services.create_customer(workspace.workspace, f"ix-{i}", {})
+        profiles.create_customer(workspace.workspace, f"ix-{i}", {})
     _, cursor = selectors.list_customers(
         workspace.workspace, q=None, segment=None, cursor=None, limit=1
     )
@@ -602,7 +603,7 @@ def test_services_count_attributes_before_touching_the_database(workspace: NewWo
     with CaptureQueriesContext(connection) as queries:
         for current, incoming in [({}, too_many), (held, {f"n{i}": i for i in range(41)})]:
             with pytest.raises(ValidationFailed) as refused:
-                services.merge_attributes(workspace.workspace, current, incoming, "rows[0].")
+                attributes.merge_attributes(workspace.workspace, current, incoming, "rows[0].")
             assert refused.value.code == "too_many_attributes"
             assert refused.value.field == "rows[0].attributes"
 
@@ -913,13 +914,13 @@ def test_ids_that_name_api_paths_are_reserved(api: Any, reserved: str) -> None:
 
 def test_service_callers_get_length_errors_not_database_errors(workspace: NewWorkspace) -> None:
     with pytest.raises(ValidationFailed) as info:
-        services.upsert_customer(workspace.workspace, "c-long", {"first_name": "x" * 101})
+        profiles.upsert_customer(workspace.workspace, "c-long", {"first_name": "x" * 101})
     assert (info.value.code, info.value.field) == ("too_long", "first_name")
     assert Customer.objects.count() == 0
 
 
 def test_profile_length_limits_match_the_columns() -> None:
-    from kizuna.customers.services import PROFILE_MAX_LENGTHS, PROFILE_STRING_FIELDS
+    from kizuna.customers.models import PROFILE_MAX_LENGTHS, PROFILE_STRING_FIELDS
 
     assert set(PROFILE_MAX_LENGTHS) == set(PROFILE_STRING_FIELDS)
     for name, limit in PROFILE_MAX_LENGTHS.items():

@@ -17,20 +17,19 @@ from kizuna.accounts.models import Membership, Role, StaffUser
 from kizuna.accounts.services import create_workspace
 from kizuna.core.models import OutboxEvent, Workspace
 from kizuna.core.money import MINOR_UNITS, format_amount
-from kizuna.customers import services
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
     ConsentChange,
     Customer,
     CustomEvent,
-    Order,
-    OrderItem,
-    Refund,
-    RefundItem,
     TimelineEntry,
 )
-from kizuna.customers.services import ALLOWED_TRANSITIONS
+from kizuna.customers.services import custom_events, profiles
+from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
+from kizuna.orders.services import orders as order_services
+from kizuna.orders.services import refunds
+from kizuna.orders.services.orders import ALLOWED_TRANSITIONS
 
 SIZE = 40
 VARIED_SIZE = 200  # enough orders that every rare case (cancelled, refunds) surely occurs
@@ -349,13 +348,13 @@ def _replay(seeded: Workspace, replay: Workspace) -> None:
             "timezone": c.timezone,
             "attributes": c.attributes,
         }
-        services.upsert_customer(replay, c.external_id, profile)
+        profiles.upsert_customer(replay, c.external_id, profile)
     for ch in ConsentChange.objects.for_workspace(seeded).select_related("customer"):
         consents = {ch.channel: {"status": ch.status, "updated_at": ch.occurred_at}}
         fact(
             ch.occurred_at,
             0,
-            lambda ext=ch.customer.external_id, consents=consents: services.upsert_customer(
+            lambda ext=ch.customer.external_id, consents=consents: profiles.upsert_customer(
                 replay, ext, {"consents": consents}
             ),
         )
@@ -389,13 +388,13 @@ def _replay(seeded: Workspace, replay: Workspace) -> None:
                 for it in order.items.all()
             ],
         }
-        fact(order.occurred_at, 1, lambda data=data: services.record_order(replay, data))
+        fact(order.occurred_at, 1, lambda data=data: order_services.record_order(replay, data))
     for entry in entries.filter(kind="order_status"):
         fact(
             entry.occurred_at,
             2,
             lambda ext=entry.object_id, status=entry.summary["status"]: (
-                services.change_order_status(replay, ext, status)
+                order_services.change_order_status(replay, ext, status)
             ),
         )
     for refund in Refund.objects.for_workspace(seeded).select_related("order"):
@@ -413,9 +412,7 @@ def _replay(seeded: Workspace, replay: Workspace) -> None:
         fact(
             refund.occurred_at,
             3,
-            lambda ext=refund.order.external_id, body=body: services.refund_order(
-                replay, ext, body
-            ),
+            lambda ext=refund.order.external_id, body=body: refunds.refund_order(replay, ext, body),
         )
     for event in CustomEvent.objects.for_workspace(seeded).select_related("customer"):
         data = {
@@ -425,7 +422,7 @@ def _replay(seeded: Workspace, replay: Workspace) -> None:
             "properties": event.properties,
             "occurred_at": event.occurred_at,
         }
-        fact(event.occurred_at, 4, lambda data=data: services.record_event(replay, data))
+        fact(event.occurred_at, 4, lambda data=data: custom_events.record_event(replay, data))
     facts.sort(key=lambda f: (f[0], f[1]))
     for _, _, call in facts:
         call()

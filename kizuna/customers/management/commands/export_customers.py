@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kizuna.core.models import Workspace
-from kizuna.customers import transfer
+from kizuna.customers import exports
+from kizuna.customers.imports.readers import FileFormat
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--workspace", required=True, help="The workspace's slug.")
-        parser.add_argument("--format", choices=[f.value for f in transfer.FileFormat])
+        parser.add_argument("--format", choices=[f.value for f in FileFormat])
         parser.add_argument("-o", "--output", required=True, help="The file to write.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -26,13 +27,11 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace {options['workspace']!r}.")
         target = Path(options["output"])
         file_format = options["format"] or (
-            transfer.FileFormat.XLSX
-            if target.suffix.lower() == ".xlsx"
-            else transfer.FileFormat.CSV
+            FileFormat.XLSX if target.suffix.lower() == ".xlsx" else FileFormat.CSV
         )
         if not target.parent.is_dir():
             raise CommandError(f"No directory {str(target.parent)!r}.")
-        export = transfer.export_customers(workspace, file_format)
+        export = exports.export_customers(workspace, file_format)
         # Written beside the target and moved over it at the end: never half a file.
         handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:

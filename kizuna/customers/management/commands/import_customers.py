@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kizuna.core.errors import KizunaError
 from kizuna.core.models import Workspace
-from kizuna.customers import transfer
+from kizuna.customers.imports import jobs, readers
 from kizuna.customers.models import CustomerImport
 
 BAR_WIDTH = 30
@@ -61,13 +61,13 @@ class Command(BaseCommand):
             raise CommandError(f"No file {str(path)!r}.")
         try:
             with path.open("rb") as stream:
-                run = transfer.import_customers(
+                run = jobs.import_customers(
                     workspace,
                     stream,
                     filename=path.name,
                     size=path.stat().st_size,
                     source=CustomerImport.Source.COMMAND,
-                    limits=transfer.ImportLimits(max_bytes=None, max_rows=options["max_rows"]),
+                    limits=readers.ImportLimits(max_bytes=None, max_rows=options["max_rows"]),
                     progress=self.show_progress,
                     progress_every=options["every"],
                 )
@@ -82,7 +82,7 @@ class Command(BaseCommand):
 
     def resume(self, workspace: Workspace, import_id: int, every: int) -> None:
         try:
-            run = transfer.get_import(workspace, str(import_id))
+            run = jobs.get_import(workspace, str(import_id))
         except KizunaError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         if run.status != CustomerImport.Status.COMPLETED:
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 f"Resuming import {run.pk} ({run.filename}) at {run.processed_rows:,}/"
                 f"{run.total_rows:,} rows."
             )
-        resumed = transfer.process_import(run.pk, progress=self.show_progress, progress_every=every)
+        resumed = jobs.process_import(run.pk, progress=self.show_progress, progress_every=every)
         assert resumed is not None
         self.report(resumed)
         if resumed.status == CustomerImport.Status.FAILED:

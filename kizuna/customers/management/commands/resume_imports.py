@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kizuna.customers import transfer
+from kizuna.customers.imports import jobs
 
 
 class Command(BaseCommand):
@@ -19,11 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--idle-minutes", type=int, default=10)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ids = transfer.stalled_import_ids(timedelta(minutes=options["idle_minutes"]))
+        ids = jobs.stalled_import_ids(timedelta(minutes=options["idle_minutes"]))
         failed: list[int] = []
         for import_id in ids:
             try:
-                run = transfer.process_import(import_id)
+                run = jobs.process_import(import_id)
             except Exception as exc:
                 # The run is marked failed with its file kept (see process_import), and the
                 # error is logged with its traceback; the other runs still get their turn.

@@ -15,7 +15,7 @@ from django.db.models import Model
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import IdempotencyRecord, OutboxEvent
-from kizuna.customers import services, tasks
+from kizuna.customers import tasks
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
@@ -24,12 +24,10 @@ from kizuna.customers.models import (
     CustomerErasure,
     CustomerImport,
     CustomEvent,
-    Order,
-    OrderItem,
-    Refund,
-    RefundItem,
     TimelineEntry,
 )
+from kizuna.customers.services import custom_events, erasure
+from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 
 pytestmark = pytest.mark.django_db
 
@@ -303,7 +301,7 @@ def test_the_export_is_complete_however_long_the_history(
     """More entries than any page may hold (500): the export returns them all."""
     count = 620
     for i in range(count):
-        services.record_event(
+        custom_events.record_event(
             workspace.workspace,
             {"id": f"e-{i}", "name": "page_view", "customer_id": "busy", "properties": {"i": i}},
         )
@@ -627,7 +625,7 @@ def test_erasure_removes_the_id_from_import_reports(
             "external_id": None,
             "field": "email",
             "code": "invalid_email",
-            "message": services.ERASED_IMPORT_ERROR_MESSAGE,
+            "message": erasure.ERASED_IMPORT_ERROR_MESSAGE,
         }
     ]
     assert report["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 1}

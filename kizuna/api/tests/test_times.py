@@ -10,16 +10,12 @@ import pytest
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import OutboxEvent
-from kizuna.customers import services
-from kizuna.customers.models import (
-    ConsentChange,
-    Customer,
-    CustomEvent,
-    Order,
-    Refund,
-    TimelineEntry,
-)
-from kizuna.customers.schemas import ConsentIn, EventIn, OrderIn, RefundIn
+from kizuna.core.times import check_occurred_at
+from kizuna.customers.models import ConsentChange, Customer, CustomEvent, TimelineEntry
+from kizuna.customers.schemas import ConsentIn, EventIn
+from kizuna.customers.services.consents import check_consents
+from kizuna.orders.models import Order, Refund
+from kizuna.orders.schemas import OrderIn, RefundIn
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +155,7 @@ def test_services_refuse_times_before_1900_and_local_times(
     ]:
         with pytest.raises(ValidationFailed) as refused:
             if field == "occurred_at":
-                services.check_occurred_at(value)
+                check_occurred_at(value)
             else:
-                services.check_consents({"surveys": {"status": "granted", "updated_at": value}})
+                check_consents({"surveys": {"status": "granted", "updated_at": value}})
         assert (refused.value.code, refused.value.field) == (code, field)

@@ -19,7 +19,9 @@ from openpyxl import Workbook, load_workbook
 from conftest import ApiClient, check_against_openapi
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import OutboxEvent
-from kizuna.customers import services, tasks, transfer
+from kizuna.customers import exports, tasks
+from kizuna.customers.imports import columns, jobs, readers
+from kizuna.customers.imports import rows as row_import
 from kizuna.customers.models import (
     AttributeDefinition,
     ConsentChange,
@@ -28,6 +30,7 @@ from kizuna.customers.models import (
     CustomerImportFile,
     TimelineEntry,
 )
+from kizuna.customers.services import profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -590,18 +593,18 @@ def test_uploads_are_capped_in_bytes_and_rows(
 ) -> None:
     rows = [["external_id"], ["c-1"], ["c-2"], ["c-3"]]
 
-    monkeypatch.setattr(transfer, "MAX_ROWS", 2)
+    monkeypatch.setattr(readers, "MAX_ROWS", 2)
     status, body = upload(api, "customers.csv", csv_file(rows))
     assert status == 422
     assert (body["code"], body["field"]) == ("too_many_rows", "file")
 
-    monkeypatch.setattr(transfer, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(readers, "MAX_UPLOAD_BYTES", 10)
     status, body = upload(api, "customers.csv", csv_file(rows))
     assert status == 413
     assert (body["code"], body["field"]) == ("file_too_large", "file")
 
     # A declared length beyond the cap is refused before the body is read.
-    monkeypatch.setattr(transfer, "MULTIPART_OVERHEAD_BYTES", 0)
+    monkeypatch.setattr(readers, "MULTIPART_OVERHEAD_BYTES", 0)
     status, body = upload(api, "customers.csv", csv_file(rows))
     assert status == 413
     assert body["code"] == "file_too_large"
@@ -769,7 +772,7 @@ def test_progress_moves_batch_by_batch(api: ApiClient, workspace: NewWorkspace) 
     seen = []
 
     for _ in range(3):
-        transfer.process_import_batch(import_id, batch_size=2)
+        jobs.process_import_batch(import_id, batch_size=2)
         report = report_of(api, import_id)
         seen.append((report["status"], report["processed_rows"], report["percent"]))
         assert sum(report["counts"].values()) == report["processed_rows"]
@@ -778,7 +781,7 @@ def test_progress_moves_batch_by_batch(api: ApiClient, workspace: NewWorkspace) 
     assert report["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 3}
     assert customer_ids(workspace) == ["c-0", "c-1", "c-4"]
 
-    transfer.process_import_batch(import_id, batch_size=2)
+    jobs.process_import_batch(import_id, batch_size=2)
 
     report = report_of(api, import_id)
     assert (report["status"], report["processed_rows"], report["percent"]) == ("completed", 7, 100)
@@ -794,7 +797,7 @@ def test_a_run_that_stopped_resumes_after_its_last_checkpoint(
     status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
     assert status == 202
     import_id = int(queued["id"])
-    transfer.process_import_batch(import_id, batch_size=3)
+    jobs.process_import_batch(import_id, batch_size=3)
     assert report_of(api, import_id)["processed_rows"] == 3
 
     assert tasks.process_customer_import.call(import_id) == "completed"
@@ -815,16 +818,16 @@ def test_a_crash_inside_a_batch_rolls_that_batch_back_and_the_retry_is_exact(
     status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
     assert status == 202
     import_id = int(queued["id"])
-    transfer.process_import_batch(import_id, batch_size=2)  # rows 2 and 3 are committed
-    monkeypatch.setattr(transfer, "BATCH_SIZE", 3)
-    upsert = services.upsert_customer
+    jobs.process_import_batch(import_id, batch_size=2)  # rows 2 and 3 are committed
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 3)
+    upsert = profiles.upsert_customer
 
     def crash_on_c4(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
         if external_id == "c-4":
             raise RuntimeError("the database went away")
         return upsert(workspace, external_id, data, source)
 
-    monkeypatch.setattr(services, "upsert_customer", crash_on_c4)
+    monkeypatch.setattr(row_import, "upsert_customer", crash_on_c4)
     run_worker()  # the next batch (rows 4, 6, 7) stops at row 7
 
     task = DBTaskResult.objects.get(args_kwargs__args=[import_id])
@@ -839,7 +842,7 @@ def test_a_crash_inside_a_batch_rolls_that_batch_back_and_the_retry_is_exact(
     assert customer_ids(workspace) == ["c-0", "c-1"]
     assert CustomerImportFile.objects.filter(run_id=import_id).exists()  # kept to resume
 
-    monkeypatch.setattr(services, "upsert_customer", upsert)
+    monkeypatch.setattr(row_import, "upsert_customer", upsert)
     tasks.process_customer_import.enqueue(import_id)
     run_worker()
 
@@ -862,7 +865,7 @@ def test_running_a_completed_import_again_does_nothing(
     before = footprint(workspace)
 
     assert tasks.process_customer_import.call(int(report["id"])) == "completed"
-    transfer.process_import_batch(int(report["id"]))
+    jobs.process_import_batch(int(report["id"]))
 
     assert report_of(api, report["id"]) == report
     assert footprint(workspace) == before
@@ -876,8 +879,8 @@ def test_a_job_behind_the_stored_checkpoint_writes_nothing(
     assert status == 202
     run = CustomerImport.objects.get(pk=queued["id"])
     content = bytes(CustomerImportFile.objects.get(run=run).content)
-    ahead = transfer.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
-    behind = transfer.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
+    ahead = jobs.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
+    behind = jobs.ImportJob(CustomerImport.objects.get(pk=run.pk), io.BytesIO(content))
 
     assert ahead.process_batch(2) is True
     assert behind.process_batch(2) is False
@@ -931,7 +934,7 @@ def test_csv_export_has_the_import_columns(api: ApiClient, rich_customers: None)
     rows = {row["external_id"]: row for row in csv_rows(response.body)}
     assert list(rows) == ["jp-1", "kr-1", "bare-1"]
     header = list(next(iter(rows.values())))
-    assert header[:8] == list(transfer.PROFILE_COLUMNS)
+    assert header[:8] == list(columns.PROFILE_COLUMNS)
     assert header[8:15] == [
         "attributes.joined",
         "attributes.note",
@@ -970,7 +973,7 @@ def test_csv_export_has_the_import_columns(api: ApiClient, rich_customers: None)
 def test_xlsx_export_writes_typed_cells(api: ApiClient, rich_customers: None) -> None:
     response = download(api, "?format=xlsx")
 
-    assert response["Content-Type"] == transfer.CONTENT_TYPES[transfer.FileFormat.XLSX]
+    assert response["Content-Type"] == readers.CONTENT_TYPES[readers.FileFormat.XLSX]
     assert response["Content-Disposition"].endswith('.xlsx"')
     assert response.body.startswith(b"PK\x03\x04")
     rows = {row["external_id"]: row for row in xlsx_rows(response.body)}
@@ -1029,7 +1032,7 @@ def test_exports_never_show_another_workspaces_customers(
 def test_an_empty_workspace_exports_a_template(api: ApiClient) -> None:
     content = download(api).body
     header = content.decode("utf-8-sig").splitlines()[0].split(",")
-    assert header[:8] == list(transfer.PROFILE_COLUMNS)
+    assert header[:8] == list(columns.PROFILE_COLUMNS)
     assert csv_rows(content) == []
     assert xlsx_rows(download(api, "?format=xlsx").body) == []
 
@@ -1037,7 +1040,7 @@ def test_an_empty_workspace_exports_a_template(api: ApiClient) -> None:
 def test_export_reads_customers_in_chunks(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(7):
         assert api.put(f"/customers/c-{i}", {"first_name": f"N{i}"}).status_code == 201
-    monkeypatch.setattr(transfer, "EXPORT_CHUNK", 3)
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 3)
 
     response: Any = api.client.get(EXPORT_URL)
     chunks = list(response.streaming_content)
@@ -1084,7 +1087,7 @@ class FakeTerminal(io.StringIO):
 def test_command_line_import_prints_progress_counts_and_errors(
     workspace: NewWorkspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transfer, "BATCH_SIZE", 2)  # the same batches as a worker's
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)  # the same batches as a worker's
     path = tmp_path / "customers.csv"
     rows = [["external_id", "email"]] + [[f"c-{i}", f"c{i}@example.com"] for i in range(4)]
     rows.insert(3, ["c-bad", "not-an-email"])
@@ -1148,7 +1151,7 @@ def test_command_line_resumes_an_upload_whose_worker_stopped(
 ) -> None:
     status, queued = post_file(api, "mixed.csv", csv_file(MIXED))
     assert status == 202
-    transfer.process_import_batch(int(queued["id"]), batch_size=2)
+    jobs.process_import_batch(int(queued["id"]), batch_size=2)
     out = io.StringIO()
 
     with pytest.raises(CommandError, match="import_not_found"):
@@ -1233,8 +1236,8 @@ def test_the_sweep_resumes_only_runs_that_stopped_moving(
     lost = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
     killed = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
     busy = int(post_file(api, "mixed.csv", csv_file(MIXED))[1]["id"])
-    transfer.process_import_batch(killed, batch_size=3)
-    transfer.process_import_batch(busy, batch_size=3)
+    jobs.process_import_batch(killed, batch_size=3)
+    jobs.process_import_batch(busy, batch_size=3)
     long_ago = now() - timedelta(minutes=11)
     CustomerImport.objects.filter(pk__in=[lost, killed]).update(checkpoint_at=long_ago)
 
@@ -1273,14 +1276,14 @@ def test_the_sweep_goes_on_past_an_import_that_fails_and_exits_non_zero(
     broken = stalled([["external_id"], ["a-1"], ["boom"], ["a-2"]], minutes_ago=30)
     first = stalled([["external_id"], ["b-1"], ["b-2"]], minutes_ago=20)
     second = stalled([["external_id"], ["c-1"]], minutes_ago=15)
-    upsert = services.upsert_customer
+    upsert = profiles.upsert_customer
 
     def crash_on_boom(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
         if external_id == "boom":
             raise RuntimeError("the database went away")
         return upsert(workspace, external_id, data, source)
 
-    monkeypatch.setattr(services, "upsert_customer", crash_on_boom)
+    monkeypatch.setattr(row_import, "upsert_customer", crash_on_boom)
     out = StringIO()
 
     with pytest.raises(CommandError, match=rf"1 stalled import\(s\) failed: {broken}$"):
@@ -1311,7 +1314,7 @@ def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_a
     import_id = int(
         post_file(api, "flaky.csv", csv_file([["external_id"], ["a-1"], ["boom"]]))[1]["id"]
     )
-    upsert = services.upsert_customer
+    upsert = profiles.upsert_customer
 
     def crash_on_boom(workspace: Any, external_id: str, data: Any, source: str = "api") -> Any:
         if external_id == "boom":
@@ -1327,7 +1330,7 @@ def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_a
             call_command("resume_imports", "--idle-minutes", "10", stdout=out)
         return out.getvalue().splitlines()
 
-    monkeypatch.setattr(services, "upsert_customer", crash_on_boom)
+    monkeypatch.setattr(row_import, "upsert_customer", crash_on_boom)
     with pytest.raises(RuntimeError):
         tasks.process_customer_import.call(import_id)
     run = CustomerImport.objects.get(pk=import_id)
@@ -1335,10 +1338,10 @@ def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_a
 
     assert sweep()[0] == f"import {import_id}: error the database went away"
     assert sweep()[0] == f"import {import_id}: error the database went away"
-    assert CustomerImport.objects.get(pk=import_id).interruptions == transfer.MAX_AUTO_RESUMES
+    assert CustomerImport.objects.get(pk=import_id).interruptions == jobs.MAX_AUTO_RESUMES
     assert sweep() == ["resumed 0 stalled import(s)"], "past the cap, an operator decides"
 
-    monkeypatch.setattr(services, "upsert_customer", upsert)
+    monkeypatch.setattr(row_import, "upsert_customer", upsert)
     out = StringIO()
     call_command(
         "import_customers",

@@ -10,7 +10,8 @@ import pytest
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
 from kizuna.core.models import OutboxEvent
-from kizuna.customers.models import Customer, Order, OrderItem, Refund, RefundItem
+from kizuna.customers.models import Customer
+from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,231 @@
+"""Reading uploaded files: their format and size, and the rows of their first table."""
+
+import codecs
+import csv
+import io
+import os
+from collections.abc import Generator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import IO, Any
+
+from openpyxl import load_workbook
+
+from kizuna.core.errors import KizunaError, ValidationFailed
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+# Room for the multipart envelope around the file when the request's length is checked.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+READ_CHUNK = 64 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+CONTENT_TYPES = {
+    FileFormat.CSV: "text/csv; charset=utf-8",
+    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """None means no limit (the command line, run by an operator)."""
+
+    max_bytes: int | None
+    max_rows: int | None
+
+
+def upload_limits() -> ImportLimits:
+    return ImportLimits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS)
+
+
+NO_LIMITS = ImportLimits(max_bytes=None, max_rows=None)
+
+
+# ------------------------------------------------------------------ file-level checks
+
+
+def file_error(
+    message: str, code: str, field: str | None = "file", details: list[dict[str, Any]] | None = None
+) -> ValidationFailed:
+    return ValidationFailed(message, code=code, field=field, details=details)
+
+
+def too_large(max_bytes: int) -> KizunaError:
+    return KizunaError(
+        f"The file is larger than {max_bytes // (1024 * 1024)} MB; split it into smaller files "
+        "or use the command line (manage.py import_customers).",
+        code="file_too_large",
+        field="file",
+        status=413,
+    )
+
+
+def check_upload_length(content_length: str | None) -> None:
+    """Refuse a request whose declared length cannot fit an allowed file, before its body is
+    read."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return
+    if length > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
+        raise too_large(MAX_UPLOAD_BYTES)
+
+
+def check_file_format(filename: str, head: bytes) -> FileFormat:
+    """The format named by the file's extension, if its first bytes agree."""
+    suffix = os.path.splitext(filename)[1].lower()
+    if suffix == ".xlsx":
+        if not head.startswith(_ZIP_MAGIC):
+            raise file_error(
+                "The file is named .xlsx but is not an XLSX workbook.",
+                code="unsupported_file_format",
+            )
+        return FileFormat.XLSX
+    if suffix == ".csv":
+        if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+            raise file_error(
+                "The file is named .csv but is a spreadsheet workbook; save it as "
+                "'CSV UTF-8' or upload it as .xlsx.",
+                code="unsupported_file_format",
+            )
+        return FileFormat.CSV
+    kind = f"'{suffix}' files" if suffix else "Files without an extension"
+    raise file_error(
+        f"{kind} cannot be imported; upload a CSV (UTF-8) or an XLSX file.",
+        code="unsupported_file_format",
+    )
+
+
+# ------------------------------------------------------------------ reading tables
+
+
+class SheetError(str):
+    """A spreadsheet error value such as #N/A or #REF!."""
+
+    __slots__ = ()
+
+
+Cells = Sequence[object]
+
+
+class CsvTable:
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        stream.seek(0)
+        first_line = stream.readline(READ_CHUNK).decode("utf-8", errors="replace")
+        # Comma, unless the header holds none (spreadsheets in some locales use ';' or tabs).
+        self._delimiter = next((d for d in (",", ";", "\t") if d in first_line), ",")
+
+    def records(self) -> Generator[tuple[int, Cells]]:
+        self._stream.seek(0)
+        text = io.TextIOWrapper(self._stream, encoding="utf-8-sig", newline="")
+        number = 0
+        try:
+            for number, record in enumerate(
+                csv.reader(text, delimiter=self._delimiter, strict=True), start=1
+            ):
+                yield number, record
+        except UnicodeDecodeError as exc:
+            raise file_error(
+                f"The file is not UTF-8 text (line {self._first_undecodable_line()}). In Excel, "
+                "save it as 'CSV UTF-8 (Comma delimited)'; Shift_JIS and other encodings "
+                "cannot be read.",
+                code="invalid_encoding",
+            ) from exc
+        except csv.Error as exc:
+            raise file_error(
+                f"Row {number + 1} cannot be read as CSV: {exc}.", code="malformed_file"
+            ) from exc
+        finally:
+            text.detach()
+
+    def _first_undecodable_line(self) -> int:
+        self._stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        line = 1
+        while chunk := self._stream.read(READ_CHUNK):
+            pending = decoder.getstate()[0]  # the start of a character cut by the last chunk
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + (pending + chunk)[: exc.start].count(b"\n")
+            line += chunk.count(b"\n")
+        return line
+
+    def close(self) -> None:
+        pass
+
+
+class XlsxTable:
+    def __init__(self, stream: IO[bytes]) -> None:
+        stream.seek(0)
+        try:
+            self._book = load_workbook(stream, read_only=True, data_only=True)
+        except Exception as exc:  # zip, XML and workbook errors alike
+            raise file_error(
+                "The file cannot be read as an XLSX workbook.", code="unsupported_file_format"
+            ) from exc
+
+    def records(self) -> Generator[tuple[int, Cells]]:
+        if not self._book.worksheets:
+            return
+        sheet: Any = self._book.worksheets[0]
+        sheet.reset_dimensions()  # do not trust the size the file declares
+        number = 0
+        try:
+            for number, row in enumerate(sheet.iter_rows(), start=1):
+                yield (
+                    number,
+                    [
+                        SheetError(cell.value) if cell.data_type == "e" else cell.value
+                        for cell in row
+                    ],
+                )
+        except Exception as exc:  # a damaged part of the workbook
+            raise file_error(
+                f"Row {number + 1} of the workbook cannot be read.", code="malformed_file"
+            ) from exc
+
+    def close(self) -> None:
+        self._book.close()
+
+
+Table = CsvTable | XlsxTable
+
+
+def open_table(file_format: FileFormat, stream: IO[bytes]) -> Table:
+    if file_format is FileFormat.XLSX:
+        return XlsxTable(stream)
+    return CsvTable(stream)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_blank_row(cells: Cells) -> bool:
+    return all(is_blank(value) for value in cells)
+
+
+def count_rows(table: Table, max_rows: int | None) -> int:
+    total = 0
+    with closing(table.records()) as records:
+        for number, cells in records:
+            if number == 1 or is_blank_row(cells):
+                continue
+            total += 1
+            if max_rows is not None and total > max_rows:
+                raise file_error(
+                    f"A file has at most {max_rows:,} rows of customers; split it into smaller "
+                    "files or use the command line (manage.py import_customers).",
+                    code="too_many_rows",
+                )
+    return total

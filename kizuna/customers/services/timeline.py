@@ -1,0 +1,72 @@
+"""The customer's timeline: one entry per fact, written in the transaction of the fact.
+
+Each app registers the kinds of entry it writes (`register_kind`), with what of them is
+personal data, so that an erasure can scrub every kind without knowing the apps: a kind may
+be personal as a whole (deleted by an erasure) or hold personal data under some keys of its
+summary (emptied by an erasure)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kizuna.customers.models import Customer, TimelineEntry
+
+
+@dataclass(frozen=True)
+class TimelineKind:
+    name: str
+    description: str
+    # The whole entry is personal data (an erasure deletes it).
+    personal: bool = False
+    # Keys of the summary that may hold personal data (an erasure empties them).
+    personal_keys: tuple[str, ...] = ()
+
+
+KINDS: dict[str, TimelineKind] = {}
+
+
+def register_kind(
+    name: str, description: str, *, personal: bool = False, personal_keys: tuple[str, ...] = ()
+) -> TimelineKind:
+    kind = TimelineKind(name, description, personal, personal_keys)
+    if KINDS.get(name, kind) != kind:
+        raise RuntimeError(f"Timeline kind {name} is registered twice.")
+    KINDS[name] = kind
+    return kind
+
+
+def entry(
+    customer: Customer, kind: str, object_id: str, occurred_at: datetime, summary: dict[str, Any]
+) -> TimelineEntry:
+    """An unsaved entry (bulk writers save many at once)."""
+    if kind not in KINDS:
+        raise RuntimeError(f"Timeline kind {kind} is not registered.")
+    return TimelineEntry(
+        workspace_id=customer.workspace_id,
+        customer=customer,
+        kind=kind,
+        object_id=object_id,
+        occurred_at=occurred_at,
+        summary=summary,
+    )
+
+
+def add_entry(
+    customer: Customer, kind: str, object_id: str, occurred_at: datetime, summary: dict[str, Any]
+) -> TimelineEntry:
+    row = entry(customer, kind, object_id, occurred_at, summary)
+    row.save(force_insert=True)
+    return row
+
+
+register_kind(
+    "consent",
+    "A consent changed (summary: channel, status, previous_status).",
+    personal=True,
+)
+register_kind(
+    "event",
+    "A custom event (summary: name, properties).",
+    personal_keys=("properties",),
+)
+register_kind("erasure", "The customer's personal data was erased.")

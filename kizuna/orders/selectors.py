@@ -1,0 +1,59 @@
+"""Reads of orders and refunds. Every query is scoped with `for_workspace`."""
+
+from django.db.models import Prefetch, QuerySet
+
+from kizuna.core.models import Workspace
+from kizuna.core.pagination import keyset_page
+from kizuna.customers.models import Customer
+from kizuna.customers.selectors import get_customer
+from kizuna.orders.errors import OrderNotFound
+from kizuna.orders.models import Order, OrderItem, Refund
+
+
+def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
+    return (
+        Order.objects.for_workspace(workspace)
+        .select_related("customer")
+        .prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.order_by("position")),
+            Prefetch(
+                "refunds",
+                queryset=Refund.objects.order_by("created_at", "id").prefetch_related("items"),
+            ),
+        )
+    )
+
+
+def get_order(workspace: Workspace, external_id: str) -> Order:
+    order = orders_with_details(workspace).filter(external_id=external_id).first()
+    if order is None:
+        raise OrderNotFound(f"No order {external_id!r}.")
+    return order
+
+
+def list_orders(
+    workspace: Workspace, *, customer_id: str | None, cursor: str | None, limit: int | None
+) -> tuple[list[Order], str | None]:
+    queryset = orders_with_details(workspace)
+    if customer_id:
+        customer = get_customer(workspace, customer_id)
+        queryset = queryset.filter(customer=customer)
+    return keyset_page(
+        queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
+    )
+
+
+def customer_orders(workspace: Workspace, customer: Customer) -> list[Order]:
+    """Every order of the customer with its items and refunds, oldest first."""
+    return list(
+        orders_with_details(workspace).filter(customer=customer).order_by("occurred_at", "id")
+    )
+
+
+def get_refund(workspace: Workspace, refund_id: int) -> Refund:
+    return (
+        Refund.objects.for_workspace(workspace)
+        .select_related("order")
+        .prefetch_related("items")
+        .get(pk=refund_id)
+    )

@@ -1,0 +1,158 @@
+"""Refunds of paid orders, by items or by amount, once per refund external_id."""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from kizuna.core import events as outbox
+from kizuna.core.clock import now
+from kizuna.core.errors import ValidationFailed
+from kizuna.core.models import Workspace
+from kizuna.core.money import check_amount, format_amount
+from kizuna.core.times import check_occurred_at
+from kizuna.core.upsert import insert_once
+from kizuna.customers.services import timeline
+from kizuna.orders import events
+from kizuna.orders.errors import OrderNotFound, RefundConflict, RefundExceedsOrder
+from kizuna.orders.locks import lock_order, lock_order_items
+from kizuna.orders.models import Order, OrderItem, OrderStatus, Refund, RefundItem
+from kizuna.orders.services.refund_pricing import (
+    RefundLine,
+    cap_refund_lines,
+    price_refund_items,
+)
+
+
+def refund_order(
+    workspace: Workspace, order_external_id: str, data: Mapping[str, Any]
+) -> tuple[Refund, bool]:
+    """Refund items or an amount of a paid order, once per refund external_id."""
+    items_in = data.get("items")
+    amount_in = data.get("amount")
+    if (items_in is None) == (amount_in is None):
+        raise ValidationFailed(
+            "Send either items or amount, not both and not neither.",
+            code="refund_items_or_amount",
+            field="items" if items_in is not None else "amount",
+        )
+    occurred_at = check_occurred_at(data.get("occurred_at"))
+    with transaction.atomic():
+        order = lock_order(workspace, order_external_id)
+        if order is None:
+            raise OrderNotFound(f"No order {order_external_id!r}.")
+        existing = (
+            Refund.objects.for_workspace(workspace).filter(external_id=data["external_id"]).first()
+        )
+        if existing is not None:
+            if existing.order_id != order.pk:
+                raise RefundConflict(
+                    "This refund external_id belongs to another order.", field="external_id"
+                )
+            return existing, False
+        if order.status != OrderStatus.PAID:
+            raise ValidationFailed(
+                f"Only paid orders can be refunded; this one is {order.status}.",
+                code="order_not_paid",
+            )
+        currency = data.get("currency")
+        if currency is not None and currency != order.currency:
+            raise ValidationFailed(
+                f"The order is in {order.currency}.", code="currency_mismatch", field="currency"
+            )
+        lines, amount = _refund_lines(order, items_in, amount_in)
+        refund, created = insert_once(
+            Refund(
+                workspace=workspace,
+                order=order,
+                external_id=data["external_id"],
+                amount=amount,
+                currency=order.currency,
+                # No free text about an erased customer (ADR 0012).
+                reason="" if order.customer.erased_at else data.get("reason") or "",
+                occurred_at=occurred_at,
+            ),
+            workspace=workspace,
+            external_id=data["external_id"],
+        )
+        if not created:
+            raise RefundConflict(
+                "This refund external_id was just used by another request.",
+                field="external_id",
+            )
+        _write_lines(refund, lines)
+        Order.objects.filter(pk=order.pk).update(
+            refunded_total=F("refunded_total") + amount, updated_at=now()
+        )
+        order.refresh_from_db(fields=["refunded_total", "updated_at"])
+        timeline.add_entry(
+            order.customer,
+            "refund",
+            refund.external_id,
+            occurred_at,
+            {
+                "order_id": order.external_id,
+                "currency": order.currency,
+                "amount": format_amount(amount, order.currency),
+            },
+        )
+        outbox.emit(
+            workspace,
+            events.OrderRefunded(
+                order_id=order.external_id,
+                refund_id=refund.external_id,
+                customer_id=order.customer.external_id,
+                currency=order.currency,
+                amount=format_amount(amount, order.currency),
+                refunded_total=format_amount(order.refunded_total, order.currency),
+            ),
+        )
+    return refund, True
+
+
+def _refund_lines(
+    order: Order, items_in: list[Mapping[str, Any]] | None, amount_in: Any
+) -> tuple[list[RefundLine], Decimal]:
+    """The refunded lines (none for a refund by amount) and the amount given back."""
+    remaining = order.total - order.refunded_total
+    if items_in is not None:
+        order_items = sorted(lock_order_items(order), key=lambda item: item.position)
+        lines = price_refund_items(order, order_items, items_in)
+        if remaining <= 0:
+            raise RefundExceedsOrder(
+                f"The whole order ({format_amount(order.total, order.currency)} "
+                f"{order.currency}) has been refunded already; nothing is left to refund.",
+                field="items",
+            )
+        amount = sum((line[2] for line in lines), Decimal(0))
+        if amount > remaining:
+            lines = cap_refund_lines(lines, remaining, order.currency)
+            amount = remaining
+        return lines, amount
+    amount = check_amount(amount_in, order.currency, field="amount")
+    if amount <= 0:
+        raise ValidationFailed(
+            "A refund amount must be positive.", code="invalid_amount", field="amount"
+        )
+    if amount > remaining:
+        raise RefundExceedsOrder(
+            f"Only {format_amount(remaining, order.currency)} {order.currency} is left to refund.",
+            field="amount",
+        )
+    return [], amount
+
+
+def _write_lines(refund: Refund, lines: list[RefundLine]) -> None:
+    for item, quantity, line_amount in lines:
+        RefundItem.objects.create(
+            refund=refund,
+            order_item=item,
+            sku=item.sku,
+            quantity=quantity,
+            amount=line_amount,
+        )
+        OrderItem.objects.filter(pk=item.pk).update(
+            refunded_quantity=F("refunded_quantity") + quantity
+        )
