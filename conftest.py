@@ -65,6 +65,13 @@ POSTGRES_ONLY = [
 ]
 
 
+def postgres_only[F: Callable[..., Any]](test: F) -> F:
+    """Mark one test as POSTGRES_ONLY (for a module that otherwise runs on both)."""
+    for mark in POSTGRES_ONLY:
+        test = mark(test)
+    return test
+
+
 def run_together(key: str, calls: list[Callable[[Client], Any]]) -> list[Any]:
     """Run the calls at the same moment, released by a barrier, one thread, test client and
     database connection each; returns their responses in order."""

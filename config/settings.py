@@ -141,9 +141,6 @@ TASKS = {
     }
 }
 
-# An Idempotency-Key whose first request has not finished after this many seconds is taken
-# to belong to a crashed process: its request was rolled back and a retry may run again.
-KIZUNA_IDEMPOTENCY_LOCK_SECONDS = env_int("KIZUNA_IDEMPOTENCY_LOCK_SECONDS", 60)
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 
 LOGGING = {

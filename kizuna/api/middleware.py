@@ -91,10 +91,11 @@ class ApiBoundaryMiddleware:
     - Input that no column can hold (NUL in the path or query) is answered before the view.
     - A call that may write (POST, PUT, PATCH, DELETE) runs in one transaction, rolled back
       when the answer is a 5xx: a failed call leaves nothing behind.
-    - A POST with an `Idempotency-Key` is claimed first (the claim is committed at once); the
-      view and the stored response share the transaction. A 5xx (or a 401/403/429, which
-      mean the request never ran) frees the key so that the retry runs afresh; so does a
-      streamed answer, which cannot be stored."""
+    - A POST with an `Idempotency-Key` takes the key inside that same transaction (see
+      `kizuna.core.idempotency`): a stored response is replayed; otherwise the view runs and
+      its response is stored with its writes, in one commit. A 5xx (or a 401/403/429, which
+      mean the request never ran) is not stored, so that the retry runs afresh; neither is a
+      streamed answer, which cannot be."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -119,14 +120,6 @@ class ApiBoundaryMiddleware:
         try:
             idempotency.check_key(key)
             content = _content_of(request)
-            claim = idempotency.claim(
-                api_key.workspace_id,
-                key,
-                request.method,
-                request.get_full_path(),
-                idempotency.fingerprint(request.method, request.get_full_path(), content),
-                scope=api_key.kind,
-            )
         except KizunaError as exc:
             return from_domain_error(exc)
         except RequestDataTooBig:
@@ -137,40 +130,38 @@ class ApiBoundaryMiddleware:
                 code="malformed_multipart",
                 message="The multipart/form-data body could not be read.",
             )
-        if claim.replay:
-            record = claim.record
-            response = HttpResponse(
-                bytes(record.response_body or b""),
-                status=record.response_status or 200,
-                content_type=record.response_content_type or "application/json",
-            )
-            response["Idempotent-Replayed"] = "true"
-            return response
-        stored = False
-        try:
-            with transaction.atomic():
-                response = self.get_response(request)
-                completed = False
-                if response.status_code >= 500 or response.status_code in NOT_STORED:
-                    transaction.set_rollback(True)
-                elif response.streaming:
-                    pass  # a stream cannot be stored: its work stands and the key is freed
-                else:
-                    completed = idempotency.complete(
-                        claim.record,
-                        response.status_code,
-                        response.content,
-                        response.get("Content-Type", "application/json"),
-                    )
-                    if not completed:
-                        # The lock expired and a retry took the key over: that retry's
-                        # outcome is the one that counts, so this one changes nothing.
-                        transaction.set_rollback(True)
-                        response = from_domain_error(idempotency.in_progress())
-            stored = completed  # only once the commit went through
-        finally:
-            if not stored:
-                idempotency.release(claim.record)
+        path = request.get_full_path()
+        held = idempotency.Key(
+            workspace_id=api_key.workspace_id,
+            scope=api_key.kind,
+            key=key,
+            method=request.method,
+            path=path,
+            fingerprint=idempotency.fingerprint(request.method, path, content),
+        )
+        with transaction.atomic():
+            try:
+                stored = idempotency.begin(held)
+            except KizunaError as exc:
+                return from_domain_error(exc)
+            if stored is not None:
+                response = HttpResponse(
+                    bytes(stored.response_body),
+                    status=stored.response_status,
+                    content_type=stored.response_content_type,
+                )
+                response["Idempotent-Replayed"] = "true"
+                return response
+            response = self.get_response(request)
+            if response.status_code >= 500 or response.status_code in NOT_STORED:
+                transaction.set_rollback(True)
+            elif not response.streaming:
+                idempotency.store(
+                    held,
+                    response.status_code,
+                    response.content,
+                    response.get("Content-Type", "application/json"),
+                )
         return response
 
     def _run_atomically(self, request: HttpRequest) -> HttpResponse:

@@ -1,14 +1,19 @@
-"""Idempotency-Key bookkeeping. A key is claimed (committed at once) before the request runs;
-its response is stored inside the request's own transaction, so a crash leaves either both the
-change and the stored response, or neither (and the claim expires so a retry can run)."""
+"""Idempotency-Key bookkeeping, inside the request's own transaction: one commit per request.
+
+A request with a key first takes a transaction-scoped lock on the key (on PostgreSQL an
+advisory lock, which a second request with the key finds taken: 409 `request_in_progress`;
+on SQLite the database's single write lock already runs one write at a time). Holding it, it
+reads the key's stored response: the same request replays it, another request with the key
+is 422. Otherwise the request runs, and its response is stored in the same transaction as its
+writes. A crash rolls both back and its lock goes with its connection, so a retry runs at
+once; no claim is ever left behind."""
 
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import connection
 
 from kizuna.core.clock import now
 from kizuna.core.errors import Conflict, ValidationFailed
@@ -25,12 +30,6 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class Claim:
-    record: IdempotencyRecord
-    replay: bool
-
-
 def check_key(key: str) -> str:
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationFailed(
@@ -41,77 +40,24 @@ def check_key(key: str) -> str:
     return key
 
 
-CLAIM_ATTEMPTS = 3
+@dataclass(frozen=True)
+class Key:
+    """An Idempotency-Key as the API layer received it. `scope` separates the keys of
+    different kinds of API key: a browser's publishable key must never be handed a response
+    stored for a server key's request, nor learn which keys a server used."""
 
+    workspace_id: int
+    scope: str
+    key: str
+    method: str
+    path: str
+    fingerprint: str
 
-def claim(
-    workspace_id: int, key: str, method: str, path: str, fp: str, scope: str = "server"
-) -> Claim:
-    """Claim `key` for a request, or find it completed (replay) or taken (409).
-
-    `scope` separates the keys of different kinds of API key: a browser's publishable key
-    must never be handed a response stored for a server key's request, nor learn which keys
-    a server used."""
-    for _ in range(CLAIM_ATTEMPTS):
-        result = _try_claim(workspace_id, scope, key, method, path, fp)
-        if result is not None:
-            return result
-    # The key was freed and taken again between each of our reads: someone holds it now.
-    raise in_progress()
-
-
-def _try_claim(
-    workspace_id: int, scope: str, key: str, method: str, path: str, fp: str
-) -> Claim | None:
-    """A claim, or None when the key's record vanished after our insert collided with it
-    (its holder failed and freed it) or had outlived its time to live: the caller tries
-    again."""
-    lock_seconds = settings.KIZUNA_IDEMPOTENCY_LOCK_SECONDS
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                workspace_id=workspace_id,
-                scope=scope,
-                key=key,
-                fingerprint=fp,
-                method=method,
-                path=path,
-                locked_until=now() + timedelta(seconds=lock_seconds),
-            )
-        return Claim(record, replay=False)
-    except IntegrityError:
-        pass
-    existing = (
-        IdempotencyRecord.objects.for_workspace(workspace_id).filter(scope=scope, key=key).first()
-    )
-    if existing is None:
-        return None
-    if existing.created_at < now() - timedelta(hours=settings.KIZUNA_IDEMPOTENCY_TTL_HOURS):
-        # Past its time to live (the purge has not come by yet): the key is free again.
-        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
-        return None
-    if existing.fingerprint != fp:
-        raise ValidationFailed(
-            "This Idempotency-Key was already used with a different request.",
-            code="idempotency_key_reused",
-            field="Idempotency-Key",
-        )
-    if existing.state == IdempotencyRecord.State.COMPLETED:
-        return Claim(existing, replay=True)
-    # Still in progress. Take it over only if its holder is presumed dead (its lock expired):
-    # a conditional UPDATE, so of two retries exactly one wins. The new locked_until is the
-    # new holder's token: the old holder, should it still be alive, can then neither store
-    # its response nor free the key.
-    locked_until = now() + timedelta(seconds=lock_seconds)
-    taken = IdempotencyRecord.objects.filter(
-        pk=existing.pk,
-        state=IdempotencyRecord.State.IN_PROGRESS,
-        locked_until__lt=now(),
-    ).update(locked_until=locked_until)
-    if taken:
-        existing.locked_until = locked_until
-        return Claim(existing, replay=False)
-    raise in_progress()
+    @property
+    def lock_id(self) -> int:
+        """A signed 64-bit number for the key, as PostgreSQL's advisory locks take."""
+        digest = hashlib.sha256(f"{self.workspace_id}:{self.scope}:{self.key}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def in_progress() -> Conflict:
@@ -122,30 +68,53 @@ def in_progress() -> Conflict:
     )
 
 
-def _held(record: IdempotencyRecord) -> "QuerySet[IdempotencyRecord]":
-    """The record, as long as the claim `record` stands for is still the current one."""
-    return IdempotencyRecord.objects.filter(
-        pk=record.pk,
-        state=IdempotencyRecord.State.IN_PROGRESS,
-        locked_until=record.locked_until,
+def begin(key: Key) -> IdempotencyRecord | None:
+    """Inside the request's transaction: lock the key, then return its stored response to
+    replay, or None when the request is to run. Raises 409 when another request holds the
+    key, 422 when the key was used for another request."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("An Idempotency-Key is taken inside the request's transaction.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [key.lock_id])
+            (locked,) = cursor.fetchone()
+        if not locked:
+            raise in_progress()
+    # Read after the lock is held: the statement's snapshot then includes the response of a
+    # request that held the key before and committed.
+    stored = (
+        IdempotencyRecord.objects.for_workspace(key.workspace_id)
+        .filter(scope=key.scope, key=key.key)
+        .first()
     )
+    if stored is None:
+        return None
+    if stored.created_at < now() - timedelta(hours=settings.KIZUNA_IDEMPOTENCY_TTL_HOURS):
+        # Past its time to live (the purge has not come by yet): the key is free again.
+        stored.delete()
+        return None
+    if stored.fingerprint != key.fingerprint:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with a different request.",
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
+        )
+    return stored
 
 
-def complete(record: IdempotencyRecord, status: int, body: bytes, content_type: str) -> bool:
-    """Store the response. False when the claim was lost (its lock expired and a retry took
-    the key over): the caller must then roll its work back."""
-    stored = _held(record).update(
-        state=IdempotencyRecord.State.COMPLETED,
+def store(key: Key, status: int, body: bytes, content_type: str) -> IdempotencyRecord:
+    """Store the response, in the transaction of the request's writes (the key is held)."""
+    return IdempotencyRecord.objects.create(
+        workspace_id=key.workspace_id,
+        scope=key.scope,
+        key=key.key,
+        fingerprint=key.fingerprint,
+        method=key.method,
+        path=key.path,
         response_status=status,
         response_body=body,
         response_content_type=content_type,
     )
-    return stored == 1
-
-
-def release(record: IdempotencyRecord) -> None:
-    """Free the key for a retry (the request failed and wrote nothing)."""
-    _held(record).delete()
 
 
 def purge_expired() -> int:

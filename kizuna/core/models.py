@@ -67,12 +67,8 @@ class OutboxEvent(TenantModel):
 
 
 class IdempotencyRecord(TenantModel):
-    """One row per (workspace, Idempotency-Key). Claimed before the request runs; the
-    response is stored in the same transaction as the request's own writes."""
-
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress"
-        COMPLETED = "completed"
+    """The stored response of a request sent with an Idempotency-Key: one row per
+    (workspace, kind of API key, key), written in the transaction of the request's writes."""
 
     # The kind of API key that sent the request: keys are separate per kind.
     scope = models.CharField(max_length=16, default="server")
@@ -80,11 +76,9 @@ class IdempotencyRecord(TenantModel):
     fingerprint = models.CharField(max_length=64)
     method = models.CharField(max_length=8)
     path = models.TextField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
-    locked_until = models.DateTimeField()
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.BinaryField(null=True, blank=True)
-    response_content_type = models.CharField(max_length=100, blank=True, default="")
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.BinaryField()
+    response_content_type = models.CharField(max_length=100)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

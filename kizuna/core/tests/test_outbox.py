@@ -332,7 +332,9 @@ def test_purge_idempotency_keys_deletes_only_expired_records(shop: Workspace) ->
             fingerprint="f",
             method="POST",
             path="/api/v1/orders",
-            locked_until=now(),
+            response_status=201,
+            response_body=b"{}",
+            response_content_type="application/json",
             created_at=now() - age,
         )
     out = StringIO()

@@ -411,7 +411,7 @@ def stalled_import_ids(idle: timedelta) -> list[int]:
             checkpoint_at__lt=now() - idle,
             upload__isnull=False,
         )
-        .order_by("checkpoint_at")
+        .order_by("checkpoint_at", "pk")
         .values_list("pk", flat=True)
     )
 

@@ -1,1 +1,0 @@
-"""Accounts expose no REST endpoints yet (keys and staff are created with manage.py)."""

@@ -1,1 +1,0 @@
-"""Accounts run no background work yet."""

@@ -1,1 +1,0 @@
-"""The shared kernel exposes no endpoints."""

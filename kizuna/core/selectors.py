@@ -1,1 +1,0 @@
-"""The shared kernel's reads live beside their helpers (events, idempotency, pagination)."""

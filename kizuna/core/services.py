@@ -1,1 +1,0 @@
-"""The shared kernel's writes live beside their helpers (events, idempotency)."""
