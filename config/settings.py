@@ -90,7 +90,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("KIZUNA_DB_CONN_MAX_AGE", 0),
+        # Persistent connections: a new connection per request costs more than the request.
+        conn_max_age=env_int("KIZUNA_DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -142,6 +144,9 @@ TASKS = {
 }
 
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
+# Seconds an API key lookup is kept in the cache. Revoking a key removes its entry; with the
+# local-memory cache (the default) other processes may still accept it for this long.
+KIZUNA_API_KEY_CACHE_SECONDS = env_int("KIZUNA_API_KEY_CACHE_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

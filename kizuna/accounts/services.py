@@ -4,6 +4,8 @@ import string
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from kizuna.accounts.errors import InvalidRole, StaffExists, WorkspaceExists
@@ -85,8 +87,22 @@ def create_staff(
     return user, password
 
 
+def api_key_cache_key(key_hash: str) -> str:
+    return f"kizuna:api-key:{key_hash}"
+
+
 def touch_api_key(api_key: ApiKey) -> None:
     """Record use at most once a minute, so busy keys do not write on every request."""
     moment = now()
     if api_key.last_used_at is None or moment - api_key.last_used_at > timedelta(minutes=1):
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=moment)
+        api_key.last_used_at = moment
+        cache_key = api_key_cache_key(api_key.key_hash)
+        if cache.get(cache_key) is not None:
+            cache.set(cache_key, api_key, settings.KIZUNA_API_KEY_CACHE_SECONDS)
+
+
+def revoke_api_key(api_key: ApiKey) -> None:
+    """Revoke the key: refused from now on (its cached lookup is removed with it)."""
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now())
+    cache.delete(api_key_cache_key(api_key.key_hash))

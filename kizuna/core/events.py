@@ -3,11 +3,13 @@
 Each app declares its event types as `EventPayload` subclasses decorated with `@event_type`;
 the union of those declarations is the closed list. `emit()` validates the payload against its
 schema (unknown fields are refused) and writes an `OutboxEvent` in the caller's transaction.
-After commit a task dispatches it to the subscribers, which must be safe to run again."""
+The outbox is the only record of the work pending: the dispatcher (`kizuna.core.dispatcher`,
+`manage.py dispatch_outbox --follow`) reads it, woken on PostgreSQL by the notification that
+each committed insert sends, and runs the subscribers, which must be safe to run again."""
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.db import connection, transaction
@@ -15,6 +17,7 @@ from django.db.models import Q
 from pydantic import BaseModel, ConfigDict
 
 from kizuna.core.clock import now
+from kizuna.core.locks import lock_pending_event
 from kizuna.core.models import OutboxEvent, Workspace
 
 logger = logging.getLogger(__name__)
@@ -66,34 +69,28 @@ def emit(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it records.")
     data = payload.model_dump(mode="json")
-    event = OutboxEvent.objects.create(workspace=workspace, type=name, payload=data)
-    event_id = str(event.pk)
-    transaction.on_commit(lambda: _enqueue_dispatch(event_id))
-    return event
+    return OutboxEvent.objects.create(workspace=workspace, type=name, payload=data)
 
 
-def _enqueue_dispatch(event_id: str) -> None:
-    from kizuna.core.tasks import dispatch_outbox_event
-
-    try:
-        dispatch_outbox_event.enqueue(event_id)
-    except Exception:
-        # The sweep (`manage.py dispatch_outbox`) picks up whatever was not enqueued.
-        logger.exception("Could not enqueue the dispatch of outbox event %s", event_id)
+# Seconds before a failed event is tried again by the dispatcher: doubled with each attempt,
+# up to an hour. The sweep (`manage.py dispatch_outbox`) tries every pending event regardless.
+RETRY_BASE_SECONDS = 2
+RETRY_MAX_SECONDS = 3600
 
 
-def dispatch(event_id: str) -> bool:
-    """Run the subscribers of one event. Returns False if it was already dispatched.
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(RETRY_BASE_SECONDS ** min(attempts, 20), RETRY_MAX_SECONDS))
 
-    A failing subscriber leaves the event pending (attempts and last_error recorded) and the
-    error is raised again so the task backend can retry it."""
+
+def dispatch(event_id: str, *, skip_locked: bool = False) -> bool:
+    """Run the subscribers of one event. Returns False if it was already dispatched (or, with
+    `skip_locked`, is being dispatched by another process).
+
+    A failing subscriber leaves the event pending (attempts, last_error and the time of the
+    next attempt recorded) and the error is raised again."""
     error: Exception | None = None
     with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update()
-            .filter(pk=event_id, dispatched_at__isnull=True)
-            .first()
-        )
+        event = lock_pending_event(event_id, skip_locked=skip_locked)
         if event is None:
             return False
         handlers = [*_SUBSCRIBERS.get(event.type, []), *_SUBSCRIBERS.get("*", [])]
@@ -109,19 +106,22 @@ def dispatch(event_id: str) -> bool:
             event.last_error = ""
         else:
             event.last_error = f"{type(error).__name__}: {error}"[:2000]
-        event.save(update_fields=["attempts", "dispatched_at", "last_error"])
+            event.next_attempt_at = now() + retry_delay(event.attempts)
+        event.save(update_fields=["attempts", "dispatched_at", "last_error", "next_attempt_at"])
     if error is not None:
         raise error
     return True
 
 
 def pending_events(
-    limit: int = 500, after: tuple[datetime, str] | None = None
+    limit: int = 500, after: tuple[datetime, str] | None = None, *, due: bool = False
 ) -> list[tuple[datetime, str]]:
     """One page of undispatched events, oldest first, as (occurred_at, id): pass the last
     pair back as `after` for the next page. Every pending event is reached, however many
-    before it fail."""
+    before it fail. With `due`, only the events whose next attempt has come."""
     queryset = OutboxEvent.objects.filter(dispatched_at__isnull=True)
+    if due:
+        queryset = queryset.filter(next_attempt_at__lte=now())
     if after is not None:
         moment, event_id = after
         queryset = queryset.filter(

@@ -41,8 +41,9 @@ class TenantModel(models.Model):
 
 
 class OutboxEvent(TenantModel):
-    """A typed domain event, written in the same transaction as the change it describes.
-    Dispatch happens after commit, by a task that takes the event's id."""
+    """A typed domain event, written in the same transaction as the change it describes, and
+    the only record that its subscribers have yet to run: the dispatcher reads the pending
+    ones after commit."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     type = models.CharField(max_length=64)
@@ -51,6 +52,8 @@ class OutboxEvent(TenantModel):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # When the dispatcher tries a failed event again (now for a new one).
+    next_attempt_at = models.DateTimeField(default=now)
 
     class Meta:
         indexes = [
@@ -91,3 +94,13 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+def set_prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:
+    """Give `instance` its related rows `name` as `prefetch_related` would, from rows the
+    caller holds already (those it just wrote): presenting them costs no query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = queryset

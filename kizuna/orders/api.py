@@ -22,7 +22,9 @@ orders_router = Router(tags=["orders"])
 def create_order(request: HttpRequest, payload: schemas.OrderIn) -> Any:
     workspace = workspace_of(request)
     order, created = orders.record_order(workspace, payload.model_dump(exclude_unset=True))
-    return Status(201 if created else 200, selectors.get_order(workspace, order.external_id))
+    if not created:  # the stored order, with everything that happened to it since
+        order = selectors.get_order(workspace, order.external_id)
+    return Status(201 if created else 200, order)
 
 
 @orders_router.get(
@@ -72,4 +74,6 @@ def refund_order(request: HttpRequest, external_id: str, payload: schemas.Refund
     refund, created = refunds.refund_order(
         workspace, external_id, payload.model_dump(exclude_unset=True)
     )
-    return Status(201 if created else 200, selectors.get_refund(workspace, refund.pk))
+    if not created:
+        refund = selectors.get_refund(workspace, refund.pk)
+    return Status(201 if created else 200, refund)

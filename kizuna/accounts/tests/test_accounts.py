@@ -211,3 +211,27 @@ def test_create_staff_refuses_a_taken_email() -> None:
     assert StaffUser.objects.count() == 1
     assert Membership.objects.get().role == "marketer"
     assert authenticate(email="ann@example.com", password=password) is not None
+
+
+def test_a_key_is_looked_up_once_then_served_from_the_cache(
+    django_assert_num_queries: Any,
+) -> None:
+    printed = new_workspace()
+    server = Client(headers={"Authorization": f"Bearer {printed['server_key']}"})
+    assert server.get("/api/v1/customers").status_code == 200  # the key is looked up
+    # The list (one query for the page) and no query for the key.
+    with django_assert_num_queries(1):
+        assert server.get("/api/v1/customers").status_code == 200
+
+
+def test_revoke_api_key_refuses_the_key_at_once() -> None:
+    printed = new_workspace()
+    server = Client(headers={"Authorization": f"Bearer {printed['server_key']}"})
+    assert server.get("/api/v1/customers").status_code == 200  # now cached
+    out = run("revoke_api_key", printed["server_key"][:10], "--workspace", "acme")
+    assert out.strip() == f"revoked {printed['server_key'][:10]}… (server)"
+    refused = server.get("/api/v1/customers")
+    assert refused.status_code == 401
+    assert json.loads(refused.content)["code"] == "invalid_api_key"
+    with pytest.raises(CommandError, match="No live key"):
+        run("revoke_api_key", printed["server_key"][:10], "--workspace", "acme")

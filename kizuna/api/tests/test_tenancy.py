@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from kizuna.accounts.models import ApiKey
-from kizuna.accounts.services import NewWorkspace
+from kizuna.accounts.services import NewWorkspace, revoke_api_key
 from kizuna.api.tests.support import (
     assert_error,
     fill_path,
@@ -14,7 +14,6 @@ from kizuna.api.tests.support import (
     server_operations,
     snapshot,
 )
-from kizuna.core.clock import now
 from kizuna.customers.models import Customer, CustomEvent
 from kizuna.orders.models import Order, Refund
 
@@ -228,7 +227,8 @@ def test_every_operation_names_the_key_it_needs() -> None:
 def test_a_revoked_key_gets_401_everywhere(
     workspace: NewWorkspace, api: Any, a_data: Any, method: str, template: str, schemes: Any
 ) -> None:
-    ApiKey.objects.filter(workspace=workspace.workspace).update(revoked_at=now())
+    for api_key in ApiKey.objects.filter(workspace=workspace.workspace):
+        revoke_api_key(api_key)
     before = snapshot()
     body: Any = {} if method in {"POST", "PUT", "PATCH"} else None
     response = api.request(method, fill_path(template), body)
@@ -240,9 +240,7 @@ def test_a_revoked_key_gets_401_everywhere(
 def test_revoking_one_key_leaves_the_others_working(
     workspace: NewWorkspace, api: Any, browser_api: Any, other_api: Any
 ) -> None:
-    ApiKey.objects.filter(workspace=workspace.workspace, kind=ApiKey.Kind.PUBLISHABLE).update(
-        revoked_at=now()
-    )
+    revoke_api_key(ApiKey.objects.get(workspace=workspace.workspace, kind=ApiKey.Kind.PUBLISHABLE))
     assert_error(browser_api.get("/customers"), 401, "invalid_api_key")
     assert api.get("/customers").status_code == 200
     assert other_api.get("/customers").status_code == 200
@@ -253,7 +251,8 @@ def test_a_revoked_key_cannot_replay_its_idempotent_responses(
 ) -> None:
     first = api.post("/orders", order_body(), **{"Idempotency-Key": "k-1"})
     assert first.status_code == 201
-    ApiKey.objects.filter(workspace=workspace.workspace).update(revoked_at=now())
+    for api_key in ApiKey.objects.filter(workspace=workspace.workspace):
+        revoke_api_key(api_key)
     again = api.post("/orders", order_body(), **{"Idempotency-Key": "k-1"})
     assert_error(again, 401, "invalid_api_key")
     assert "Idempotent-Replayed" not in again

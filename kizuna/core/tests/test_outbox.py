@@ -80,6 +80,7 @@ def test_emit_outside_a_transaction_raises(shop: Workspace) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_transaction_leaves_no_event_and_enqueues_nothing(shop: Workspace) -> None:
+    """The outbox is the only record of the work pending: no task row, committed or not."""
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         events.emit(shop, CUSTOMER_CREATED(customer_id="c-1", source="api"))
         assert OutboxEvent.objects.count() == 1
@@ -88,10 +89,11 @@ def test_a_rolled_back_transaction_leaves_no_event_and_enqueues_nothing(shop: Wo
     assert OutboxEvent.objects.count() == 0
     assert DBTaskResult.objects.count() == 0
 
-    event = emit_created(shop, "c-2")  # committed: stored, and its dispatch enqueued
+    event = emit_created(shop, "c-2")  # committed: stored, pending, and nothing else
 
     assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [event.pk]
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [str(event.pk)]
+    assert OutboxEvent.objects.get().dispatched_at is None
+    assert DBTaskResult.objects.count() == 0
 
 
 def test_an_event_in_a_rolled_back_savepoint_leaves_no_row(shop: Workspace) -> None:

@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from conftest import ApiClient, check_against_openapi
 from kizuna.accounts.services import NewWorkspace
+from kizuna.core import dispatcher
 from kizuna.core.models import OutboxEvent
 from kizuna.customers import exports, tasks
 from kizuna.customers.imports import columns, jobs, readers
@@ -754,7 +755,8 @@ def test_an_upload_is_queued_and_imported_by_the_worker(
     assert not CustomerImportFile.objects.filter(run=run).exists()  # the file is freed
     task.refresh_from_db()
     assert (task.status, task.return_value) == ("SUCCESSFUL", "completed")
-    # The outbox events of the imported customers were dispatched by the same worker run.
+    # The outbox events of the imported customers wait in the outbox for the dispatcher.
+    assert dispatcher.drain().dispatched == len(MIXED_CREATED)
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
     assert other_api.get(f"/customers/imports/{queued['id']}").status_code == 404
 

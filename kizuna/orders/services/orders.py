@@ -11,7 +11,7 @@ from django.db import transaction
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, set_prefetched
 from kizuna.core.money import MAX_AMOUNT, check_amount, check_currency, format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
@@ -179,7 +179,8 @@ def order_summary(order: Order, items: list[OrderItem]) -> dict[str, Any]:
 
 
 def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, bool]:
-    """Store an order once. A known external_id returns the stored order untouched."""
+    """Store an order once. A known external_id returns the stored order untouched. A new
+    order comes back with its customer, items and (no) refunds in hand, ready to present."""
     checked = check_order(data)
     with transaction.atomic():
         existing = (
@@ -196,6 +197,8 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
         if not created:
             return order, False
         items = OrderItem.objects.bulk_create(item_rows(order, checked))
+        set_prefetched(order, "items", items)
+        set_prefetched(order, "refunds", [])
         timeline.add_entry(
             customer, "order", order.external_id, order.occurred_at, order_summary(order, items)
         )

@@ -10,7 +10,7 @@ from django.db.models import F
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, set_prefetched
 from kizuna.core.money import check_amount, format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
@@ -29,7 +29,8 @@ from kizuna.orders.services.refund_pricing import (
 def refund_order(
     workspace: Workspace, order_external_id: str, data: Mapping[str, Any]
 ) -> tuple[Refund, bool]:
-    """Refund items or an amount of a paid order, once per refund external_id."""
+    """Refund items or an amount of a paid order, once per refund external_id. A new refund
+    comes back with its order and items in hand, ready to present."""
     items_in = data.get("items")
     amount_in = data.get("amount")
     if (items_in is None) == (amount_in is None):
@@ -82,7 +83,7 @@ def refund_order(
                 "This refund external_id was just used by another request.",
                 field="external_id",
             )
-        _write_lines(refund, lines)
+        set_prefetched(refund, "items", _write_lines(refund, lines))
         Order.objects.filter(pk=order.pk).update(
             refunded_total=F("refunded_total") + amount, updated_at=now()
         )
@@ -144,15 +145,19 @@ def _refund_lines(
     return [], amount
 
 
-def _write_lines(refund: Refund, lines: list[RefundLine]) -> None:
+def _write_lines(refund: Refund, lines: list[RefundLine]) -> list[RefundItem]:
+    written = []
     for item, quantity, line_amount in lines:
-        RefundItem.objects.create(
-            refund=refund,
-            order_item=item,
-            sku=item.sku,
-            quantity=quantity,
-            amount=line_amount,
+        written.append(
+            RefundItem.objects.create(
+                refund=refund,
+                order_item=item,
+                sku=item.sku,
+                quantity=quantity,
+                amount=line_amount,
+            )
         )
         OrderItem.objects.filter(pk=item.pk).update(
             refunded_quantity=F("refunded_quantity") + quantity
         )
+    return written
