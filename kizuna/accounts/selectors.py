@@ -3,6 +3,7 @@ from django.core.cache import cache
 
 from kizuna.accounts.models import ApiKey
 from kizuna.accounts.services import api_key_cache_key, hash_key
+from kizuna.core.models import one_or_none
 
 # Cached: a key that does not exist, so that a flood of wrong keys costs no query either.
 _UNKNOWN = "unknown"
@@ -21,10 +22,10 @@ def api_key_for_secret(secret: str) -> ApiKey | None:
         return cached
     if cached == _UNKNOWN:
         return None
-    api_key = (
-        ApiKey.objects.select_related("workspace")
-        .filter(key_hash=key_hash, revoked_at__isnull=True)
-        .first()
+    api_key = one_or_none(
+        ApiKey.objects.select_related("workspace").filter(
+            key_hash=key_hash, revoked_at__isnull=True
+        )
     )
     cache.set(cache_key, api_key or _UNKNOWN, settings.KIZUNA_API_KEY_CACHE_SECONDS)
     return api_key

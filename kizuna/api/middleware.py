@@ -4,10 +4,12 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.module_loading import import_string
 
 from kizuna.api.auth import resolve_api_key
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
@@ -22,6 +24,24 @@ API_V1_PREFIX = "/api/v1/"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class PagesMiddleware:
+    """The middleware that only pages need (static files, sessions, CSRF, staff sign-in,
+    messages), listed in settings.PAGES_MIDDLEWARE: run for pages and the admin, skipped for
+    the API, which authenticates with keys and keeps no session."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+        handler = get_response
+        for path in reversed(settings.PAGES_MIDDLEWARE):
+            handler = import_string(path)(handler)
+        self.pages = handler
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        return self.pages(request)
 
 
 class RequestIdMiddleware:
@@ -93,7 +113,9 @@ class ApiBoundaryMiddleware:
       when the answer is a 5xx: a failed call leaves nothing behind.
     - A POST with an `Idempotency-Key` takes the key inside that same transaction (see
       `kizuna.core.idempotency`): a stored response is replayed; otherwise the view runs and
-      its response is stored with its writes, in one commit. A 5xx (or a 401/403/429, which
+      its response is stored with its writes, in one commit. (Services take no savepoint:
+      when one refuses the request after it began writing, the whole transaction is rolled
+      back, and the refusal is stored in a transaction of its own.) A 5xx (or a 401/403/429, which
       mean the request never ran) is not stored, so that the retry runs afresh; neither is a
       streamed answer, which cannot be."""
 
@@ -153,15 +175,20 @@ class ApiBoundaryMiddleware:
                 response["Idempotent-Replayed"] = "true"
                 return response
             response = self.get_response(request)
+            store = not response.streaming
             if response.status_code >= 500 or response.status_code in NOT_STORED:
                 transaction.set_rollback(True)
-            elif not response.streaming:
-                idempotency.store(
-                    held,
-                    response.status_code,
-                    response.content,
-                    response.get("Content-Type", "application/json"),
-                )
+                store = False
+            elif store and not transaction.get_rollback():
+                idempotency.store(held, *_stored_parts(response))
+                store = False
+        if store:
+            # A service refused the request inside the transaction (services take no
+            # savepoint of their own), so the transaction was rolled back, its writes with it;
+            # the answer is stored in a transaction of its own, the key taken again.
+            with transaction.atomic():
+                if idempotency.begin(held) is None:
+                    idempotency.store(held, *_stored_parts(response))
         return response
 
     def _run_atomically(self, request: HttpRequest) -> HttpResponse:
@@ -170,6 +197,14 @@ class ApiBoundaryMiddleware:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
         return response
+
+
+def _stored_parts(response: HttpResponse) -> tuple[int, bytes, str]:
+    return (
+        response.status_code,
+        response.content,
+        response.get("Content-Type", "application/json"),
+    )
 
 
 def _content_of(request: HttpRequest) -> bytes:

@@ -17,7 +17,7 @@ from django.db import connection
 
 from kizuna.core.clock import now
 from kizuna.core.errors import Conflict, ValidationFailed
-from kizuna.core.models import IdempotencyRecord
+from kizuna.core.models import IdempotencyRecord, one_or_none
 
 MAX_KEY_LENGTH = 255
 
@@ -82,10 +82,10 @@ def begin(key: Key) -> IdempotencyRecord | None:
             raise in_progress()
     # Read after the lock is held: the statement's snapshot then includes the response of a
     # request that held the key before and committed.
-    stored = (
-        IdempotencyRecord.objects.for_workspace(key.workspace_id)
-        .filter(scope=key.scope, key=key.key)
-        .first()
+    stored = one_or_none(
+        IdempotencyRecord.objects.for_workspace(key.workspace_id).filter(
+            scope=key.scope, key=key.key
+        )
     )
     if stored is None:
         return None

@@ -26,6 +26,13 @@ class TenantQuerySet(models.QuerySet[Any]):
         return self.filter(workspace_id=workspace_id)
 
 
+def one_or_none[M: models.Model](queryset: "models.QuerySet[M]") -> M | None:
+    """The row a lookup by a unique key finds, or None: `first()` without the ORDER BY it
+    adds (which a unique key does not need, and which costs compiling)."""
+    rows = list(queryset[:1])
+    return rows[0] if rows else None
+
+
 class TenantModel(models.Model):
     """Base for every row that belongs to a workspace.
 

@@ -5,17 +5,16 @@ docs/concepts.md (Locking): a customer before its orders, orders before loyalty 
 
 from django.db.models import QuerySet
 
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.models import Customer, CustomerImport
 
 
 def lock_customer(workspace: Workspace, external_id: str) -> Customer | None:
     """The customer, locked FOR UPDATE (a profile change), or None."""
-    return (
+    return one_or_none(
         Customer.objects.for_workspace(workspace)
         .select_for_update()
         .filter(external_id=external_id)
-        .first()
     )
 
 
@@ -24,11 +23,10 @@ def lock_customer_for_facts(workspace: Workspace, external_id: str) -> Customer 
     take it in turn, and an erasure (which takes the same lock) never runs between their read
     of the customer and their insert. Refunds and status changes, which only reference the
     row, do not wait on it."""
-    return (
+    return one_or_none(
         Customer.objects.for_workspace(workspace)
         .select_for_update(no_key=True)
         .filter(external_id=external_id)
-        .first()
     )
 
 

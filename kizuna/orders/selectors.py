@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
 from kizuna.customers.models import Customer
 from kizuna.customers.selectors import get_customer
@@ -25,7 +25,7 @@ def orders_with_details(workspace: Workspace) -> QuerySet[Order]:
 
 
 def get_order(workspace: Workspace, external_id: str) -> Order:
-    order = orders_with_details(workspace).filter(external_id=external_id).first()
+    order = one_or_none(orders_with_details(workspace).filter(external_id=external_id))
     if order is None:
         raise OrderNotFound(f"No order {external_id!r}.")
     return order

@@ -15,7 +15,7 @@ from kizuna.core.upsert import insert_once
 from kizuna.customers import events
 from kizuna.customers.models import CustomEvent
 from kizuna.customers.services import timeline
-from kizuna.customers.services.profiles import ensure_customer
+from kizuna.customers.services.profiles import customer_for_fact
 
 EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,99}")
 
@@ -34,16 +34,17 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
     """Store an event once. A known id returns the stored event untouched."""
     name = check_event_name(data["name"])
     occurred_at = check_occurred_at(data.get("occurred_at"))
-    with transaction.atomic():
-        existing = (
-            CustomEvent.objects.for_workspace(workspace)
-            .select_related("customer")
-            .filter(client_id=data["id"])
-            .first()
+    stored = (
+        CustomEvent.objects.for_workspace(workspace)
+        .select_related("customer")
+        .filter(client_id=data["id"])
+    )
+    with transaction.atomic(savepoint=False):
+        customer = customer_for_fact(
+            workspace, data["customer_id"], data.get("email"), "event", recorded=stored.exists
         )
-        if existing is not None:
-            return existing, False
-        customer = ensure_customer(workspace, data["customer_id"], data.get("email"), "event")
+        if customer is None:
+            return stored.get(), False
         event, created = insert_once(
             CustomEvent(
                 workspace=workspace,
@@ -57,7 +58,7 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
             client_id=data["id"],
         )
         if not created:
-            return event, False
+            return stored.get(), False
         timeline.add_entry(
             customer,
             "event",

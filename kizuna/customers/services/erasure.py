@@ -62,7 +62,7 @@ def erase_customer(workspace: Workspace, external_id: str) -> tuple[CustomerEras
     refund reasons...). Kept, on the anonymised row under a generated id: orders, items and
     refunds with every amount, events with their names and times, and the other timeline
     entries."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # FOR NO KEY UPDATE: waits for the orders and events being recorded for the customer
         # (ensure_customer takes the same lock), but not for refunds or status changes of
         # its orders, which only reference the row.

@@ -1,7 +1,7 @@
 """Customer profiles: create, update, upsert, and the customer an order or event names."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -188,7 +188,7 @@ def create_customer(
 ) -> Customer:
     check_customer_id(external_id, "external_id")
     changes = check_customer_changes(data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         customer, created = _insert_customer(workspace, external_id, changes, source)
         if not created:
             raise CustomerExists(
@@ -205,7 +205,7 @@ def upsert_customer(
     Returns (customer, created, changed field names)."""
     check_customer_id(external_id, "customer_id")
     changes = check_customer_changes(data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         customer = lock_customer(workspace, external_id)
         if customer is None:
             customer, created = _insert_customer(workspace, external_id, changes, source)
@@ -224,7 +224,7 @@ def update_customer(
     workspace: Workspace, external_id: str, data: Mapping[str, Any], source: str = "api"
 ) -> Customer:
     changes = check_customer_changes(data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         customer = lock_customer(workspace, external_id)
         if customer is None:
             raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
@@ -233,6 +233,28 @@ def update_customer(
         if changed:
             outbox.emit(workspace, events.CustomerUpdated(customer_id=external_id, changed=changed))
         return customer
+
+
+def customer_for_fact(
+    workspace: Workspace,
+    external_id: str,
+    email: str | None,
+    source: str,
+    recorded: Callable[[], bool],
+) -> Customer | None:
+    """The customer a new order or event belongs to (as `ensure_customer`), or None when
+    `recorded()` says the fact is stored already: then nothing is written.
+
+    A known, live customer (the common case) costs one query and `recorded` is not asked:
+    the fact's own insert finds out whether it is new (ON CONFLICT), and a repeated fact
+    changes nothing. Before a customer is created, or for an erased one, `recorded` is asked
+    first, so that a repeated fact neither creates a customer nor meets the erasure."""
+    customer = lock_customer_for_facts(workspace, external_id)
+    if customer is not None and customer.erased_at is None:
+        return customer
+    if recorded():
+        return None
+    return ensure_customer(workspace, external_id, email, source)
 
 
 def ensure_customer(

@@ -938,3 +938,19 @@ def test_a_consent_change_alone_moves_updated_at(api: Any) -> None:
     assert moved > created_at
     api.patch("/customers/c-consent-only", {"consents": {"sms_marketing": {"status": "granted"}}})
     assert Customer.objects.get().updated_at == moved, "no change, no new updated_at"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+def test_search_can_use_the_trigram_index(api: Any, workspace: NewWorkspace) -> None:
+    """The planner may read customer_search_trgm for every word of a search: the query's
+    expression is the indexed one (with sequential scans off, and no workspace condition for
+    another index to serve, only the trigram index can)."""
+    api.post("/customers", {"external_id": "c-1", "first_name": "太郎", "last_name": "山田"})
+    queryset = selectors.search_customers(Customer.objects.all(), "山田太郎 c-1")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "customer_search_trgm" in plan, plan
+    assert [c.external_id for c in queryset] == ["c-1"]

@@ -17,7 +17,7 @@ from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
 from kizuna.customers.models import Customer
 from kizuna.customers.services import timeline
-from kizuna.customers.services.profiles import ensure_customer
+from kizuna.customers.services.profiles import customer_for_fact
 from kizuna.orders import events
 from kizuna.orders.errors import InvalidStatusTransition, OrderNotFound, TotalsMismatch
 from kizuna.orders.locks import lock_order
@@ -182,13 +182,13 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
     """Store an order once. A known external_id returns the stored order untouched. A new
     order comes back with its customer, items and (no) refunds in hand, ready to present."""
     checked = check_order(data)
-    with transaction.atomic():
-        existing = (
-            Order.objects.for_workspace(workspace).filter(external_id=checked.external_id).first()
+    stored = Order.objects.for_workspace(workspace).filter(external_id=checked.external_id)
+    with transaction.atomic(savepoint=False):
+        customer = customer_for_fact(
+            workspace, checked.customer_id, checked.email, "order", recorded=stored.exists
         )
-        if existing is not None:
-            return existing, False
-        customer = ensure_customer(workspace, checked.customer_id, checked.email, source="order")
+        if customer is None:
+            return stored.get(), False
         order, created = insert_once(
             order_row(workspace, customer, checked),
             workspace=workspace,
@@ -223,7 +223,7 @@ ALLOWED_TRANSITIONS = {
 
 
 def change_order_status(workspace: Workspace, external_id: str, status: str) -> tuple[Order, bool]:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = lock_order(workspace, external_id)
         if order is None:
             raise OrderNotFound(f"No order {external_id!r}.")

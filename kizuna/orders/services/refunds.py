@@ -10,7 +10,7 @@ from django.db.models import F
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.models import Workspace, set_prefetched
+from kizuna.core.models import Workspace, one_or_none, set_prefetched
 from kizuna.core.money import check_amount, format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
@@ -40,12 +40,12 @@ def refund_order(
             field="items" if items_in is not None else "amount",
         )
     occurred_at = check_occurred_at(data.get("occurred_at"))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = lock_order(workspace, order_external_id)
         if order is None:
             raise OrderNotFound(f"No order {order_external_id!r}.")
-        existing = (
-            Refund.objects.for_workspace(workspace).filter(external_id=data["external_id"]).first()
+        existing = one_or_none(
+            Refund.objects.for_workspace(workspace).filter(external_id=data["external_id"])
         )
         if existing is not None:
             if existing.order_id != order.pk:
