@@ -1,11 +1,10 @@
 """Write the demo plan into the database, and hand out the demo credentials.
 
-The demo data is a seed of history, not live activity. Rows are inserted in bulk, exactly as the
-customers services would have written them one by one (profiles checked by `check_profile`,
-typed attributes with their definitions, consent and its history, orders checked by
-`check_order` with their items, status changes, refunds, custom events, and one timeline entry
-per fact in the shapes the services write), but **no outbox events are written**: seeding must
-not fire webhooks, campaigns or segment updates for facts that happened "months ago"."""
+The demo data is a seed of history, not live activity. It is written through the bulk paths of
+the services (`profiles.bulk_insert_customers`, `consents.bulk_insert_consents`,
+`history.bulk_insert_orders`, `custom_events.bulk_insert_events`), which check and write what
+the services would have written one by one, but **no outbox events**: seeding must not fire
+webhooks, campaigns or segment updates for facts that happened "months ago"."""
 
 import math
 from collections.abc import Callable, Sequence
@@ -24,7 +23,6 @@ from kizuna.accounts.services import (
     issue_api_key,
 )
 from kizuna.core.models import Workspace
-from kizuna.core.money import format_amount
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
@@ -34,10 +32,13 @@ from kizuna.customers.models import (
     CustomEvent,
     TimelineEntry,
 )
-from kizuna.customers.services import profiles
+from kizuna.customers.services import attributes, consents, custom_events, profiles
 from kizuna.demo import catalog
-from kizuna.demo.generate import ATTRIBUTE_TYPES, CustomerPlan, DemoPlan, OrderPlan, plan_demo
+from kizuna.demo.generate import plan_demo
+from kizuna.demo.people import ATTRIBUTE_TYPES
+from kizuna.demo.plans import CustomerPlan, DemoPlan, OrderPlan
 from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
+from kizuna.orders.services import history
 from kizuna.orders.services import orders as order_services
 
 Report = Callable[[str], None]
@@ -212,114 +213,76 @@ def issue_credentials(workspace: Workspace, keys: tuple[str, str] | None) -> Cre
 # ------------------------------------------------------------------ writing the plan
 
 
+def _in_parts[T](
+    rows: Sequence[T], label: str, report: Report, write: Callable[[Sequence[T]], Any]
+) -> None:
+    """Write `rows` through a service's bulk path in four parts, reporting progress."""
+    progress = Progress(report, label, len(rows))
+    step = max(250, math.ceil(len(rows) / 4))
+    for start in range(0, len(rows), step):
+        write(rows[start : start + step])
+        progress(min(start + step, len(rows)))
+
+
 def write_plan(workspace: Workspace, plan: DemoPlan, report: Report) -> None:
+    """Write the plan through the services' bulk paths: the rows the services write, checked
+    as they check them, without outbox events (history is not news)."""
     earliest = min((c.created_at for c in plan.customers), default=plan.anchor)
     Workspace.objects.filter(pk=workspace.pk).update(created_at=earliest)
-    AttributeDefinition.objects.bulk_create(
-        AttributeDefinition(workspace=workspace, key=key, type=kind, created_at=earliest)
-        for key, kind in ATTRIBUTE_TYPES.items()
+    attributes.declare_attributes(workspace, ATTRIBUTE_TYPES, earliest)
+    rows: list[Customer] = []
+    _in_parts(
+        [_customer(c) for c in plan.customers],
+        "customers",
+        report,
+        lambda part: rows.extend(profiles.bulk_insert_customers(workspace, part)),
     )
-    customers = _bulk(
-        Customer, [_customer(workspace, c) for c in plan.customers], "customers", report
-    )
-    by_plan = {id(p): row for p, row in zip(plan.customers, customers, strict=True)}
-
-    consents: list[Consent] = []
-    changes: list[ConsentChange] = []
-    for person, row in zip(plan.customers, customers, strict=True):
-        final: dict[str, Any] = {}
-        for step in person.consents:
-            changes.append(
-                ConsentChange(
-                    workspace=workspace,
-                    customer=row,
-                    channel=step.channel,
-                    status=step.status,
-                    previous_status=step.previous_status or "",
-                    source=step.source,
-                    occurred_at=step.occurred_at,
-                    recorded_at=step.occurred_at,
-                )
-            )
-            final[step.channel] = step
-        consents += [
-            Consent(
-                workspace=workspace,
-                customer=row,
-                channel=channel,
+    by_plan = {id(p): row for p, row in zip(plan.customers, rows, strict=True)}
+    _in_parts(
+        [
+            consents.ConsentRecord(
+                customer=by_plan[id(person)],
+                channel=step.channel,
                 status=step.status,
-                updated_at=step.occurred_at,
+                previous_status=step.previous_status,
+                source=step.source,
+                occurred_at=step.occurred_at,
             )
-            for channel, step in final.items()
-        ]
-    _bulk(Consent, consents, "consents", report)
-    _bulk(ConsentChange, changes, "consent history", report)
-
-    orders = _bulk(Order, [_order(workspace, o, by_plan) for o in plan.orders], "orders", report)
-    order_rows = {id(p): row for p, row in zip(plan.orders, orders, strict=True)}
-    items = [
-        OrderItem(
-            order=row,
-            position=position,
-            sku=item.sku,
-            name=item.name,
-            category=item.category,
-            quantity=item.quantity,
-            unit_price=item.unit_price,
-            refunded_quantity=item.refunded_quantity,
-        )
-        for order, row in zip(plan.orders, orders, strict=True)
-        for position, item in enumerate(order.items)
-    ]
-    _bulk(OrderItem, items, "order items", report)
-    item_rows = {(row.order_id, row.position): row for row in items}
-
-    refunds = [
-        Refund(
-            workspace=workspace,
-            order=order_rows[id(order)],
-            external_id=refund.external_id,
-            amount=refund.amount,
-            currency=order.currency,
-            reason=refund.reason,
-            occurred_at=refund.occurred_at,
-            created_at=refund.recorded_at,
-        )
-        for order, refund in plan.refunds
-    ]
-    _bulk(Refund, refunds, "refunds", report)
-    refund_items = [
-        RefundItem(
-            refund=row,
-            order_item=item_rows[(row.order_id, line.position)],
-            sku=line.sku,
-            quantity=line.quantity,
-            amount=line.amount,
-        )
-        for (_, refund), row in zip(plan.refunds, refunds, strict=True)
-        for line in refund.lines
-    ]
-    _bulk(RefundItem, refund_items, "refund items", report)
-
-    events = [
-        CustomEvent(
-            workspace=workspace,
-            customer=by_plan[id(person)],
-            client_id=event.client_id,
-            name=event.name,
-            properties=event.properties,
-            occurred_at=event.occurred_at,
-            created_at=event.recorded_at,
-        )
-        for person, event in plan.events
-    ]
-    _bulk(CustomEvent, events, "custom events", report)
-    _bulk(TimelineEntry, _timeline(workspace, plan, by_plan), "timeline", report)
+            for person in plan.customers
+            for step in person.consents
+        ],
+        "consent history",
+        report,
+        lambda part: consents.bulk_insert_consents(workspace, part),
+    )
+    _in_parts(
+        [_order(order, by_plan) for order in plan.orders],
+        "orders",
+        report,
+        lambda part: history.bulk_insert_orders(workspace, part),
+    )
+    _in_parts(
+        [
+            custom_events.EventRecord(
+                customer=by_plan[id(person)],
+                client_id=event.client_id,
+                name=event.name,
+                properties=event.properties,
+                occurred_at=event.occurred_at,
+                recorded_at=event.recorded_at,
+            )
+            for person, event in plan.events
+        ],
+        "custom events",
+        report,
+        lambda part: custom_events.bulk_insert_events(workspace, part),
+    )
 
 
-def _customer(workspace: Workspace, person: CustomerPlan) -> Customer:
-    profile = profiles.check_profile(
-        {
+def _customer(person: CustomerPlan) -> profiles.CustomerRecord:
+    return profiles.CustomerRecord(
+        external_id=person.external_id,
+        profile={
             "email": person.email,
             "phone": person.phone,
             "first_name": person.first_name,
@@ -327,20 +290,14 @@ def _customer(workspace: Workspace, person: CustomerPlan) -> Customer:
             "locale": person.lang,
             "timezone": person.city.timezone,
             "birthdate": person.birthdate,
-        }
-    )
-    return Customer(
-        workspace=workspace,
-        external_id=person.external_id,
+        },
         attributes=person.attributes,
         created_at=person.created_at,
         updated_at=person.updated_at,
-        **profile,
     )
 
 
-def _order(workspace: Workspace, order: OrderPlan, customers: dict[int, Customer]) -> Order:
-    """The row `services.record_order` would store, built from what `check_order` accepts."""
+def _order(order: OrderPlan, customers: dict[int, Customer]) -> history.OrderRecord:
     checked = order_services.check_order(
         {
             "external_id": order.external_id,
@@ -369,84 +326,20 @@ def _order(workspace: Workspace, order: OrderPlan, customers: dict[int, Customer
             ],
         }
     )
-    return Order(
-        workspace=workspace,
+    return history.OrderRecord(
         customer=customers[id(order.customer)],
-        external_id=checked.external_id,
-        status=order.status,
-        currency=checked.currency,
-        total=checked.total,
-        subtotal=checked.subtotal,
-        discount_total=checked.discount_total,
-        shipping_total=checked.shipping_total,
-        tax_total=checked.tax_total,
-        prices_include_tax=checked.prices_include_tax,
-        refunded_total=order.refunded_total,
-        channel=checked.channel,
-        location=checked.location,
-        metadata=checked.metadata,
-        occurred_at=checked.occurred_at,
-        created_at=order.recorded_at,
-        updated_at=order.updated_at,
-    )
-
-
-def _timeline(
-    workspace: Workspace, plan: DemoPlan, customers: dict[int, Customer]
-) -> list[TimelineEntry]:
-    """One entry per fact, with the kind, object id and summary the services write."""
-    entries: list[TimelineEntry] = []
-
-    def add(
-        person: CustomerPlan,
-        kind: str,
-        object_id: str,
-        occurred_at: datetime,
-        summary: dict[str, Any],
-        recorded_at: datetime | None = None,
-    ) -> None:
-        entries.append(
-            TimelineEntry(
-                workspace=workspace,
-                customer=customers[id(person)],
-                kind=kind,
-                object_id=object_id,
-                occurred_at=occurred_at,
-                summary=summary,
-                created_at=recorded_at or occurred_at,
+        checked=checked,
+        recorded_at=order.recorded_at,
+        changes=[history.StatusChangeRecord(c.status, c.occurred_at) for c in order.changes],
+        refunds=[
+            history.RefundRecord(
+                external_id=r.external_id,
+                items=r.items,
+                amount=None if r.items is not None else r.amount,
+                reason=r.reason,
+                occurred_at=r.occurred_at,
+                recorded_at=r.recorded_at,
             )
-        )
-
-    for person in plan.customers:
-        for step in person.consents:
-            summary: dict[str, Any] = {
-                "channel": step.channel,
-                "status": step.status,
-                "previous_status": step.previous_status,
-            }
-            add(person, "consent", step.channel, step.occurred_at, summary)
-    for order in plan.orders:
-        person = order.customer
-        summary = {
-            "status": order.initial_status,
-            "currency": order.currency,
-            "total": format_amount(order.total, order.currency),
-            "items": sum(it.quantity for it in order.items),
-            "channel": order.channel,
-        }
-        add(person, "order", order.external_id, order.occurred_at, summary, order.recorded_at)
-        for change in order.changes:
-            summary = {"previous_status": change.previous_status, "status": change.status}
-            add(person, "order_status", order.external_id, change.occurred_at, summary)
-    for order, refund in plan.refunds:
-        summary = {
-            "order_id": order.external_id,
-            "currency": order.currency,
-            "amount": format_amount(refund.amount, order.currency),
-        }
-        add(order.customer, "refund", refund.external_id, refund.occurred_at, summary)
-    for person, event in plan.events:
-        summary = {"name": event.name, "properties": event.properties}
-        add(person, "event", event.client_id, event.occurred_at, summary, event.recorded_at)
-    entries.sort(key=lambda e: e.occurred_at)
-    return entries
+            for r in order.refunds
+        ],
+    )

@@ -4,7 +4,7 @@ write (an `AttributeDefinition`), and later values must match it."""
 import math
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kizuna.core.errors import ValidationFailed
@@ -124,3 +124,29 @@ def merge_attributes(
         for key in missing:
             check_attribute_value(key, written[key], declared[key], f"{attributes_field}.{key}")
     return merged
+
+
+def declare_attributes(
+    workspace: Workspace, types: Mapping[str, str], declared_at: datetime
+) -> None:
+    """Declare attributes with their types, as their first writes would have (a bulk path
+    that writes history declares them before the customers that hold them)."""
+    for key, kind in types.items():
+        if not ATTRIBUTE_KEY.fullmatch(key) or kind not in AttributeType.values:
+            raise ValidationFailed(
+                f"{key!r}: {ATTRIBUTE_KEY_RULE} Types are {', '.join(AttributeType.values)}.",
+                code="invalid_attribute_name",
+                field=f"attributes.{key}",
+            )
+    AttributeDefinition.objects.bulk_create(
+        [
+            AttributeDefinition(workspace=workspace, key=key, type=kind, created_at=declared_at)
+            for key, kind in types.items()
+        ]
+    )
+
+
+def check_declared_values(attributes: Mapping[str, Any], declared: Mapping[str, str]) -> None:
+    """Check values against the types declared for them (every key must be declared)."""
+    for key, value in attributes.items():
+        check_attribute_value(key, value, declared[key], f"attributes.{key}")

@@ -1,10 +1,13 @@
 """Consent per channel: the current status, and its append-only history."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kizuna.core import events as outbox
 from kizuna.core.errors import ValidationFailed
+from kizuna.core.models import Workspace
 from kizuna.core.times import check_occurred_at
 from kizuna.customers import events
 from kizuna.customers.models import (
@@ -79,7 +82,7 @@ def apply_consents(
             "consent",
             channel,
             wanted["updated_at"],
-            {"channel": channel, "status": wanted["status"], "previous_status": previous},
+            timeline.consent_summary(channel, wanted["status"], previous),
         )
         outbox.emit(
             customer.workspace,
@@ -92,3 +95,69 @@ def apply_consents(
         )
         changed.append(f"consents.{channel}")
     return changed
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """A consent change that happened in the past, for `bulk_insert_consents`."""
+
+    customer: Customer
+    channel: str
+    status: str
+    previous_status: str | None
+    source: str
+    occurred_at: datetime
+
+
+def bulk_insert_consents(workspace: Workspace, records: Sequence[ConsentRecord]) -> None:
+    """Write a history of consent changes (in time order per customer and channel) as
+    `apply_consents` writes each, in bulk and without events (it is history): the change
+    rows, each customer's current consent per channel, and the timeline entries."""
+    changes = []
+    entries = []
+    current: dict[tuple[int, str], ConsentRecord] = {}
+    for record in records:
+        check_consents(
+            {record.channel: {"status": record.status, "updated_at": record.occurred_at}}
+        )
+        changes.append(
+            ConsentChange(
+                workspace=workspace,
+                customer=record.customer,
+                channel=record.channel,
+                status=record.status,
+                previous_status=record.previous_status or "",
+                source=record.source,
+                occurred_at=record.occurred_at,
+                recorded_at=record.occurred_at,
+            )
+        )
+        entry = timeline.entry(
+            record.customer,
+            "consent",
+            record.channel,
+            record.occurred_at,
+            timeline.consent_summary(record.channel, record.status, record.previous_status),
+        )
+        entry.created_at = record.occurred_at
+        entries.append(entry)
+        current[(record.customer.pk, record.channel)] = record
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                workspace=workspace,
+                customer=record.customer,
+                channel=record.channel,
+                status=record.status,
+                updated_at=record.occurred_at,
+            )
+            for record in current.values()
+        ],
+        batch_size=1000,
+        # A customer's history may come in several calls: the latest change is current.
+        update_conflicts=True,
+        unique_fields=["customer", "channel"],
+        update_fields=["status", "updated_at"],
+    )
+    ConsentChange.objects.bulk_create(changes, batch_size=1000)
+    timeline.bulk_add(entries)

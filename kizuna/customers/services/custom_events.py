@@ -2,18 +2,21 @@
 client id, on the customer's timeline."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from kizuna.core import events as outbox
 from kizuna.core.errors import ValidationFailed
+from kizuna.core.ids import check_external_id
 from kizuna.core.models import Workspace
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
 from kizuna.customers import events
-from kizuna.customers.models import CustomEvent
+from kizuna.customers.models import Customer, CustomEvent
 from kizuna.customers.services import timeline
 from kizuna.customers.services.profiles import customer_for_fact
 
@@ -64,7 +67,7 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
             "event",
             event.client_id,
             occurred_at,
-            {"name": name, "properties": event.properties},
+            timeline.event_summary(name, event.properties),
         )
         outbox.emit(
             workspace,
@@ -73,3 +76,48 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
             ),
         )
     return event, True
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """A custom event that happened in the past, for `bulk_insert_events`."""
+
+    customer: Customer
+    client_id: str
+    name: str
+    properties: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+
+
+def bulk_insert_events(workspace: Workspace, records: Sequence[EventRecord]) -> None:
+    """Write events as `record_event` writes each, in bulk and without outbox events (it is
+    history): the event rows and their timeline entries."""
+    events_: list[CustomEvent] = []
+    entries = []
+    for record in records:
+        check_external_id(record.client_id, "id")
+        check_event_name(record.name)
+        check_occurred_at(record.occurred_at)
+        events_.append(
+            CustomEvent(
+                workspace=workspace,
+                customer=record.customer,
+                client_id=record.client_id,
+                name=record.name,
+                properties=record.properties,
+                occurred_at=record.occurred_at,
+                created_at=record.recorded_at,
+            )
+        )
+        entry = timeline.entry(
+            record.customer,
+            "event",
+            record.client_id,
+            record.occurred_at,
+            timeline.event_summary(record.name, record.properties),
+        )
+        entry.created_at = record.recorded_at
+        entries.append(entry)
+    CustomEvent.objects.bulk_create(events_, batch_size=1000)
+    timeline.bulk_add(entries)

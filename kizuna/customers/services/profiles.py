@@ -1,7 +1,7 @@
 """Customer profiles: create, update, upsert, and the customer an order or event names."""
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -22,8 +22,13 @@ from kizuna.core.upsert import insert_once
 from kizuna.customers import events
 from kizuna.customers.errors import CustomerExists, CustomerNotFound, ErasedCustomer
 from kizuna.customers.locks import lock_customer, lock_customer_for_facts
-from kizuna.customers.models import PROFILE_MAX_LENGTHS, PROFILE_STRING_FIELDS, Customer
-from kizuna.customers.services.attributes import merge_attributes
+from kizuna.customers.models import (
+    PROFILE_MAX_LENGTHS,
+    PROFILE_STRING_FIELDS,
+    AttributeDefinition,
+    Customer,
+)
+from kizuna.customers.services.attributes import check_declared_values, merge_attributes
 from kizuna.customers.services.consents import apply_consents, check_consents
 
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -281,3 +286,38 @@ def ensure_customer(
         assert customer is not None
     check_not_erased(customer, prefix + "customer_id")
     return customer
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer as a history import knows it, for `bulk_insert_customers`."""
+
+    external_id: str
+    profile: Mapping[str, Any]
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def bulk_insert_customers(
+    workspace: Workspace, records: Sequence[CustomerRecord], batch_size: int = 1000
+) -> list[Customer]:
+    """Insert new customers in bulk, checked as `create_customer` checks them (their
+    attributes against types declared beforehand with `attributes.declare_attributes`),
+    without events: a bulk path writes history. Returns the rows, in the records' order."""
+    declared = dict(AttributeDefinition.objects.for_workspace(workspace).values_list("key", "type"))
+    rows = []
+    for record in records:
+        check_customer_id(record.external_id, "external_id")
+        check_declared_values(record.attributes, declared)
+        rows.append(
+            Customer(
+                workspace=workspace,
+                external_id=record.external_id,
+                attributes=record.attributes,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+                **check_profile(record.profile),
+            )
+        )
+    return Customer.objects.bulk_create(rows, batch_size=batch_size)

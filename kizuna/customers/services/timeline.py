@@ -51,6 +51,19 @@ def entry(
     )
 
 
+def consent_summary(channel: str, status: str, previous_status: str | None) -> dict[str, Any]:
+    return {"channel": channel, "status": status, "previous_status": previous_status}
+
+
+def event_summary(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "properties": properties}
+
+
+def bulk_add(entries: list[TimelineEntry], batch_size: int = 1000) -> None:
+    """Save entries made with `entry` (a bulk path that writes history sets their times)."""
+    TimelineEntry.objects.bulk_create(entries, batch_size=batch_size)
+
+
 def add_entry(
     customer: Customer, kind: str, object_id: str, occurred_at: datetime, summary: dict[str, Any]
 ) -> TimelineEntry:

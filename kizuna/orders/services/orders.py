@@ -167,10 +167,10 @@ def item_rows(order: Order, checked: CheckedOrder) -> list[OrderItem]:
     ]
 
 
-def order_summary(order: Order, items: list[OrderItem]) -> dict[str, Any]:
-    """The timeline summary of a new order."""
+def order_summary(order: Order, items: list[OrderItem], status: str) -> dict[str, Any]:
+    """The timeline summary of a new order (`status`: the one it was recorded with)."""
     return {
-        "status": order.status,
+        "status": status,
         "currency": order.currency,
         "total": format_amount(order.total, order.currency),
         "items": sum(it.quantity for it in items),
@@ -200,7 +200,11 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
         set_prefetched(order, "items", items)
         set_prefetched(order, "refunds", [])
         timeline.add_entry(
-            customer, "order", order.external_id, order.occurred_at, order_summary(order, items)
+            customer,
+            "order",
+            order.external_id,
+            order.occurred_at,
+            order_summary(order, items, order.status),
         )
         outbox.emit(
             workspace,
@@ -213,6 +217,17 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
             ),
         )
     return order, True
+
+
+def status_summary(previous: str, status: str) -> dict[str, Any]:
+    return {"previous_status": previous, "status": status}
+
+
+def check_transition(current: str, status: str) -> None:
+    if status not in ALLOWED_TRANSITIONS[OrderStatus(current)]:
+        raise InvalidStatusTransition(
+            f"An order that is {current} cannot become {status}.", field="status"
+        )
 
 
 ALLOWED_TRANSITIONS = {
@@ -229,10 +244,7 @@ def change_order_status(workspace: Workspace, external_id: str, status: str) -> 
             raise OrderNotFound(f"No order {external_id!r}.")
         if order.status == status:
             return order, False
-        if status not in ALLOWED_TRANSITIONS[OrderStatus(order.status)]:
-            raise InvalidStatusTransition(
-                f"An order that is {order.status} cannot become {status}.", field="status"
-            )
+        check_transition(order.status, status)
         previous = order.status
         order.status = status
         order.updated_at = now()
@@ -242,7 +254,7 @@ def change_order_status(workspace: Workspace, external_id: str, status: str) -> 
             "order_status",
             order.external_id,
             order.updated_at,
-            {"previous_status": previous, "status": status},
+            status_summary(previous, status),
         )
         outbox.emit(
             workspace,

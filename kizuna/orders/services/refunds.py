@@ -11,19 +11,15 @@ from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none, set_prefetched
-from kizuna.core.money import check_amount, format_amount
+from kizuna.core.money import format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
 from kizuna.customers.services import timeline
 from kizuna.orders import events
-from kizuna.orders.errors import OrderNotFound, RefundConflict, RefundExceedsOrder
+from kizuna.orders.errors import OrderNotFound, RefundConflict
 from kizuna.orders.locks import lock_order, lock_order_items
 from kizuna.orders.models import Order, OrderItem, OrderStatus, Refund, RefundItem
-from kizuna.orders.services.refund_pricing import (
-    RefundLine,
-    cap_refund_lines,
-    price_refund_items,
-)
+from kizuna.orders.services.refund_pricing import RefundLine, price_refund
 
 
 def refund_order(
@@ -63,7 +59,12 @@ def refund_order(
             raise ValidationFailed(
                 f"The order is in {order.currency}.", code="currency_mismatch", field="currency"
             )
-        lines, amount = _refund_lines(order, items_in, amount_in)
+        order_items = (
+            sorted(lock_order_items(order), key=lambda item: item.position)
+            if items_in is not None
+            else []
+        )
+        refunded, amount = price_refund(order, order_items, items_in, amount_in)
         refund, created = insert_once(
             Refund(
                 workspace=workspace,
@@ -83,21 +84,13 @@ def refund_order(
                 "This refund external_id was just used by another request.",
                 field="external_id",
             )
-        set_prefetched(refund, "items", _write_lines(refund, lines))
+        set_prefetched(refund, "items", _write_lines(refund, order_items, refunded))
         Order.objects.filter(pk=order.pk).update(
             refunded_total=F("refunded_total") + amount, updated_at=now()
         )
         order.refresh_from_db(fields=["refunded_total", "updated_at"])
         timeline.add_entry(
-            order.customer,
-            "refund",
-            refund.external_id,
-            occurred_at,
-            {
-                "order_id": order.external_id,
-                "currency": order.currency,
-                "amount": format_amount(amount, order.currency),
-            },
+            order.customer, "refund", refund.external_id, occurred_at, refund_summary(order, amount)
         )
         outbox.emit(
             workspace,
@@ -113,41 +106,20 @@ def refund_order(
     return refund, True
 
 
-def _refund_lines(
-    order: Order, items_in: list[Mapping[str, Any]] | None, amount_in: Any
-) -> tuple[list[RefundLine], Decimal]:
-    """The refunded lines (none for a refund by amount) and the amount given back."""
-    remaining = order.total - order.refunded_total
-    if items_in is not None:
-        order_items = sorted(lock_order_items(order), key=lambda item: item.position)
-        lines = price_refund_items(order, order_items, items_in)
-        if remaining <= 0:
-            raise RefundExceedsOrder(
-                f"The whole order ({format_amount(order.total, order.currency)} "
-                f"{order.currency}) has been refunded already; nothing is left to refund.",
-                field="items",
-            )
-        amount = sum((line[2] for line in lines), Decimal(0))
-        if amount > remaining:
-            lines = cap_refund_lines(lines, remaining, order.currency)
-            amount = remaining
-        return lines, amount
-    amount = check_amount(amount_in, order.currency, field="amount")
-    if amount <= 0:
-        raise ValidationFailed(
-            "A refund amount must be positive.", code="invalid_amount", field="amount"
-        )
-    if amount > remaining:
-        raise RefundExceedsOrder(
-            f"Only {format_amount(remaining, order.currency)} {order.currency} is left to refund.",
-            field="amount",
-        )
-    return [], amount
+def refund_summary(order: Order, amount: Decimal) -> dict[str, Any]:
+    return {
+        "order_id": order.external_id,
+        "currency": order.currency,
+        "amount": format_amount(amount, order.currency),
+    }
 
 
-def _write_lines(refund: Refund, lines: list[RefundLine]) -> list[RefundItem]:
+def _write_lines(
+    refund: Refund, order_items: list[OrderItem], refunded: list[RefundLine]
+) -> list[RefundItem]:
     written = []
-    for item, quantity, line_amount in lines:
+    for index, quantity, line_amount in refunded:
+        item = order_items[index]
         written.append(
             RefundItem.objects.create(
                 refund=refund,
