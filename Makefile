@@ -39,11 +39,12 @@ run: migrate ## Serve without loading demo data
 worker: migrate ## Run the background-task worker (database backend)
 	$(PY) manage.py db_worker
 
-lint: install ## ruff, mypy, import contracts, migrations check
+lint: install ## ruff, mypy, import contracts, module sizes, migrations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/check-module-size.py
 	$(PY) manage.py makemigrations --check --dry-run
 
 fmt: install ## Format and autofix

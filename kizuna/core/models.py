@@ -26,7 +26,7 @@ class TenantQuerySet(models.QuerySet[Any]):
         return self.filter(workspace_id=workspace_id)
 
 
-def one_or_none[M: models.Model](queryset: "models.QuerySet[M]") -> M | None:
+def one_or_none[T](queryset: "models.QuerySet[Any, T]") -> T | None:
     """The row a lookup by a unique key finds, or None: `first()` without the ORDER BY it
     adds (which a unique key does not need, and which costs compiling)."""
     rows = list(queryset[:1])

@@ -43,6 +43,18 @@ def get_customer(workspace: Workspace, external_id: str) -> Customer:
     return customer
 
 
+def customer_id_of(workspace: Workspace, external_id: str) -> int:
+    """The primary key of the customer known as `external_id` (for lists filtered by it)."""
+    pk = one_or_none(
+        Customer.objects.for_workspace(workspace)
+        .filter(external_id=external_id)
+        .values_list("pk", flat=True)
+    )
+    if pk is None:
+        raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+    return int(pk)
+
+
 def list_customers(
     workspace: Workspace,
     *,
@@ -99,8 +111,9 @@ def search_customers(queryset: QuerySet[Customer], q: str) -> QuerySet[Customer]
 def list_timeline(
     workspace: Workspace, external_id: str, *, cursor: str | None, limit: int | None
 ) -> tuple[list[TimelineEntry], str | None]:
-    customer = get_customer(workspace, external_id)
-    queryset = TimelineEntry.objects.for_workspace(workspace).filter(customer=customer)
+    queryset = TimelineEntry.objects.for_workspace(workspace).filter(
+        customer_id=customer_id_of(workspace, external_id)
+    )
     return keyset_page(
         queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
     )

@@ -7,7 +7,9 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders and refunds"
 
     def ready(self) -> None:
-        from kizuna.orders import events  # noqa: F401  (declares the event types)
-        from kizuna.orders.services import customer_data
+        from kizuna.orders import (
+            customer_data,
+            events,  # noqa: F401  (declares the event types)
+        )
 
         customer_data.register()

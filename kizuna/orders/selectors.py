@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
 from kizuna.customers.models import Customer
-from kizuna.customers.selectors import get_customer
+from kizuna.customers.selectors import customer_id_of
 from kizuna.orders.errors import OrderNotFound
 from kizuna.orders.models import Order, OrderItem, Refund
 
@@ -36,8 +36,7 @@ def list_orders(
 ) -> tuple[list[Order], str | None]:
     queryset = orders_with_details(workspace)
     if customer_id:
-        customer = get_customer(workspace, customer_id)
-        queryset = queryset.filter(customer=customer)
+        queryset = queryset.filter(customer_id=customer_id_of(workspace, customer_id))
     return keyset_page(
         queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
     )
