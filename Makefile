@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo run worker migrate test test-sqlite test-postgres lint fmt bench clean
+.PHONY: help install demo run worker dispatcher migrate test test-sqlite test-postgres lint fmt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ run: migrate ## Serve without loading demo data
 
 worker: migrate ## Run the background-task worker (database backend)
 	$(PY) manage.py db_worker
+
+dispatcher: migrate ## Run the outbox dispatcher (event subscribers, as events are committed)
+	$(PY) manage.py dispatch_outbox --follow
 
 lint: install ## ruff, mypy, import contracts, module sizes, migrations check
 	$(VENV)/bin/ruff check .
