@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kizuna.accounts",
     "kizuna.customers",
     "kizuna.orders",
+    "kizuna.loyalty",
     "kizuna.api",
     "kizuna.demo",
 ]

@@ -20,6 +20,8 @@ from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.core.api import audit_router
+from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
 
 
@@ -113,3 +115,6 @@ api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
+api.add_router("/v1/programs", programs_router, auth=server_key)
+api.add_router("/v1/customers", members_router, auth=server_key)
+api.add_router("/v1/audit-log", audit_router, auth=server_key)

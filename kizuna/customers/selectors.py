@@ -12,6 +12,7 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
+from kizuna.customers import participants
 from kizuna.customers.errors import CustomerNotFound
 from kizuna.customers.models import (
     AttributeDefinition,
@@ -132,7 +133,9 @@ def list_attribute_definitions(
 
 
 def get_event(workspace: Workspace, event_id: int) -> CustomEvent:
-    return CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
+    event = CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
+    participants.attach([event])
+    return event
 
 
 # ------------------------------------------------------------------ data export
@@ -173,6 +176,11 @@ class CustomerData:
     timeline: list[TimelineEntry]
 
 
+def _with_effects(events: list[CustomEvent]) -> list[CustomEvent]:
+    participants.attach(events)
+    return events
+
+
 def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
     """The whole of what the workspace holds about the customer, read in one go: a legal
     export is complete, so nothing is paged or capped, however long the history."""
@@ -198,11 +206,13 @@ def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
             name: section.collect(workspace, customer)
             for name, section in DATA_EXPORT_SECTIONS.items()
         },
-        events=list(
-            CustomEvent.objects.for_workspace(workspace)
-            .filter(customer=customer)
-            .select_related("customer")
-            .order_by("occurred_at", "id")
+        events=_with_effects(
+            list(
+                CustomEvent.objects.for_workspace(workspace)
+                .filter(customer=customer)
+                .select_related("customer")
+                .order_by("occurred_at", "id")
+            )
         ),
         timeline=list(
             TimelineEntry.objects.for_workspace(workspace)

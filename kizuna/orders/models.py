@@ -22,6 +22,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class PaymentMethod(models.TextChoices):
+    CARD = "card"
+    CASH = "cash"
+    POINTS = "points"
+    GIFT_CARD = "gift_card"
+    STORE_CREDIT = "store_credit"
+    OTHER = "other"
+
+
 class OrderChannel(models.TextChoices):
     ONLINE = "online"
     STORE = "store"
@@ -43,6 +52,9 @@ class Order(TenantModel):
     channel = models.CharField(max_length=16, choices=OrderChannel.choices)
     location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
+    # How the order was paid: [{"method": "card", "amount": "21.00"}, ...]. Value paid with
+    # points, gift cards or store credit earns no points.
+    payments = models.JSONField(default=list, blank=True)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)

@@ -15,7 +15,7 @@ from kizuna.core.money import format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
 from kizuna.customers.services import timeline
-from kizuna.orders import events
+from kizuna.orders import events, participants
 from kizuna.orders.errors import OrderNotFound, RefundConflict
 from kizuna.orders.locks import lock_order, lock_order_items
 from kizuna.orders.models import Order, OrderItem, OrderStatus, Refund, RefundItem
@@ -89,6 +89,7 @@ def refund_order(
             refunded_total=F("refunded_total") + amount, updated_at=now()
         )
         order.refresh_from_db(fields=["refunded_total", "updated_at"])
+        participants.order_refunded(order, refund)
         timeline.add_entry(
             order.customer, "refund", refund.external_id, occurred_at, refund_summary(order, amount)
         )
