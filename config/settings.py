@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kizuna.core",
     "kizuna.accounts",
     "kizuna.customers",
+    "kizuna.textanalytics",
     "kizuna.api",
     "kizuna.demo",
 ]

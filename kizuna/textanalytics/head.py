@@ -1,0 +1,76 @@
+"""The sentiment head: a linear softmax layer over the features (negative, neutral,
+positive), with a per-language bias that calibrates it and a per-language threshold above
+which a text whose clauses disagree is called mixed. Trained by `manage.py train_sentiment`
+and committed in `data/head.npz` beside its description, `data/head.json`."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kizuna.textanalytics.language import LANGUAGES, Language
+
+DATA = Path(__file__).resolve().parent / "data"
+HEAD_WEIGHTS = DATA / "head.npz"
+HEAD_CARD = DATA / "head.json"
+CLASSES = ("negative", "neutral", "positive")
+EMBEDDING_SCALE = 8.0
+
+
+@dataclass(frozen=True)
+class Head:
+    weights: np.ndarray  # (features, 3)
+    bias: np.ndarray  # (3,)
+    language_bias: np.ndarray  # (languages, 3), added to the logits: the calibration
+    mixed_threshold: np.ndarray  # (languages,)
+
+    def logits(self, features: np.ndarray, languages: list[Language]) -> np.ndarray:
+        rows = np.array([LANGUAGES.index(lang) for lang in languages], dtype=np.int64)
+        return scale(features) @ self.weights + self.bias + self.language_bias[rows]
+
+    def probabilities(self, features: np.ndarray, languages: list[Language]) -> np.ndarray:
+        return softmax(self.logits(features, languages))
+
+    def save(self, card: dict[str, Any]) -> None:
+        np.savez_compressed(
+            HEAD_WEIGHTS,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            language_bias=self.language_bias.astype(np.float32),
+            mixed_threshold=self.mixed_threshold.astype(np.float32),
+        )
+        HEAD_CARD.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def scale(features: np.ndarray) -> np.ndarray:
+    """The sentence vector's components are small (unit length over 512 dimensions): bring
+    them to the range of the other features."""
+    from kizuna.textanalytics.encoder import DIMENSIONS
+
+    scaled = features.astype(np.float32, copy=True)
+    scaled[:, :DIMENSIONS] *= EMBEDDING_SCALE
+    return scaled
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+@cache
+def load_head() -> Head:
+    with np.load(HEAD_WEIGHTS) as data:
+        return Head(
+            weights=data["weights"],
+            bias=data["bias"],
+            language_bias=data["language_bias"],
+            mixed_threshold=data["mixed_threshold"],
+        )
+
+
+def head_card() -> dict[str, Any]:
+    return dict(json.loads(HEAD_CARD.read_text("utf-8")))

@@ -1,0 +1,90 @@
+"""The default analyzer: sentence vectors, lexicons and a trained linear head, per clause
+for mixed feedback. Offline: every weight is in an installed wheel or in `data/`."""
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from kizuna.textanalytics.analysis import Analysis, Sentiment, TextIn
+from kizuna.textanalytics.features import featurize
+from kizuna.textanalytics.head import CLASSES, load_head
+from kizuna.textanalytics.language import LANGUAGES, Language, detect_language
+from kizuna.textanalytics.themes import text_themes
+
+# Where a text turns: sentence ends and contrastive conjunctions. "Lovely staff, but the
+# queue..." becomes two clauses; the conjunction stays with the clause it opens.
+_SPLIT = {
+    "en": re.compile(
+        r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:but|however|although|though|yet|whereas)\b)"
+        r"|(?<=,)\s+(?=(?:unfortunately|sadly)\b)",
+        re.IGNORECASE,
+    ),
+    "ja": re.compile(r"(?<=[。！？!?])|(?<=けど)、?|(?<=けれど)、?|(?<=が)、|(?<=のに)、?|(?<=、)(?=でも|しかし|ただ)"),
+    "ko": re.compile(r"(?<=[.!?])\s+|(?<=지만)[,\s]+|(?<=데)[,\s]+|(?<=데도)[,\s]+"),
+}
+MIN_CLAUSE_CHARS = 2
+
+
+def clauses(text: str, language: Language) -> list[str]:
+    parts = [p.strip(" 、,，") for p in _SPLIT[language].split(text)]
+    return [p for p in parts if len(p) >= MIN_CLAUSE_CHARS]
+
+
+def decide(
+    probabilities: np.ndarray, clause_probabilities: list[np.ndarray], threshold: float
+) -> tuple[Sentiment, float]:
+    """The label and score of one text from its own class probabilities and its clauses'."""
+    negative, _neutral, positive = (float(p) for p in probabilities)
+    score = round(positive - negative, 4)
+    if len(clause_probabilities) > 1:
+        stacked = np.stack(clause_probabilities)
+        best_positive = float(stacked[:, 2].max())
+        best_negative = float(stacked[:, 0].max())
+        if min(best_positive, best_negative) >= threshold:
+            return "mixed", score
+    label = CLASSES[int(np.argmax(probabilities))]
+    return label, score  # type: ignore[return-value]
+
+
+class DefaultAnalyzer:
+    """Sentiment and themes of English, Japanese and Korean feedback."""
+
+    def analyze(self, texts: Sequence[TextIn]) -> list[Analysis]:
+        if not texts:
+            return []
+        head = load_head()
+        languages = [t.language or detect_language(t.text) for t in texts]
+        bodies = [t.text for t in texts]
+        # Every text, then the clauses of those that have several, in one encoder batch.
+        split = [clauses(text, lang) for text, lang in zip(bodies, languages, strict=True)]
+        extra_texts: list[str] = []
+        extra_languages: list[Language] = []
+        owners: list[int] = []
+        for index, parts in enumerate(split):
+            if len(parts) > 1:
+                extra_texts += parts
+                extra_languages += [languages[index]] * len(parts)
+                owners += [index] * len(parts)
+        probabilities = head.probabilities(
+            featurize(bodies + extra_texts, languages + extra_languages),
+            languages + extra_languages,
+        )
+        by_text: list[list[np.ndarray]] = [[] for _ in texts]
+        for offset, owner in enumerate(owners):
+            by_text[owner].append(probabilities[len(texts) + offset])
+        results = []
+        for index, item in enumerate(texts):
+            language = languages[index]
+            threshold = float(head.mixed_threshold[LANGUAGES.index(language)])
+            sentiment, score = decide(probabilities[index], by_text[index], threshold)
+            results.append(
+                Analysis(
+                    id=item.id,
+                    language=language,
+                    sentiment=sentiment,
+                    score=score,
+                    themes=text_themes(item.text, language),
+                )
+            )
+        return results

@@ -1,0 +1,2 @@
+def text_themes(text: str, language: str) -> list[str]:
+    return []

@@ -1,0 +1,296 @@
+"""Rebuild the sentiment head from the labelled examples in `data/train/`.
+
+Each language's file holds hand-written feedback sentences and the parts from which more
+examples are assembled: aspects of each domain, positive, negative and neutral predicates,
+polite openings and closings, emoji, contrastive joins for mixed feedback. Assembly is
+seeded, so the examples, their checksum and the trained weights are the same on every run.
+`docs/sentiment.md` says where every example comes from."""
+
+import hashlib
+import json
+import random
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kizuna.textanalytics.features import featurize
+from kizuna.textanalytics.head import CLASSES, DATA, Head, scale, softmax
+from kizuna.textanalytics.language import LANGUAGES, Language
+from kizuna.textanalytics.sentiment import clauses, decide
+
+TRAIN = DATA / "train"
+PER_CLASS = {"positive": 700, "negative": 700, "neutral": 500, "mixed": 150}
+DEV_SHARE = 5  # one hand-written example in five is kept for calibration
+WRITTEN_WEIGHT = 4.0  # a hand-written example counts as much as four assembled ones
+L2 = 3e-3
+STEPS = 400
+LEARNING_RATE = 0.5
+MOMENTUM = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    language: Language
+    label: str  # positive, negative, neutral or mixed
+    source: str  # "written" or "assembled"
+
+
+def _particle(text: str, pair: str) -> str:
+    """Korean particles that depend on the final consonant: 이/가, 은/는, 을/를, 과/와."""
+    with_final, without = pair.split("/")
+    last = text[-1] if text else ""
+    final = 0xAC00 <= ord(last) <= 0xD7A3 and (ord(last) - 0xAC00) % 28 != 0
+    return with_final if final else without
+
+
+def _fill(template: str, aspect: str, language: Language) -> str:
+    text = template.replace("{a}", aspect)
+    if language == "ko":
+        for pair in ("이/가", "은/는", "을/를", "과/와"):
+            while f"[{pair}]" in text:
+                before = text.split(f"[{pair}]", 1)[0]
+                text = text.replace(f"[{pair}]", _particle(before, pair), 1)
+    return text
+
+
+_EN_NOT_INTENSIFIED = frozenset("a an the not as far better worse what spot top quick".split())
+
+
+def _intensify(text: str, intensifier: str, language: Language) -> str:
+    if not intensifier:
+        return text
+    if language == "en":
+        after = text.partition(" was ")[2].split(" ", 1)[0]
+        if not after or after in _EN_NOT_INTENSIFIED:
+            return text
+        return text.replace(" was ", f" was {intensifier}", 1)
+    marker = "が" if language == "ja" else " "
+    head, sep, tail = text.partition(marker)
+    return f"{head}{sep}{intensifier}{tail}" if sep else text
+
+
+def _capitalize(text: str, language: Language) -> str:
+    return text[:1].upper() + text[1:] if language == "en" else text
+
+
+def _join(prefix: str, body: str, suffix: str, language: Language) -> str:
+    if body[-1:] in {"?", "？", "!", "！"} and suffix[:1] in {".", "。"}:
+        suffix = suffix[1:].lstrip()
+        suffix = (" " if language == "en" and suffix else "") + suffix
+    if language == "en" and prefix:
+        body = body[:1].lower() + body[1:]
+    text = _capitalize(prefix + body, language)
+    if suffix and suffix[0] not in ".!?。！？" and text[-1:] not in ".!?。！？":
+        return text + suffix
+    return text.rstrip(".。") + suffix if suffix[:1] in {".", "。"} else text + suffix
+
+
+def _clause(parts: dict[str, Any], label: str, rng: random.Random, language: Language) -> str:
+    domain = rng.choice(sorted(parts["aspects"]))
+    aspect = rng.choice(parts["aspects"][domain])
+    text = _fill(rng.choice(parts[label]), aspect, language)
+    if label == "neutral":
+        return text
+    return _intensify(text, rng.choice(parts["intensifiers"]), language)
+
+
+def assemble(language: Language) -> list[Example]:
+    parts = json.loads((TRAIN / f"{language}.json").read_text("utf-8"))
+    rng = random.Random(f"kizuna-sentiment-{language}")
+    examples: dict[str, Example] = {}
+
+    def add(text: str, label: str, source: str) -> None:
+        examples.setdefault(text, Example(text, language, label, source))
+
+    for line in (TRAIN / f"{language}.tsv").read_text("utf-8").splitlines()[1:]:
+        label, _domain, text = line.split("\t")
+        add(text, label, "written")
+    for label, sentences in parts["sentences"].items():
+        for sentence in sentences:
+            add(sentence, label, "written")
+    for label in ("positive", "negative", "neutral"):
+        target = PER_CLASS[label]
+        while sum(e.label == label for e in examples.values()) < target:
+            if rng.random() < 0.15:
+                body = rng.choice(parts["sentences"][label])
+                suffix = ""
+            else:
+                body = _clause(parts, label, rng, language)
+                suffix = rng.choice(parts["suffix"][label])
+            add(_join(rng.choice(parts["prefix"][label]), body, suffix, language), label, "assembled")
+    while sum(e.label == "mixed" for e in examples.values()) < PER_CLASS["mixed"]:
+        first, second = rng.sample(["positive", "negative"], 2)
+        join = rng.choice(parts["contrast"])
+        text = _clause(parts, first, rng, language) + join + _clause(parts, second, rng, language)
+        add(_join("", text, rng.choice(parts["suffix"][second]), language), "mixed", "assembled")
+    return list(examples.values())
+
+
+def all_examples() -> list[Example]:
+    return [e for language in LANGUAGES for e in assemble(language)]
+
+
+def checksum(examples: Iterable[Example]) -> str:
+    digest = hashlib.sha256()
+    for e in examples:
+        digest.update(f"{e.language}\t{e.label}\t{e.text}\n".encode())
+    return digest.hexdigest()
+
+
+def is_dev(example: Example) -> bool:
+    """Calibration uses hand-written examples only: they are closer to real feedback than
+    assembled ones."""
+    return example.source == "written" and zlib.crc32(example.text.encode()) % DEV_SHARE == 0
+
+
+def fit(
+    features: np.ndarray,
+    labels: np.ndarray,
+    sample_weights: np.ndarray,
+    log: Callable[[str], None],
+) -> Head:
+    """Weighted softmax regression, full batch, Nesterov momentum: deterministic for given
+    data."""
+    x = scale(features).astype(np.float64)
+    n, d = x.shape
+    w = sample_weights / sample_weights.sum()
+    y = np.zeros((n, len(CLASSES)))
+    y[np.arange(n), labels] = 1.0
+    weights = np.zeros((d, len(CLASSES)))
+    bias = np.zeros(len(CLASSES))
+    velocity_w = np.zeros_like(weights)
+    velocity_b = np.zeros_like(bias)
+    for step in range(STEPS):
+        look_w = weights + MOMENTUM * velocity_w
+        look_b = bias + MOMENTUM * velocity_b
+        p = softmax(x @ look_w + look_b)
+        error = (p - y) * w[:, None]
+        grad_w = x.T @ error + L2 * look_w
+        grad_b = error.sum(axis=0)
+        velocity_w = MOMENTUM * velocity_w - LEARNING_RATE * grad_w
+        velocity_b = MOMENTUM * velocity_b - LEARNING_RATE * grad_b
+        weights += velocity_w
+        bias += velocity_b
+        if step % 100 == 99:
+            loss = -np.sum(w * np.log(p[np.arange(n), labels] + 1e-12))
+            log(f"  step {step + 1}: loss {loss:.4f}")
+    return Head(
+        weights=weights.astype(np.float32),
+        bias=bias.astype(np.float32),
+        language_bias=np.zeros((len(LANGUAGES), len(CLASSES)), dtype=np.float32),
+        mixed_threshold=np.full(len(LANGUAGES), 0.6, dtype=np.float32),
+    )
+
+
+def macro_f1(gold: list[str], predicted: list[str], classes: Iterable[str]) -> float:
+    scores = []
+    for c in classes:
+        tp = sum(g == c and p == c for g, p in zip(gold, predicted, strict=True))
+        fp = sum(g != c and p == c for g, p in zip(gold, predicted, strict=True))
+        fn = sum(g == c and p != c for g, p in zip(gold, predicted, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def predict(head: Head, examples: list[Example]) -> list[tuple[str, float]]:
+    """(label, score) for examples of one language, as the analyzer decides them."""
+    from kizuna.textanalytics.sentiment import DefaultAnalyzer  # noqa: F401  (same path)
+
+    language = examples[0].language
+    split = [clauses(e.text, language) for e in examples]
+    flat = [c for parts in split for c in parts if len(parts) > 1]
+    texts = [e.text for e in examples] + flat
+    probabilities = head.probabilities(featurize(texts, [language] * len(texts)), [language] * len(texts))
+    out = []
+    offset = len(examples)
+    threshold = float(head.mixed_threshold[LANGUAGES.index(language)])
+    for index, parts in enumerate(split):
+        clause_p = []
+        if len(parts) > 1:
+            clause_p = list(probabilities[offset : offset + len(parts)])
+            offset += len(parts)
+        out.append(decide(probabilities[index], clause_p, threshold))
+    return out
+
+
+def _dev_logits(head: Head, examples: list[Example]) -> tuple[np.ndarray, list[np.ndarray]]:
+    language = examples[0].language
+    split = [clauses(e.text, language) for e in examples]
+    flat = [c for parts in split for c in parts if len(parts) > 1]
+    texts = [e.text for e in examples] + flat
+    logits = head.logits(featurize(texts, [language] * len(texts)), [language] * len(texts))
+    whole = logits[: len(examples)]
+    per_text: list[np.ndarray] = []
+    offset = len(examples)
+    for parts in split:
+        count = len(parts) if len(parts) > 1 else 0
+        per_text.append(logits[offset : offset + count])
+        offset += count
+    return whole, per_text
+
+
+def calibrate(head: Head, dev: list[Example]) -> tuple[np.ndarray, float, float]:
+    """The language's logit offsets and mixed threshold that maximise the dev set's macro-F1
+    over the four labels (a plain grid: the head itself is already trained)."""
+    whole, per_text = _dev_logits(head, dev)
+    gold = [e.label for e in dev]
+    best = (-1.0, np.zeros(len(CLASSES)), 0.6)
+    # Small offsets only: the dev set is small, and a large offset would fit its noise.
+    for neutral in np.arange(-1.0, 1.01, 0.25):
+        for positive in np.arange(-0.5, 0.51, 0.25):
+            offset = np.array([0.0, neutral, positive])
+            p = softmax(whole + offset)
+            clause_p = [softmax(c + offset) if len(c) else c for c in per_text]
+            for threshold in np.arange(0.5, 0.96, 0.05):
+                predicted = [
+                    decide(p[i], list(clause_p[i]), float(threshold))[0] for i in range(len(dev))
+                ]
+                f1 = macro_f1(gold, predicted, ("positive", "negative", "neutral", "mixed"))
+                if f1 > best[0]:
+                    best = (f1, offset, float(threshold))
+    return best[1], best[2], best[0]
+
+
+def train(log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+    """Assemble the examples, fit the head on four fifths, calibrate each language on the
+    rest, save `data/head.npz` and `data/head.json`, and return the card."""
+    examples = all_examples()
+    digest = checksum(examples)
+    fitting = [e for e in examples if not is_dev(e) and e.label != "mixed"]
+    dev = [e for e in examples if is_dev(e)]
+    log(f"{len(examples)} examples (checksum {digest[:12]}), {len(fitting)} to fit, {len(dev)} dev")
+    features = featurize([e.text for e in fitting], [e.language for e in fitting])
+    labels = np.array([CLASSES.index(e.label) for e in fitting])
+    weights = np.array([WRITTEN_WEIGHT if e.source == "written" else 1.0 for e in fitting])
+    head = fit(features, labels, weights, log)
+    language_bias = np.zeros((len(LANGUAGES), len(CLASSES)), dtype=np.float32)
+    thresholds = np.zeros(len(LANGUAGES), dtype=np.float32)
+    dev_f1: dict[str, float] = {}
+    for row, language in enumerate(LANGUAGES):
+        offset, threshold, f1 = calibrate(head, [e for e in dev if e.language == language])
+        language_bias[row] = offset
+        thresholds[row] = threshold
+        dev_f1[language] = round(f1, 4)
+        log(f"  {language}: offsets {offset.tolist()}, mixed above {threshold:.2f}, dev F1 {f1:.3f}")
+    head = Head(head.weights, head.bias, language_bias, thresholds)
+    card = {
+        "classes": list(CLASSES),
+        "features": int(features.shape[1]),
+        "training_examples": len(examples),
+        "training_checksum": digest,
+        "per_language": {
+            lang: {label: sum(e.language == lang and e.label == label for e in examples)
+                   for label in ("positive", "negative", "neutral", "mixed")}
+            for lang in LANGUAGES
+        },
+        "dev_macro_f1_four_labels": dev_f1,
+        "l2": L2,
+        "steps": STEPS,
+    }
+    head.save(card)
+    return card
