@@ -47,7 +47,9 @@ def main() -> int:
 
     results = run()  # warm-up, and the answers scored below
     for language in ("en", "ja", "ko"):
-        pairs = [(item, r) for item, r in zip(items, results, strict=True) if item.language == language]
+        pairs = [
+            (item, r) for item, r in zip(items, results, strict=True) if item.language == language
+        ]
         figures = report([p[0].label for p in pairs], [(p[1].sentiment, p[1].score) for p in pairs])
         detected = sum(p[1].language == language for p in pairs)
         print(f"\n== {language}: {len(pairs)} texts, language detected right for {detected}")
@@ -64,8 +66,10 @@ def main() -> int:
         run()
     elapsed = time.perf_counter() - started
     rate = len(texts) * args.repeat / elapsed
-    print(f"\nthroughput: {rate:.0f} texts/s ({len(texts)} texts x {args.repeat}, batches of "
-          f"{args.batch}, {os.cpu_count()} cores)")
+    print(
+        f"\nthroughput: {rate:.0f} texts/s ({len(texts)} texts x {args.repeat}, batches of "
+        f"{args.batch}, {os.cpu_count()} cores)"
+    )
     return 0
 
 

@@ -146,6 +146,11 @@ TASKS = {
 KIZUNA_IDEMPOTENCY_LOCK_SECONDS = env_int("KIZUNA_IDEMPOTENCY_LOCK_SECONDS", 60)
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 
+# The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
+KIZUNA_TEXT_ANALYZER = env_str(
+    "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.DefaultAnalyzer"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -25,6 +25,7 @@ from kizuna.customers.api import (
     events_router,
     orders_router,
 )
+from kizuna.textanalytics.api import text_router
 
 
 def idempotency_key_parameter() -> dict[str, Any]:
@@ -117,3 +118,4 @@ api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
+api.add_router("/v1/text", text_router, auth=server_key)

@@ -48,4 +48,4 @@ def _analyzer(path: str) -> Analyzer:
 
 
 def get_analyzer() -> Analyzer:
-    return _analyzer(getattr(settings, "KIZUNA_TEXT_ANALYZER", DEFAULT_ANALYZER))
+    return _analyzer(settings.KIZUNA_TEXT_ANALYZER or DEFAULT_ANALYZER)

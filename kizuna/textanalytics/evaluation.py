@@ -34,7 +34,9 @@ def report(gold: list[str], answers: list[tuple[str, float]]) -> dict[str, Any]:
     confusion = {g: dict.fromkeys(LABELS, 0) for g in LABELS}
     for g, (answered, _score) in zip(gold, answers, strict=True):
         confusion[g][answered] += 1
-    polar = [(g, s) for g, (_a, s) in zip(gold, answers, strict=True) if g in {"positive", "negative"}]
+    polar = [
+        (g, s) for g, (_a, s) in zip(gold, answers, strict=True) if g in {"positive", "negative"}
+    ]
     binary = sum((s > 0) if g == "positive" else (s < 0) for g, s in polar) / max(1, len(polar))
     f1s = []
     for c in ("positive", "negative", "neutral"):

@@ -1,6 +1,7 @@
 """The features the sentiment head reads: the sentence vector, lexicon and surface cues,
 the language, and hashed word n-grams with negation marked."""
 
+import itertools
 import math
 import re
 import zlib
@@ -36,12 +37,14 @@ DIMENSIONS = encoder.DIMENSIONS + CUE_COUNT + len(LANGUAGES) + HASH_BUCKETS
 _QUESTION = re.compile(r"[?？]|(?:ですか|ますか|でしょうか|나요|까요|ㄹ까|습니까|인가요)")
 # Asking for something politely: neutral on its own, a complaint's frame with a negative.
 _REQUEST = re.compile(
-    r"\bplease\b|\bcould you\b|\bcan you\b|ください|お願い|頂け|いただけ|幸い|부탁|주세요|바랍니다|주시기",
+    r"\bplease\b|\bcould you\b|\bcan you\b"
+    r"|ください|お願い|頂け|いただけ|幸い|부탁|주세요|바랍니다|주시기",
     re.IGNORECASE,
 )
 # Keigo and honorific softeners that open a complaint: 恐縮ですが, 申し訳ないのですが, 죄송하지만.
 _APOLOGY = re.compile(
-    r"\bsorry\b|\bwith respect\b|恐縮|恐れ入り|申し訳|申し上げにくい|残念|죄송|실례|유감|말씀드리기",
+    r"\bsorry\b|\bwith respect\b"
+    r"|恐縮|恐れ入り|申し訳|申し上げにくい|残念|죄송|실례|유감|말씀드리기",
     re.IGNORECASE,
 )
 _CONTRAST = re.compile(
@@ -85,7 +88,7 @@ def ngram_buckets(tokens: Sequence[Token], language: Language) -> list[int]:
         if t.kind != "punct" and t.lemma.strip()
     ]
     keys = [f"{language}:{w}" for w in words]
-    keys += [f"{language}:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    keys += [f"{language}:{a}_{b}" for a, b in itertools.pairwise(words)]
     return [_bucket(k) for k in keys]
 
 

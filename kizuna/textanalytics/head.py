@@ -34,15 +34,17 @@ class Head:
     def probabilities(self, features: np.ndarray, languages: list[Language]) -> np.ndarray:
         return softmax(self.logits(features, languages))
 
-    def save(self, card: dict[str, Any]) -> None:
+    def save(self, card: dict[str, Any], weights_path: Path = HEAD_WEIGHTS) -> None:
+        """The weights in `weights_path` (.npz) and the card beside it (.json)."""
         np.savez_compressed(
-            HEAD_WEIGHTS,
+            weights_path,
             weights=self.weights.astype(np.float32),
             bias=self.bias.astype(np.float32),
             language_bias=self.language_bias.astype(np.float32),
             mixed_threshold=self.mixed_threshold.astype(np.float32),
         )
-        HEAD_CARD.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        card_path = weights_path.with_suffix(".json")
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
 def scale(features: np.ndarray) -> np.ndarray:
@@ -62,8 +64,8 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 @cache
-def load_head() -> Head:
-    with np.load(HEAD_WEIGHTS) as data:
+def load_head(weights_path: Path = HEAD_WEIGHTS) -> Head:
+    with np.load(weights_path) as data:
         return Head(
             weights=data["weights"],
             bias=data["bias"],

@@ -20,7 +20,9 @@ _SPLIT = {
         r"|(?<=,)\s+(?=(?:unfortunately|sadly)\b)",
         re.IGNORECASE,
     ),
-    "ja": re.compile(r"(?<=[。！？!?])|(?<=けど)、?|(?<=けれど)、?|(?<=が)、|(?<=のに)、?|(?<=、)(?=でも|しかし|ただ)"),
+    "ja": re.compile(
+        r"(?<=[。！？!?])|(?<=けど)、?|(?<=けれど)、?|(?<=が)、|(?<=のに)、?|(?<=、)(?=でも|しかし|ただ)"
+    ),
     "ko": re.compile(r"(?<=[.!?])\s+|(?<=지만)[,\s]+|(?<=데)[,\s]+|(?<=데도)[,\s]+"),
 }
 MIN_CLAUSE_CHARS = 2
@@ -34,14 +36,16 @@ def clauses(text: str, language: Language) -> list[str]:
 def decide(
     probabilities: np.ndarray, clause_probabilities: list[np.ndarray], threshold: float
 ) -> tuple[Sentiment, float]:
-    """The label and score of one text from its own class probabilities and its clauses'."""
+    """The label and score of one text from its own class probabilities and its clauses':
+    mixed when one clause is positive and another negative, each at least `threshold`
+    sure."""
     negative, _neutral, positive = (float(p) for p in probabilities)
     score = round(positive - negative, 4)
     if len(clause_probabilities) > 1:
         stacked = np.stack(clause_probabilities)
-        best_positive = float(stacked[:, 2].max())
-        best_negative = float(stacked[:, 0].max())
-        if min(best_positive, best_negative) >= threshold:
+        winners = stacked.argmax(axis=1)
+        confident = stacked.max(axis=1) >= threshold
+        if (confident & (winners == 2)).any() and (confident & (winners == 0)).any():
             return "mixed", score
     label = CLASSES[int(np.argmax(probabilities))]
     return label, score  # type: ignore[return-value]

@@ -25,6 +25,11 @@ class Token:
 _lock = threading.Lock()
 
 
+def words(text: str) -> frozenset[str]:
+    """A word list written as one string, separated by white space."""
+    return frozenset(text.split())
+
+
 @cache
 def _sudachi() -> Any:
     from sudachipy import Dictionary, SplitMode
@@ -44,21 +49,30 @@ def _kiwi() -> Any:
 # ------------------------------------------------------------------ English
 
 _EN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[^\sa-z0-9]", re.IGNORECASE)
-_EN_NEGATIONS = frozenset(
-    "not no never nothing nobody none nor cannot without hardly barely neither".split()
+_EN_NEGATIONS = words(
+    """
+    not no never nothing nobody none nor cannot without hardly barely neither
+    """
 )
-_EN_SCOPE_END = frozenset(". , ; : ! ? but however although though yet".split())
-EN_STOPWORDS = frozenset(
-    """a an the and or but if so of to in on at by for with from as is are was were be been
-    being am i me my mine we our ours you your yours he him his she her hers it its they them
-    their theirs this that these those there here what which who whom whose when where why how
-    do does did done doing have has had having will would shall should can could may might must
-    just very really so too also than then only even still again ever quite rather much many
-    more most some any all each every both few other such own same into over under about after
-    before while during up down out off once because until though although however yet not no
-    never nothing nor got get gets getting go goes went gone make made one two three first last
-    lot lots thing things way day time bit us im ive id dont didnt doesnt isnt wasnt werent cant
-    couldnt wont wouldnt shouldnt arent havent hasnt hadnt ok okay please thank thanks yes""".split()
+_EN_SCOPE_END = words(
+    """
+    . , ; : ! ? but however although though yet
+    """
+)
+EN_STOPWORDS = words(
+    """
+    a an the and or but if so of to in on at by for with from as is are was were be been
+    being am i me my mine we our ours you your yours he him his she her hers it its they
+    them their theirs this that these those there here what which who whom whose when where
+    why how do does did done doing have has had having will would shall should can could may
+    might must just very really so too also than then only even still again ever quite
+    rather much many more most some any all each every both few other such own same into
+    over under about after before while during up down out off once because until though
+    although however yet not no never nothing nor got get gets getting go goes went gone
+    make made one two three first last lot lots thing things way day time bit us im ive id
+    dont didnt doesnt isnt wasnt werent cant couldnt wont wouldnt shouldnt arent havent
+    hasnt hadnt ok okay please thank thanks yes
+    """
 )
 _EN_IRREGULAR = {"was": "be", "were": "be", "is": "be", "are": "be", "am": "be", "been": "be"}
 
@@ -74,6 +88,29 @@ def _en_lemma(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+# English has no tagger here: past forms, -ly adverbs and common verbs and
+# adjectives are told apart from nouns by their ending or by name, which is enough to keep
+# them out of key phrases.
+_EN_NOT_NOUNS = words(
+    """
+    left took came gave went said told asked tried kept felt found put let see saw seen come
+    take give want need know think say tell try keep feel find look looks like love hate
+    full empty new old big small little good bad great nice late early long short high low
+    fast slow hot cold usual whole same different sure able
+    """
+)
+
+
+def _en_kind(lemma: str) -> Kind:
+    if lemma in _EN_NOT_NOUNS:
+        return "adj"
+    if len(lemma) > 4 and lemma.endswith("ed"):
+        return "verb"
+    if len(lemma) > 4 and lemma.endswith("ly"):
+        return "adv"
+    return "noun"
 
 
 def _en_tokens(text: str) -> list[Token]:
@@ -92,7 +129,7 @@ def _en_tokens(text: str) -> list[Token]:
             out.append(Token(surface, "not", "neg"))
             scope = 3
             continue
-        kind: Kind = "other" if lemma in EN_STOPWORDS else "noun"
+        kind: Kind = "other" if lemma in EN_STOPWORDS else _en_kind(lemma)
         out.append(Token(surface, lemma, kind, negated=scope > 0))
         scope = max(0, scope - 1)
     return out
@@ -178,7 +215,9 @@ def _negate_backwards(tokens: list[Token], reach: int) -> list[Token]:
             if previous.kind == "punct" or previous.kind == "neg":
                 break
             if previous.kind in {"noun", "verb", "adj", "adv"}:
-                out[j] = Token(previous.surface, previous.lemma, previous.kind, not previous.negated)
+                out[j] = Token(
+                    previous.surface, previous.lemma, previous.kind, not previous.negated
+                )
                 if previous.lemma not in _EXISTENCE:
                     break
     return out
