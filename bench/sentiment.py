@@ -1,7 +1,7 @@
 """Sentiment accuracy on the evaluation set (kept apart from all training data) and
 throughput of the configured analyzer.
 
-    PYTHONPATH=. .venv/bin/python bench/sentiment.py [--repeat 3] [--batch 100]
+    PYTHONPATH=. .venv/bin/python bench/sentiment.py [--analyzer DOTTED.PATH] [--repeat 3]
 
 Per language: binary accuracy (gold positive or negative; the sign of the score decides),
 3-class macro-F1 (gold positive, negative, neutral; a "mixed" answer counts as a miss), the
@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import django
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
@@ -32,8 +33,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed passes over the set")
     parser.add_argument("--batch", type=int, default=100, help="texts per analyze() call")
+    parser.add_argument(
+        "--analyzer",
+        default=None,
+        help="a dotted path to an analyzer class (default: the KIZUNA_TEXT_ANALYZER setting)",
+    )
     args = parser.parse_args()
-    analyzer = get_analyzer()
+    analyzer = import_string(args.analyzer)() if args.analyzer else get_analyzer()
     items = evaluation_set()
     texts = [TextIn(id=str(i), text=item.text, language=None) for i, item in enumerate(items)]
     print(f"Analyzer: {type(analyzer).__module__}.{type(analyzer).__name__}")

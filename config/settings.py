@@ -148,7 +148,7 @@ KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 
 # The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
 KIZUNA_TEXT_ANALYZER = env_str(
-    "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.DefaultAnalyzer"
+    "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.AccurateAnalyzer"
 )
 
 LOGGING = {

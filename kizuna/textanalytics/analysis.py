@@ -15,7 +15,7 @@ from kizuna.textanalytics.language import Language
 
 Sentiment = Literal["positive", "negative", "neutral", "mixed"]
 SENTIMENTS: tuple[Sentiment, ...] = ("positive", "negative", "neutral", "mixed")
-DEFAULT_ANALYZER = "kizuna.textanalytics.sentiment.DefaultAnalyzer"
+DEFAULT_ANALYZER = "kizuna.textanalytics.sentiment.AccurateAnalyzer"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,12 @@ import math
 import re
 import zlib
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 
-from kizuna.textanalytics import encoder
+from kizuna.textanalytics.encoder import EncoderName, get_encoder
 from kizuna.textanalytics.language import LANGUAGES, Language
 from kizuna.textanalytics.lexicon import emoji_score, hits
 from kizuna.textanalytics.tokens import Token, tokenize
@@ -30,13 +32,19 @@ CUES = (
     "apology",
     "contrast",
     "length",
+    "vader",
 )
 CUE_COUNT = len(CUES)
-DIMENSIONS = encoder.DIMENSIONS + CUE_COUNT + len(LANGUAGES) + HASH_BUCKETS
+OTHER_FEATURES = CUE_COUNT + len(LANGUAGES) + HASH_BUCKETS
+
+
+def dimensions(encoder: EncoderName) -> int:
+    return get_encoder(encoder).dimensions + OTHER_FEATURES
+
 
 _QUESTION = re.compile(r"[?？]|(?:ですか|ますか|でしょうか|나요|까요|ㄹ까|습니까|인가요)")
 # Asking for something politely: neutral on its own, a complaint's frame with a negative.
-_REQUEST = re.compile(
+REQUEST = re.compile(
     r"\bplease\b|\bcould you\b|\bcan you\b"
     r"|ください|お願い|頂け|いただけ|幸い|부탁|주세요|바랍니다|주시기",
     re.IGNORECASE,
@@ -52,6 +60,15 @@ _CONTRAST = re.compile(
     r"しかし|でも|ただ、|지만|는데|은데|그런데|하지만|다만|반면",
     re.IGNORECASE,
 )
+
+
+@cache
+def _vader() -> Any:
+    """VADER's own rules (negation, "but", intensifiers, capitals) over its lexicon, for
+    English only."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
 
 
 def _bucket(key: str) -> int:
@@ -74,10 +91,11 @@ def cues(text: str, tokens: Sequence[Token], language: Language) -> list[float]:
         math.tanh(emoji_negative),
         1.0 if _QUESTION.search(text) else 0.0,
         1.0 if "!" in text or "！" in text else 0.0,
-        1.0 if _REQUEST.search(text) else 0.0,
+        1.0 if REQUEST.search(text) else 0.0,
         1.0 if _APOLOGY.search(text) else 0.0,
         1.0 if _CONTRAST.search(text) else 0.0,
         math.log1p(len(tokens)) / 4.0,
+        _vader().polarity_scores(text)["compound"] if language == "en" else 0.0,
     ]
 
 
@@ -92,13 +110,16 @@ def ngram_buckets(tokens: Sequence[Token], language: Language) -> list[int]:
     return [_bucket(k) for k in keys]
 
 
-def featurize(texts: Sequence[str], languages: Sequence[Language]) -> np.ndarray:
+def featurize(
+    texts: Sequence[str], languages: Sequence[Language], encoder: EncoderName = "use"
+) -> np.ndarray:
     """One row per text: [sentence vector | cues | language one-hot | hashed n-grams]."""
-    matrix = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    vector_size = get_encoder(encoder).dimensions
+    matrix = np.zeros((len(texts), vector_size + OTHER_FEATURES), dtype=np.float32)
     if not texts:
         return matrix
-    matrix[:, : encoder.DIMENSIONS] = encoder.encode(list(texts))
-    cue_start = encoder.DIMENSIONS
+    matrix[:, :vector_size] = get_encoder(encoder).encode(list(texts))
+    cue_start = vector_size
     lang_start = cue_start + CUE_COUNT
     hash_start = lang_start + len(LANGUAGES)
     for row, (text, language) in enumerate(zip(texts, languages, strict=True)):

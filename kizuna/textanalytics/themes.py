@@ -159,12 +159,12 @@ def _cluster(phrases: list[str], counts: Counter[str]) -> dict[str, str]:
     """Phrase -> the phrase that names its cluster: greedy, most frequent first, joining the
     first cluster whose name is similar enough (the sentence encoder is multilingual, so
     "配送" and "delivery" can meet)."""
-    from kizuna.textanalytics.encoder import encode
+    from kizuna.textanalytics.encoder import get_encoder
 
     if not phrases:
         return {}
     ordered = sorted(phrases, key=lambda p: (-counts[p], p))
-    vectors = encode(ordered)
+    vectors = get_encoder("use").encode(ordered)
     heads: list[int] = []
     owner: dict[str, str] = {}
     for i, phrase in enumerate(ordered):

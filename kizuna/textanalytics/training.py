@@ -17,16 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from kizuna.textanalytics.encoder import EncoderName
 from kizuna.textanalytics.features import featurize
-from kizuna.textanalytics.head import CLASSES, DATA, HEAD_WEIGHTS, Head, scale, softmax
+from kizuna.textanalytics.head import CLASSES, DATA, HEADS, Head, scale, softmax
 from kizuna.textanalytics.language import LANGUAGES, Language
-from kizuna.textanalytics.sentiment import clauses, decide
+from kizuna.textanalytics.sentiment import clauses, decide, is_request
 from kizuna.textanalytics.tokens import words
 
 TRAIN = DATA / "train"
 PER_CLASS = {"positive": 700, "negative": 700, "neutral": 500, "mixed": 150}
 DEV_SHARE = 5  # one hand-written example in five is kept for calibration
-WRITTEN_WEIGHT = 4.0
+WRITTEN_WEIGHT = 10.0  # a hand-written example counts as much as ten assembled ones
 DEFAULT_MIXED = 0.55
 LABELS = (
     "positive",
@@ -168,11 +169,12 @@ def fit(
     features: np.ndarray,
     labels: np.ndarray,
     sample_weights: np.ndarray,
+    encoder: EncoderName,
     log: Callable[[str], None],
 ) -> Head:
     """Weighted softmax regression, full batch, Nesterov momentum: deterministic for given
     data."""
-    x = scale(features).astype(np.float64)
+    x = scale(features, encoder).astype(np.float64)
     n, d = x.shape
     w = sample_weights / sample_weights.sum()
     y = np.zeros((n, len(CLASSES)))
@@ -196,6 +198,7 @@ def fit(
             loss = -np.sum(w * np.log(p[np.arange(n), labels] + 1e-12))
             log(f"  step {step + 1}: loss {loss:.4f}")
     return Head(
+        encoder=encoder,
         weights=weights.astype(np.float32),
         bias=bias.astype(np.float32),
         language_bias=np.zeros((len(LANGUAGES), len(CLASSES)), dtype=np.float32),
@@ -213,28 +216,36 @@ def macro_f1(gold: Sequence[str], predicted: Sequence[str], classes: Iterable[st
     return sum(scores) / len(scores)
 
 
-def _dev_logits(head: Head, examples: list[Example]) -> tuple[np.ndarray, list[np.ndarray]]:
+Clauses = list[tuple[np.ndarray, list[bool]]]
+
+
+def _dev_logits(head: Head, examples: list[Example]) -> tuple[np.ndarray, Clauses]:
+    """The examples' logits, and for each its clauses' logits and which are requests."""
     language = examples[0].language
     split = [clauses(e.text, language) for e in examples]
     flat = [c for parts in split for c in parts if len(parts) > 1]
     texts = [e.text for e in examples] + flat
-    logits = head.logits(featurize(texts, [language] * len(texts)), [language] * len(texts))
+    features = featurize(texts, [language] * len(texts), head.encoder)
+    logits = head.logits(features, [language] * len(texts))
     whole = logits[: len(examples)]
-    per_text: list[np.ndarray] = []
+    per_text: Clauses = []
     offset = len(examples)
     for parts in split:
         count = len(parts) if len(parts) > 1 else 0
-        per_text.append(logits[offset : offset + count])
+        per_text.append((logits[offset : offset + count], [is_request(c) for c in parts[:count]]))
         offset += count
     return whole, per_text
 
 
 def _decide_all(
-    whole: np.ndarray, per_text: list[np.ndarray], offset: np.ndarray, threshold: float
+    whole: np.ndarray, per_text: Clauses, offset: np.ndarray, threshold: float
 ) -> list[str]:
     p = softmax(whole + offset)
-    clause_p = [softmax(c + offset) if len(c) else c for c in per_text]
-    return [decide(p[i], list(clause_p[i]), threshold)[0] for i in range(len(p))]
+    labels: list[str] = []
+    for i, (clause_logits, requests) in enumerate(per_text):
+        clause_p = list(softmax(clause_logits + offset)) if len(clause_logits) else []
+        labels.append(decide(p[i], clause_p, threshold, requests)[0])
+    return labels
 
 
 def calibrate(head: Head, dev: list[Example]) -> np.ndarray:
@@ -256,7 +267,7 @@ def calibrate(head: Head, dev: list[Example]) -> np.ndarray:
 
 def mixed_threshold(
     head: Head, dev: list[Example], offsets: np.ndarray
-) -> tuple[float, dict[str, float]]:
+) -> tuple[float, dict[Language, float]]:
     """One threshold for all languages: each language has only a few mixed dev examples, so
     they are pooled. Returns it and each language's dev macro-F1 with it."""
     by_language = []
@@ -264,7 +275,7 @@ def mixed_threshold(
         examples = [e for e in dev if e.language == language]
         whole, per_text = _dev_logits(head, examples)
         by_language.append((language, [e.label for e in examples], whole, per_text, offsets[row]))
-    best: tuple[float, float, dict[str, float]] = (-1.0, DEFAULT_MIXED, {})
+    best: tuple[float, float, dict[Language, float]] = (-1.0, DEFAULT_MIXED, {})
     for threshold in np.arange(0.35, 0.81, 0.05):
         scores = {
             language: macro_f1(gold, _decide_all(whole, per_text, offset, float(threshold)), LABELS)
@@ -277,7 +288,10 @@ def mixed_threshold(
 
 
 def train(
-    log: Callable[[str], None] = lambda _: None, *, weights_path: Path = HEAD_WEIGHTS
+    log: Callable[[str], None] = lambda _: None,
+    *,
+    encoder: EncoderName = "use",
+    weights_path: Path | None = None,
 ) -> dict[str, Any]:
     """Assemble the examples, fit the head on all but the calibration examples, calibrate
     each language, save the head (`data/head.npz` and `data/head.json` unless told
@@ -287,10 +301,10 @@ def train(
     fitting = [e for e in examples if not is_dev(e) and e.label != "mixed"]
     dev = [e for e in examples if is_dev(e)]
     log(f"{len(examples)} examples (checksum {digest[:12]}), {len(fitting)} to fit, {len(dev)} dev")
-    features = featurize([e.text for e in fitting], [e.language for e in fitting])
+    features = featurize([e.text for e in fitting], [e.language for e in fitting], encoder)
     labels = np.array([CLASSES.index(e.label) for e in fitting])
     weights = np.array([WRITTEN_WEIGHT if e.source == "written" else 1.0 for e in fitting])
-    head = fit(features, labels, weights, log)
+    head = fit(features, labels, weights, encoder, log)
     language_bias = np.zeros((len(LANGUAGES), len(CLASSES)), dtype=np.float32)
     for row, language in enumerate(LANGUAGES):
         language_bias[row] = calibrate(head, [e for e in dev if e.language == language])
@@ -300,8 +314,9 @@ def train(
     for row, language in enumerate(LANGUAGES):
         log(f"  {language}: offsets {language_bias[row].tolist()}, F1 {dev_f1[language]:.3f}")
     log(f"  mixed when clauses disagree above {threshold:.2f}")
-    head = Head(head.weights, head.bias, language_bias, thresholds)
+    head = Head(encoder, head.weights, head.bias, language_bias, thresholds)
     card = {
+        "encoder": encoder,
         "classes": list(CLASSES),
         "features": int(features.shape[1]),
         "training_examples": len(examples),
@@ -317,5 +332,5 @@ def train(
         "l2": L2,
         "steps": STEPS,
     }
-    head.save(card, weights_path)
+    head.save(card, weights_path or HEADS[encoder])
     return card

@@ -1,6 +1,6 @@
 """Key phrases, catalogue themes, themes of a set of texts and what drives detractors."""
 
-from kizuna.textanalytics.analysis import Analysis, TextIn
+from kizuna.textanalytics.analysis import Analysis, Sentiment, TextIn
 from kizuna.textanalytics.themes import drivers, find_themes, key_phrases, text_themes
 
 
@@ -27,7 +27,7 @@ def test_text_themes_put_catalogue_themes_first_in_every_language():
 
 
 def _result(ident: str, score: float, themes: list[str]) -> Analysis:
-    sentiment = "positive" if score > 0 else "negative"
+    sentiment: Sentiment = "positive" if score > 0 else "negative"
     return Analysis(id=ident, language="en", sentiment=sentiment, score=score, themes=themes)
 
 
