@@ -55,7 +55,7 @@ _APOLOGY = re.compile(
     r"|恐縮|恐れ入り|申し訳|申し上げにくい|残念|죄송|실례|유감|말씀드리기",
     re.IGNORECASE,
 )
-_CONTRAST = re.compile(
+CONTRAST = re.compile(
     r"\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\byet\b|けど|けれど|ですが|ましたが|のに|"
     r"しかし|でも|ただ、|지만|는데|은데|그런데|하지만|다만|반면",
     re.IGNORECASE,
@@ -93,7 +93,7 @@ def cues(text: str, tokens: Sequence[Token], language: Language) -> list[float]:
         1.0 if "!" in text or "！" in text else 0.0,
         1.0 if REQUEST.search(text) else 0.0,
         1.0 if _APOLOGY.search(text) else 0.0,
-        1.0 if _CONTRAST.search(text) else 0.0,
+        1.0 if CONTRAST.search(text) else 0.0,
         math.log1p(len(tokens)) / 4.0,
         _vader().polarity_scores(text)["compound"] if language == "en" else 0.0,
     ]

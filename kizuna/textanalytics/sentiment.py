@@ -12,18 +12,20 @@ from kizuna.textanalytics.head import CLASSES, HEADS, load_head
 from kizuna.textanalytics.language import LANGUAGES, Language, detect_language
 from kizuna.textanalytics.themes import text_themes
 
-# Where a text turns: sentence ends and contrastive conjunctions. "Lovely staff, but the
-# queue..." becomes two clauses; the conjunction stays with the clause it opens.
+# Where a text may turn: sentence ends, commas (not in Japanese) and contrastive
+# conjunctions. "Lovely staff, but the queue..." and "Amazing location, awful breakfast"
+# become two clauses; the conjunction stays with the clause it opens. Clauses of one
+# polarity change nothing.
 _SPLIT = {
     "en": re.compile(
-        r"(?<=[.!?;])\s+|\s*,?\s+(?=(?:but|however|although|though|yet|whereas)\b)"
-        r"|(?<=,)\s+(?=(?:unfortunately|sadly)\b)",
+        r"(?<=[.!?;,])\s+|\s+(?=(?:but|however|although|though|yet|whereas)\b)",
         re.IGNORECASE,
     ),
+    # Japanese sets 、 between most clauses, so only contrast turns it into a boundary.
     "ja": re.compile(
         r"(?<=[。！？!?])|(?<=けど)、?|(?<=けれど)、?|(?<=が)、|(?<=のに)、?|(?<=、)(?=でも|しかし|ただ)"
     ),
-    "ko": re.compile(r"(?<=[.!?])\s+|(?<=지만)[,\s]+|(?<=데)[,\s]+|(?<=데도)[,\s]+"),
+    "ko": re.compile(r"(?<=[.!?,])\s+|(?<=지만)\s+|(?<=데)\s+|(?<=데도)\s+"),
 }
 MIN_CLAUSE_CHARS = 2
 # A polite opener ("Sorry but", "恐縮ですが", "죄송하지만") is no clause of its own: it
@@ -50,6 +52,13 @@ def clauses(text: str, language: Language) -> list[str]:
     if carry:
         merged.append(carry)
     return merged
+
+
+def analysed_clauses(text: str, language: Language) -> list[str]:
+    """The clauses whose sentiment decides whether the text is mixed; none when it has
+    only one."""
+    parts = clauses(text, language)
+    return parts if len(parts) > 1 else []
 
 
 def is_request(clause: str) -> bool:
@@ -94,7 +103,7 @@ class FastAnalyzer:
         languages = [t.language or detect_language(t.text) for t in texts]
         bodies = [t.text for t in texts]
         # Every text, then the clauses of those that have several, in one encoder batch.
-        split = [clauses(text, lang) for text, lang in zip(bodies, languages, strict=True)]
+        split = [analysed_clauses(t, lang) for t, lang in zip(bodies, languages, strict=True)]
         extra_texts: list[str] = []
         extra_languages: list[Language] = []
         owners: list[int] = []

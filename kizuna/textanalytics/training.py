@@ -21,7 +21,7 @@ from kizuna.textanalytics.encoder import EncoderName
 from kizuna.textanalytics.features import featurize
 from kizuna.textanalytics.head import CLASSES, DATA, HEADS, Head, scale, softmax
 from kizuna.textanalytics.language import LANGUAGES, Language
-from kizuna.textanalytics.sentiment import clauses, decide, is_request
+from kizuna.textanalytics.sentiment import analysed_clauses, decide, is_request
 from kizuna.textanalytics.tokens import words
 
 TRAIN = DATA / "train"
@@ -222,7 +222,7 @@ Clauses = list[tuple[np.ndarray, list[bool]]]
 def _dev_logits(head: Head, examples: list[Example]) -> tuple[np.ndarray, Clauses]:
     """The examples' logits, and for each its clauses' logits and which are requests."""
     language = examples[0].language
-    split = [clauses(e.text, language) for e in examples]
+    split = [analysed_clauses(e.text, language) for e in examples]
     flat = [c for parts in split for c in parts if len(parts) > 1]
     texts = [e.text for e in examples] + flat
     features = featurize(texts, [language] * len(texts), head.encoder)
