@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from kizuna.textanalytics.analysis import TextIn, get_analyzer  # noqa: E402
+from kizuna.textanalytics.analysis import Analysis, TextIn, get_analyzer  # noqa: E402
 from kizuna.textanalytics.evaluation import (  # noqa: E402
     LABELS,
     evaluation_set,
@@ -45,8 +45,8 @@ def main() -> int:
     print(f"Analyzer: {type(analyzer).__module__}.{type(analyzer).__name__}")
     print(f"Evaluation set: {len(items)} texts ({Path('kizuna/textanalytics/data/eval')})")
 
-    def run() -> list:
-        out = []
+    def run() -> list[Analysis]:
+        out: list[Analysis] = []
         for start in range(0, len(texts), args.batch):
             out += analyzer.analyze(texts[start : start + args.batch])
         return out
@@ -67,14 +67,18 @@ def main() -> int:
         for gold in LABELS:
             row = figures["confusion"][gold]
             print(f"{gold:>10}  " + "".join(f"{row[p]:>10}" for p in LABELS))
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for _ in range(args.repeat):
         run()
     elapsed = time.perf_counter() - started
-    rate = len(texts) * args.repeat / elapsed
+    cpu = time.process_time() - cpu_started
+    done = len(texts) * args.repeat
     print(
-        f"\nthroughput: {rate:.0f} texts/s ({len(texts)} texts x {args.repeat}, batches of "
-        f"{args.batch}, {os.cpu_count()} cores)"
+        f"\nthroughput: {done / elapsed:.0f} texts/s ({len(texts)} texts x {args.repeat}, "
+        f"batches of {args.batch}, {os.cpu_count()} cores); {done / cpu:.0f} texts per CPU "
+        f"second; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     return 0
 

@@ -92,7 +92,7 @@ def decide(
 
 class FastAnalyzer:
     """Sentiment and themes of English, Japanese and Korean feedback over the Universal
-    Sentence Encoder: over 500 texts a second on two cores, less accurate."""
+    Sentence Encoder: several hundred texts a second on two idle cores, less accurate."""
 
     weights = HEADS["use"]
 
@@ -108,7 +108,7 @@ class FastAnalyzer:
         extra_languages: list[Language] = []
         owners: list[int] = []
         for index, parts in enumerate(split):
-            if len(parts) > 1:
+            if parts:
                 extra_texts += parts
                 extra_languages += [languages[index]] * len(parts)
                 owners += [index] * len(parts)
@@ -123,7 +123,7 @@ class FastAnalyzer:
         for index, item in enumerate(texts):
             language = languages[index]
             threshold = float(head.mixed_threshold[LANGUAGES.index(language)])
-            requests = [is_request(c) for c in split[index]] if len(split[index]) > 1 else []
+            requests = [is_request(c) for c in split[index]]
             sentiment, score = decide(probabilities[index], by_text[index], threshold, requests)
             results.append(
                 Analysis(

@@ -28,13 +28,8 @@ TRAIN = DATA / "train"
 PER_CLASS = {"positive": 700, "negative": 700, "neutral": 500, "mixed": 150}
 DEV_SHARE = 5  # one hand-written example in five is kept for calibration
 WRITTEN_WEIGHT = 10.0  # a hand-written example counts as much as ten assembled ones
-DEFAULT_MIXED = 0.55
-LABELS = (
-    "positive",
-    "negative",
-    "neutral",
-    "mixed",
-)  # a hand-written example counts as much as four assembled ones
+DEFAULT_MIXED = 0.55  # the mixed threshold while the offsets are calibrated
+LABELS = ("positive", "negative", "neutral", "mixed")
 L2 = 3e-3
 STEPS = 200
 LEARNING_RATE = 0.5
@@ -294,8 +289,8 @@ def train(
     weights_path: Path | None = None,
 ) -> dict[str, Any]:
     """Assemble the examples, fit the head on all but the calibration examples, calibrate
-    each language, save the head (`data/head.npz` and `data/head.json` unless told
-    otherwise) and return its card."""
+    each language, save the head (the encoder's in `data/` unless `weights_path` says
+    otherwise) with its card beside it, and return the card."""
     examples = all_examples()
     digest = checksum(examples)
     fitting = [e for e in examples if not is_dev(e) and e.label != "mixed"]
