@@ -5,6 +5,7 @@ few suffix rules are enough for sentiment and key phrases."""
 
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -42,7 +43,9 @@ def _sudachi() -> Any:
 def _kiwi() -> Any:
     from kiwipiepy import Kiwi
 
-    with _lock:
+    with _lock, warnings.catch_warnings():
+        # 0 is one thread since kiwipiepy 0.21 (which we require); it warns about the change.
+        warnings.simplefilter("ignore", DeprecationWarning)
         return Kiwi(num_workers=0)
 
 

@@ -115,3 +115,17 @@ def test_the_configured_analyzer_answers(api, settings):
     assert response.data["results"] == [
         {"id": "a", "language": "en", "sentiment": "neutral", "score": 0.0, "themes": ["fixed"]}
     ]
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_the_answer(api):
+    body = {"texts": [{"id": "a", "text": "The staff were lovely."}]}
+    first = api.post("/text/analyze", body, **{"Idempotency-Key": "analyze-1"})
+    again = api.post("/text/analyze", body, **{"Idempotency-Key": "analyze-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_analysis_is_the_same_for_every_workspace(api, other_api):
+    body = {"texts": [{"id": "a", "text": "配送が遅すぎます。"}]}
+    assert api.post("/text/analyze", body).data == other_api.post("/text/analyze", body).data
