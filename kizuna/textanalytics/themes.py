@@ -30,12 +30,20 @@ BATCH = 100
 _JA_GENERIC = words(
     """
     こと もの 方 時 為 所 よう 感じ 今回 前回 皆さん 皆様 御 何 他 際
-    中 後 前 様 さん 本当 一 二 三 回 度 円 個
+    中 後 前 様 さん 本当 一 二 三 回 度 円 個 内容 自体 以上 以下 今日 昨日 明日 時間 週間
     """
 )
 _KO_GENERIC = words(
     """
     것 수 때 분 거 데 중 번 정도 이번 지난번 그냥 진짜 정말 너무 오늘 어제 내일 저 제 우리
+    말 내용 자체 이후 이상 이하 전 후 뭐 누구 하나 다음 동안 처음
+    """
+)
+_EN_GENERIC = words(
+    """
+    half anyone someone everyone anybody somebody everybody anything something everything
+    nothing thing stuff part kind sort lot bit way time times day days week weeks month
+    year years hour hours minute minutes today yesterday tomorrow
     """
 )
 
@@ -60,7 +68,8 @@ class Driver:
     baseline_count: int
     focus_share: float
     baseline_share: float
-    lift: float  # smoothed focus share over smoothed baseline share
+    difference: float  # focus share minus baseline share: what the ranking follows
+    lift: float  # add-one smoothed focus share over smoothed baseline share
 
 
 # ------------------------------------------------------------------ per text
@@ -90,7 +99,8 @@ def _is_phrase_word(token: Token, language: Language) -> bool:
     if token.kind != "noun" or not token.lemma.strip() or token.lemma.isdigit():
         return False
     if language == "en":
-        return len(token.lemma) > 2 and token.lemma.isalpha() and token.lemma not in EN_STOPWORDS
+        lemma = token.lemma
+        return len(lemma) > 2 and lemma.isalpha() and lemma not in EN_STOPWORDS | _EN_GENERIC
     generic = _JA_GENERIC if language == "ja" else _KO_GENERIC
     return token.lemma not in generic and not (len(token.lemma) == 1 and language == "ja")
 
@@ -120,16 +130,22 @@ def key_phrases(text: str, language: Language) -> list[str]:
     return [p for p, _ in counts.most_common()]
 
 
-def catalogue_themes(tokens: Sequence[Token], language: Language) -> list[str]:
+def catalogue_matches(tokens: Sequence[Token], language: Language) -> list[tuple[str, str]]:
+    """(catalogue key, the words that named it) in order of appearance, each key once."""
     entries = _catalogue(language)
     lemmas = [t.lemma for t in _content(tokens)]
-    found: list[str] = []
+    found: dict[str, str] = {}
     for i in range(len(lemmas)):
         for n in (2, 1):
-            key = entries.get(tuple(lemmas[i : i + n]))
+            words_here = tuple(lemmas[i : i + n])
+            key = entries.get(words_here)
             if key and key not in found:
-                found.append(key)
-    return found
+                found[key] = ("" if language == "ja" else " ").join(words_here).lower()
+    return list(found.items())
+
+
+def catalogue_themes(tokens: Sequence[Token], language: Language) -> list[str]:
+    return [key for key, _words in catalogue_matches(tokens, language)]
 
 
 def text_themes(text: str, language: Language) -> list[str]:
@@ -180,9 +196,10 @@ def _cluster(phrases: list[str], counts: Counter[str]) -> dict[str, str]:
 
 
 def _theme_sets(
-    results: Sequence[Analysis], min_count: int
+    texts: Sequence[TextIn], results: Sequence[Analysis], min_count: int
 ) -> tuple[list[set[str]], dict[str, list[str]]]:
-    """Each text's theme keys, and each key's keywords (most frequent first)."""
+    """Each text's theme keys, and each key's keywords (most frequent first): the words
+    that named a catalogue theme, the phrases clustered into a phrase theme."""
     labels = catalogue_labels()
     phrase_counts: Counter[str] = Counter()
     for r in results:
@@ -191,12 +208,13 @@ def _theme_sets(
     owner = _cluster(frequent, phrase_counts)
     keywords: dict[str, Counter[str]] = defaultdict(Counter)
     sets: list[set[str]] = []
-    for r in results:
+    for text, r in zip(texts, results, strict=True):
         keys: set[str] = set()
+        named = dict(catalogue_matches(tokenize(text.text, r.language), r.language))
         for t in r.themes:
             if t in labels:
                 keys.add(t)
-                keywords[t][labels[t].lower()] += 1
+                keywords[t][named.get(t, labels[t].lower())] += 1
             elif t in owner:
                 key = f"phrase:{owner[t]}"
                 keys.add(key)
@@ -219,7 +237,7 @@ def find_themes(
     """The themes of a set of texts, most mentioned first. Pass `results` when the texts
     were analysed already (stored answers); otherwise they are analysed here."""
     results = list(results) if results is not None else _analyse(texts)
-    sets, keywords = _theme_sets(results, min_count)
+    sets, keywords = _theme_sets(texts, results, min_count)
     members: dict[str, list[int]] = defaultdict(list)
     for index, keys in enumerate(sets):
         for key in keys:
@@ -255,12 +273,14 @@ def drivers(
     limit: int = 10,
 ) -> list[Driver]:
     """What drives the `focus` group: themes ranked by how much more often they appear in
-    its texts than in the `baseline` group's (add-one smoothed ratio of shares). Items are
-    (text, group) pairs, e.g. an answer and its respondent's NPS category."""
+    its texts than in the `baseline` group's, in shares of each group's texts (a theme in
+    60% of detractors' answers and 10% of promoters' comes before one in 6% and 0%); the
+    add-one smoothed ratio of the shares (`lift`) breaks ties. Items are (text, group)
+    pairs, e.g. an answer and its respondent's NPS category."""
     texts = [text for text, _group in items]
     groups = [group for _text, group in items]
     results = list(results) if results is not None else _analyse(texts)
-    sets, _keywords = _theme_sets(results, min_count)
+    sets, _keywords = _theme_sets(texts, results, min_count)
     n_focus = groups.count(focus)
     n_baseline = groups.count(baseline)
     focus_counts: Counter[str] = Counter()
@@ -275,8 +295,10 @@ def drivers(
         if count < min_count:
             continue
         in_baseline = baseline_counts[key]
+        focus_share = count / n_focus
+        baseline_share = in_baseline / n_baseline if n_baseline else 0.0
         lift = ((count + 1) / (n_focus + 2)) / ((in_baseline + 1) / (n_baseline + 2))
-        if lift <= 1.0:
+        if focus_share <= baseline_share or lift <= 1.0:
             continue
         ranked.append(
             Driver(
@@ -284,10 +306,11 @@ def drivers(
                 label=_label(key),
                 focus_count=count,
                 baseline_count=in_baseline,
-                focus_share=round(count / n_focus, 4) if n_focus else 0.0,
-                baseline_share=round(in_baseline / n_baseline, 4) if n_baseline else 0.0,
+                focus_share=round(focus_share, 4),
+                baseline_share=round(baseline_share, 4),
+                difference=round(focus_share - baseline_share, 4),
                 lift=round(lift, 4),
             )
         )
-    ranked.sort(key=lambda d: (-d.lift, -d.focus_count, d.key))
+    ranked.sort(key=lambda d: (-d.difference, -d.lift, d.key))
     return ranked[:limit]

@@ -86,7 +86,7 @@ def test_drivers_rank_themes_by_how_much_more_detractors_mention_them():
     assert "staff" not in keys
     first = ranked[0]
     assert first.focus_count == 3 and first.baseline_count == 0
-    assert first.focus_share == 0.6
+    assert first.focus_share == 0.6 and first.difference == 0.6
     assert first.lift > ranked[1].lift
 
 
@@ -100,3 +100,20 @@ def test_find_themes_analyses_texts_itself_when_not_given_results():
     delivery = next(t for t in themes if t.key == "delivery")
     assert delivery.count == 3
     assert delivery.average_score < 0
+    assert set(delivery.keywords) == {"delivery", "配送", "배송"}
+
+
+def test_a_common_gap_outranks_a_rare_phrase_only_detractors_use():
+    results, groups = [], []
+    for i in range(20):  # detractors: half mention delivery, two mention parking
+        themes = (["delivery"] if i < 10 else []) + (["parking"] if i < 2 else [])
+        results.append(_result(f"d{i}", -0.5, themes))
+        groups.append("detractor")
+    for i in range(20):  # promoters: a quarter mention delivery
+        results.append(_result(f"p{i}", 0.5, ["delivery"] if i < 5 else []))
+        groups.append("promoter")
+    items = [(TextIn(id=r.id, text=""), g) for r, g in zip(results, groups, strict=True)]
+    ranked = drivers(items, results=results)
+    assert [d.key for d in ranked] == ["delivery", "phrase:parking"]
+    assert ranked[0].difference == 0.25 and ranked[1].difference == 0.1
+    assert ranked[0].lift < ranked[1].lift  # the ratio alone would put parking first
