@@ -43,7 +43,7 @@ _EN_GENERIC = words(
     """
     half anyone someone everyone anybody somebody everybody anything something everything
     nothing thing stuff part kind sort lot bit way time times day days week weeks month
-    year years hour hours minute minutes today yesterday tomorrow
+    year years hour hours minute minutes second seconds today yesterday tomorrow now open
     """
 )
 
@@ -114,7 +114,7 @@ def key_phrases(text: str, language: Language) -> list[str]:
     run: list[Token] = []
 
     def flush() -> None:
-        words = [t for t in run if abs(polar.get((t.lemma,), 0.0)) < 0.3]
+        words = [t for t in run if (t.lemma,) not in polar]
         if words:
             joiner = "" if language == "ja" else " "
             phrases.append(joiner.join(t.lemma.lower() for t in words[-MAX_PHRASE_WORDS:]))
