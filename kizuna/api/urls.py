@@ -21,6 +21,7 @@ from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.orders.api import orders_router
+from kizuna.textanalytics.api import text_router
 
 
 def idempotency_key_parameter() -> dict[str, Any]:
@@ -113,3 +114,4 @@ api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
+api.add_router("/v1/text", text_router, auth=server_key)

@@ -64,6 +64,13 @@ PINS = [
         13,
         lambda: {"external_id": "r-9", "items": [{"sku": "TEA-1", "quantity": 1}]},
     ),
+    Pin(
+        "POST",
+        "/text/analyze",
+        "/text/analyze",
+        2,
+        lambda: {"texts": [{"id": "t-1", "text": "Great tea, slow delivery."}]},
+    ),
     # Reads.
     Pin("GET", "/customers", "/customers", 2, list_of="customer"),
     Pin("GET", "/customers", "/customers?q=cust", 2, list_of="customer"),
