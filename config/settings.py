@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kizuna.customers",
     "kizuna.orders",
     "kizuna.textanalytics",
+    "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",
 ]
