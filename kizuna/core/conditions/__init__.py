@@ -30,13 +30,15 @@ from kizuna.core.conditions.registry import (
     FieldFamily,
     FieldSpec,
     Getter,
+    MemoryReader,
     Registry,
     Resolution,
+    SqlBuilder,
     register,
     register_family,
     registry,
 )
-from kizuna.core.conditions.sqljson import JsonKind, JsonNumber, JsonText
+from kizuna.core.conditions.sqljson import JSON_KEY, JsonKind, JsonNumber, JsonText
 from kizuna.core.conditions.tree import MAX_DEPTH, MAX_LEAVES, Condition, Leaf, parse
 from kizuna.core.conditions.types import (
     BOOLEAN,
@@ -65,6 +67,7 @@ __all__ = [
     "DURATION_TYPE",
     "FALSE",
     "INTEGER",
+    "JSON_KEY",
     "MAX_DEPTH",
     "MAX_LEAVES",
     "MISSING",
@@ -88,10 +91,12 @@ __all__ = [
     "Kind",
     "Lazy",
     "Leaf",
+    "MemoryReader",
     "NotCompilable",
     "NotEvaluableInMemory",
     "Registry",
     "Resolution",
+    "SqlBuilder",
     "SqlContext",
     "ValueType",
     "compile",

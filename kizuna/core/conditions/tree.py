@@ -181,7 +181,7 @@ class _Parser:
         if "value" not in data and op.shape != "none":
             raise InvalidCondition(f"{op_name} needs a value.", field=f"{path}.value")
         value = coerce_value(op, spec.type, data.get("value"), f"{path}.value")
-        if spec.choices is not None and value is not None:
+        if spec.choices is not None and op_name in ("eq", "ne", "in", "not_in"):
             self.check_choices(spec, value, f"{path}.value")
         within = extras.get("within")
         leaf = Leaf(
