@@ -6,13 +6,14 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from kizuna.core.clock import now
 from kizuna.core.conditions import Condition, parse
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
+from kizuna.core.upsert import insert_once
 from kizuna.insights.errors import SegmentExists
 from kizuna.insights.locks import lock_segment
 from kizuna.insights.models import SEGMENT_ID, Segment, SegmentRefresh
@@ -86,20 +87,22 @@ def create_segment(workspace: Workspace, data: Mapping[str, Any]) -> Segment:
     check_condition(workspace, data.get("condition"))
     materialized = _check_materialized(data.get("materialized", False))
     moment = now()
-    try:
-        with transaction.atomic():
-            segment = Segment.objects.create(
-                workspace=workspace,
-                key=key,
-                name=name,
-                description=description,
-                condition=data.get("condition"),
-                materialized=materialized,
-                created_at=moment,
-                updated_at=moment,
-            )
-    except IntegrityError as exc:
-        raise SegmentExists(f"A segment {key!r} exists already.", field="id") from exc
+    segment, created = insert_once(
+        Segment(
+            workspace=workspace,
+            key=key,
+            name=name,
+            description=description,
+            condition=data.get("condition"),
+            materialized=materialized,
+            created_at=moment,
+            updated_at=moment,
+        ),
+        workspace=workspace,
+        key=key,
+    )
+    if not created:
+        raise SegmentExists(f"A segment {key!r} exists already.", field="id")
     if materialized:
         _refresh_after_commit(segment)
     return segment
