@@ -75,9 +75,11 @@ def _refresh_after_commit(segment: Segment) -> None:
     )
 
 
-def create_segment(workspace: Workspace, data: Mapping[str, Any]) -> Segment:
+def create_segment(
+    workspace: Workspace, data: Mapping[str, Any], *, refresh_after_commit: bool = True
+) -> Segment:
     """A new segment (409 segment_exists when its id is taken). A materialized one is
-    refreshed after commit, by a task."""
+    refreshed after commit, by a task (unless the caller refreshes it itself)."""
     key = data.get("id")
     key = check_segment_id(key) if key is not None else f"seg_{secrets.token_hex(6)}"
     name = _check_text(data.get("name"), "name", MAX_NAME, required=True)
@@ -103,7 +105,7 @@ def create_segment(workspace: Workspace, data: Mapping[str, Any]) -> Segment:
     )
     if not created:
         raise SegmentExists(f"A segment {key!r} exists already.", field="id")
-    if materialized:
+    if materialized and refresh_after_commit:
         _refresh_after_commit(segment)
     return segment
 
