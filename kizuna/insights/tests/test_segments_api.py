@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.db import connection
 
 from kizuna.accounts.services import NewWorkspace
-from kizuna.api.tests.support import assert_error
 from kizuna.core.clock import now
 from kizuna.core.models import OutboxEvent
 from kizuna.insights.models import Segment, SegmentMembership, SegmentRefresh
@@ -18,6 +17,12 @@ pytestmark = pytest.mark.django_db
 
 OSAKA = {"field": "customer.attributes.city", "op": "eq", "value": "Osaka"}
 SPENDERS = {"field": "customer.orders.total_spent", "within": "90d", "op": "gt", "value": "50.00"}
+
+
+def assert_error(response: Any, status: int, code: str, field: str | None) -> None:
+    """The API client checked the error body's shape; this checks what it says."""
+    assert response.status_code == status, (response.status_code, response.data)
+    assert (response.data["code"], response.data["field"]) == (code, field), response.data
 
 
 def add_customer(api: Any, external_id: str, **fields: Any) -> None:
