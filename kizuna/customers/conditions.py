@@ -11,6 +11,7 @@ A fact may be `Lazy`, loaded only when a condition reads it."""
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.lookups import Exact, In
 
@@ -57,6 +58,7 @@ def _profile_text(name: str, description: str, example: str) -> FieldSpec:
         example={"field": f"customer.{name}", "op": "eq", "value": example},
         in_memory=in_memory,
         in_sql=in_sql,
+        reads_row=True,
     )
 
 
@@ -82,6 +84,7 @@ def _birthdate() -> FieldSpec:
         example={"field": "customer.birthdate", "op": "before", "value": "2000-01-01"},
         in_memory=in_memory,
         in_sql=in_sql,
+        reads_row=True,
     )
 
 
@@ -104,6 +107,7 @@ def _created_at() -> FieldSpec:
         example={"field": "customer.created_at", "op": "within_last", "value": "30d"},
         in_memory=in_memory,
         in_sql=in_sql,
+        reads_row=True,
     )
 
 
@@ -126,6 +130,11 @@ _ATTRIBUTE_TYPES = {
     AttributeType.BOOLEAN: c.BOOLEAN,
     AttributeType.DATE: c.DATE,
 }
+
+
+# eq and in hold on a hit; ne and not_in on a present value that is no hit.
+_EQUALITY = {"eq": True, "in": True, "ne": False, "not_in": False}
+_JSON_KINDS = {c.STRING: "string", c.NUMBER: "number", c.DATE: "string"}
 
 
 def _attribute_value(vtype: c.ValueType, raw: Any) -> Any:
@@ -158,6 +167,19 @@ def attribute_field(key: str, declared: str) -> FieldSpec:
     def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
         column = ctx.path(SUBJECT, "attributes")
         kind = c.JsonKind(column, key)
+        equality = _EQUALITY.get(leaf.op.name)
+        if equality is not None and connection.vendor == "postgresql":
+            # One jsonb comparison, exact in type: cheaper than extracting the text.
+            values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+            hit = Q(c.JsonIn(column, key, [c.json_text(v) for v in values]))
+            if equality:
+                return hit
+            present = (
+                Q(Exact(kind, _JSON_KINDS[vtype]))
+                if vtype != c.BOOLEAN
+                else Q(In(kind, ["true", "false"]))
+            )
+            return present & ~hit
         if vtype == c.BOOLEAN:
             return c.scalar_q(
                 leaf,
@@ -187,6 +209,7 @@ def attribute_field(key: str, declared: str) -> FieldSpec:
         example={"field": name, "op": op, "value": value},
         in_memory=in_memory,
         in_sql=in_sql,
+        reads_row=True,
     )
 
 
@@ -346,7 +369,7 @@ def customer_facts(customer: Customer) -> dict[str, Any]:
 
 
 def register(registry: c.Registry = c.registry) -> None:
-    c.register_scope("customer", {SUBJECT: ""})
+    c.register_scope("customer", {SUBJECT: ""}, model=Customer)
     for name, (description, example) in PROFILE_TEXT.items():
         registry.register(_profile_text(name, description, example))
     registry.register(_birthdate())

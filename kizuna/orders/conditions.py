@@ -114,7 +114,7 @@ def _items_list(element: str, description: str, example: str) -> FieldSpec:
 
     def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
         rows = OrderItem.objects.filter(order__workspace=ctx.workspace).exclude(**{element: ""})
-        return c.list_q(leaf, rows, link="order_id", ref=ctx.ref("order"), element=element)
+        return c.list_q(leaf, ctx, rows, link="order_id", ref=ctx.ref("order"), element=element)
 
     return FieldSpec(
         name=name,
@@ -391,7 +391,7 @@ def _bought_sql(element: str) -> SqlBuilder:
         if leaf.within is not None:
             rows = rows.filter(order__occurred_at__gte=leaf.within.before(ctx.now))
         return c.list_q(
-            leaf, rows, link="order__customer_id", ref=ctx.ref("customer"), element=element
+            leaf, ctx, rows, link="order__customer_id", ref=ctx.ref("customer"), element=element
         )
 
     return in_sql

@@ -38,7 +38,14 @@ from kizuna.core.conditions.registry import (
     register_family,
     registry,
 )
-from kizuna.core.conditions.sqljson import JSON_KEY, JsonKind, JsonNumber, JsonText
+from kizuna.core.conditions.sqljson import (
+    JSON_KEY,
+    JsonIn,
+    JsonKind,
+    JsonNumber,
+    JsonText,
+    json_text,
+)
 from kizuna.core.conditions.tree import MAX_DEPTH, MAX_LEAVES, Condition, Leaf, parse
 from kizuna.core.conditions.types import (
     BOOLEAN,
@@ -85,6 +92,7 @@ __all__ = [
     "FieldSpec",
     "Getter",
     "InvalidCondition",
+    "JsonIn",
     "JsonKind",
     "JsonNumber",
     "JsonText",
@@ -102,6 +110,7 @@ __all__ = [
     "compile",
     "compile_condition",
     "evaluate",
+    "json_text",
     "list_of",
     "list_q",
     "number_value",

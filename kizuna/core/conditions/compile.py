@@ -12,12 +12,12 @@ use, so that each operator has one SQL meaning."""
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, tzinfo
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Expression, F, Q, QuerySet, Value
+from django.db.models import Count, Expression, F, Model, Q, QuerySet, Value
 from django.db.models.functions import Left, Right, StrIndex
 from django.db.models.lookups import (
     Exact,
@@ -41,17 +41,31 @@ if TYPE_CHECKING:
 FALSE = Q(pk__in=[])
 TRUE = ~FALSE
 
-# scope name -> {subject: lookup prefix from the scope's model to that subject}
-_SCOPES: dict[str, dict[str, str]] = {}
+
+@dataclass(frozen=True)
+class Scope:
+    """A model conditions compile over: how it reaches each subject ({subject: lookup
+    prefix}), and, for a tenant model, the model itself, which lets the compiler narrow the
+    subqueries of costly fields to the rows that pass the cheap ones (see `_all`)."""
+
+    name: str
+    paths: Mapping[str, str]
+    model: "type[Model] | None" = None
 
 
-def register_scope(name: str, paths: Mapping[str, str]) -> None:
-    """Declare a model conditions compile over, and how it reaches each subject: e.g. the
-    orders app registers "order" as {"order": "", "customer": "customer__"}."""
+_SCOPES: dict[str, Scope] = {}
+
+
+def register_scope(
+    name: str, paths: Mapping[str, str], *, model: "type[Model] | None" = None
+) -> None:
+    """Declare a scope: e.g. the orders app registers "order" as
+    {"order": "", "customer": "customer__"}; the customers app "customer" with its model."""
+    scope = Scope(name, dict(paths), model)
     existing = _SCOPES.get(name)
-    if existing is not None and existing != dict(paths):
+    if existing is not None and existing != scope:
         raise RuntimeError(f"Condition scope {name} is registered twice.")
-    _SCOPES[name] = dict(paths)
+    _SCOPES[name] = scope
 
 
 class NotCompilable(RuntimeError):
@@ -65,6 +79,10 @@ class SqlContext:
     now: datetime
     tz: tzinfo = UTC
     paths: Mapping[str, str] = field(default_factory=dict)
+    model: "type[Model] | None" = None
+    # A Q over the scope's model that every row the result matters for passes (the cheap
+    # conjuncts of the enclosing `all` groups), or None.
+    narrow: Q | None = None
 
     @property
     def today(self) -> date:
@@ -82,6 +100,15 @@ class SqlContext:
     def ref(self, subject: str) -> str:
         """The lookup of the subject's primary key, for `ref__in=subquery`."""
         return self.path(subject, "pk")
+
+    def narrowed(self, rows: QuerySet[Any], link: str, ref: str) -> QuerySet[Any]:
+        """`rows` (of another table, linked to the scope's rows by `link`) restricted to the
+        scope rows that pass the cheap conjuncts around: the aggregate then groups only
+        those. Exact, because the rows it drops are excluded by those conjuncts anyway."""
+        if self.narrow is None or self.model is None or ref != "pk":
+            return rows
+        passing = self.model._default_manager.filter(workspace_id=self.workspace.pk)
+        return rows.filter(**{f"{link}__in": passing.filter(self.narrow).values("pk")})
 
 
 # ------------------------------------------------------------------ one operator, one meaning
@@ -170,7 +197,7 @@ def per_row_q(
     over orders grouped by customer). A subject without a row has the value `empty`:
     MISSING, or the 0 of a count or a sum. The result is `ref IN (...)` or its negation,
     never NULL."""
-    present_rows = rows.filter(v__isnull=False)
+    present_rows = ctx.narrowed(rows, link, ref).filter(v__isnull=False)
     if leaf.op.name in ("exists", "not_exists"):
         there = TRUE if empty is not MISSING else Q(**{f"{ref}__in": present_rows.values(link)})
         return there if leaf.op.name == "exists" else ~there
@@ -181,7 +208,9 @@ def per_row_q(
     return Q(**{f"{ref}__in": present_rows.filter(holds).values(link)})
 
 
-def list_q(leaf: Leaf, rows: QuerySet[Any], *, link: str, ref: str, element: str) -> Q:
+def list_q(
+    leaf: Leaf, ctx: SqlContext, rows: QuerySet[Any], *, link: str, ref: str, element: str
+) -> Q:
     """A list field made of rows of another table (the SKUs a customer bought). A subject
     without rows has the empty list: never missing."""
     op = leaf.op.name
@@ -190,7 +219,7 @@ def list_q(leaf: Leaf, rows: QuerySet[Any], *, link: str, ref: str, element: str
     if op == "not_exists":
         return FALSE
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-    matching = rows.filter(**{f"{element}__in": list(values)})
+    matching = ctx.narrowed(rows, link, ref).filter(**{f"{element}__in": list(values)})
     if op == "all_in":
         matching = (
             matching.values(link)
@@ -213,10 +242,27 @@ def _node(node: Node, ctx: SqlContext) -> Q:
         return builder(node, ctx)
     if isinstance(node, Negation):
         return ~_node(node.child, ctx)
-    parts = [_node(child, ctx) for child in node.children]
     if node.kind == "all":
-        return reduce(operator.and_, parts) if parts else TRUE
+        return _all(node.children, ctx)
+    parts = [_node(child, ctx) for child in node.children]
     return reduce(operator.or_, parts) if parts else FALSE
+
+
+def _all(children: tuple[Node, ...], ctx: SqlContext) -> Q:
+    """The conjunction. Its cheap leaves (tests on the scope's own row) are compiled first
+    and narrow the subqueries of the others: "city in (Osaka, Seoul) and total spent in 90
+    days > 100" sums the orders of the customers of the two cities only."""
+    cheap = [c for c in children if isinstance(c, Leaf) and c.spec.reads_row]
+    costly = [c for c in children if not (isinstance(c, Leaf) and c.spec.reads_row)]
+    cheap_q = [_node(child, ctx) for child in cheap]
+    inner = ctx
+    if cheap_q and costly and ctx.model is not None:
+        narrow = reduce(operator.and_, cheap_q)
+        if ctx.narrow is not None:
+            narrow = ctx.narrow & narrow
+        inner = replace(ctx, narrow=narrow)
+    parts = cheap_q + [_node(child, inner) for child in costly]
+    return reduce(operator.and_, parts) if parts else TRUE
 
 
 def compile_condition(
@@ -237,6 +283,7 @@ def compile_condition(
         workspace=workspace,
         now=now if now is not None else clock_now(),
         tz=tz if tz is not None else UTC,
-        paths=_SCOPES[scope],
+        paths=_SCOPES[scope].paths,
+        model=_SCOPES[scope].model,
     )
     return _node(condition.root, ctx)

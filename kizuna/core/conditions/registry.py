@@ -66,6 +66,9 @@ class FieldSpec:
     in_sql: SqlBuilder | None = None
     extras: tuple[Extra, ...] = ()
     choices: tuple[str, ...] | None = None
+    # True when `in_sql` tests a column of the scope's own row (cheap): such leaves narrow
+    # the subqueries of their costly siblings in an `all` group.
+    reads_row: bool = False
 
     @property
     def ops(self) -> tuple[str, ...]:

@@ -6,11 +6,14 @@ built on it is never NULL either. `JsonText` and `JsonNumber` read the value as 
 number, NULL unless the value is of that kind (a CASE guards the cast: PostgreSQL would
 otherwise fail on a string it cannot cast, whatever the rest of the WHERE says)."""
 
+import json
 import re
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DecimalField, Expression, F, Func, TextField
+from django.db.models import BooleanField, DecimalField, Expression, F, Func, TextField
 from django.db.models.sql.compiler import SQLCompiler
 
 # The keys these functions read: attribute names, metadata and property keys. Nothing that
@@ -95,3 +98,35 @@ class JsonNumber(_JsonKey):
             f"THEN json_extract({col}, %s) END AS NUMERIC)"
         )
         return sql, [*params, path, *params, path]
+
+
+class JsonIn(_JsonKey):
+    """PostgreSQL only: the value at the key equals one of `values` (JSON texts), by jsonb
+    equality: one extraction, types exact (the string "5" is not the number 5, 30 is 30.0),
+    never NULL. On SQLite the leaf compiles through JsonKind and JsonText instead."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: Expression | str, key: str, values: list[str]) -> None:
+        super().__init__(column, key)
+        self.values = values
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        col, params = self._column(compiler, connection)
+        return f"COALESCE(({col} -> %s) = ANY(%s::jsonb[]), false)", [
+            *params,
+            self.key,
+            self.values,
+        ]
+
+
+def json_text(value: Any) -> str:
+    """The JSON text of a condition value, for JsonIn."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value, ensure_ascii=False)

@@ -3,11 +3,11 @@
 The refresh of a materialized segment is set-based SQL in one transaction, with the segment's
 row locked so that two refreshes of one segment run one after the other:
 
-1. UPDATE the current memberships whose customer no longer matches: left_at = now
-   (WHERE NOT EXISTS a matching customer);
-2. INSERT ... SELECT the matching customers without a current membership: entered_at = now;
-3. emit `segment.entered` and `segment.left` for those rows through the outbox, in bulk;
-4. record the refresh (size, entered, left, duration) and the segment's size.
+1. the condition, compiled, selects the matching customers into a temporary table, once;
+2. UPDATE the current memberships whose customer is not in it: left_at = now;
+3. INSERT ... SELECT the matching customers without a current membership: entered_at = now;
+4. emit `segment.entered` and `segment.left` for those rows through the outbox, in bulk;
+5. record the refresh (size, entered, left, duration) and the segment's size.
 
 A unique index (one current membership per segment and customer) holds the line should two
 refreshes ever overlap. A live segment's refresh only counts and records its size."""
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Exists, IntegerField, OuterRef, QuerySet, Value
+from django.db.models import CharField, F, QuerySet, Value
 
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
@@ -55,12 +55,15 @@ def matching_customers(
     return listed_customers(workspace).prefetch_related(None).filter(q)
 
 
-def _roomy_memory() -> None:
-    """Let PostgreSQL hash the sets a refresh compares (the default work_mem of 4 MB turns
-    `NOT IN (a large subquery)` into a scan per row). For this transaction only."""
-    if connection.vendor == "postgresql":
+def analytic_session() -> None:
+    """Settings for the set queries of segments, for this transaction only, on PostgreSQL:
+    room to hash the sets they compare (the default work_mem of 4 MB spills a grouping of
+    a few hundred thousand customers to disk), and no JIT compilation, which costs more
+    than it saves on queries of a second or less."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
 
 
 def _api_time(moment: datetime) -> str:
@@ -69,51 +72,57 @@ def _api_time(moment: datetime) -> str:
     return text
 
 
+MATCHES = "kizuna_segment_matches"
+
+
 def _apply_membership(segment: Segment, matching: QuerySet[Customer], moment: datetime) -> None:
-    current = SegmentMembership.objects.filter(segment=segment, left_at__isnull=True)
-    current.filter(~Exists(matching.filter(pk=OuterRef("customer_id")))).update(left_at=moment)
-    newcomers = matching.filter(~Exists(current.filter(customer_id=OuterRef("pk")))).values_list(
-        Value(segment.workspace_id, output_field=IntegerField()),
-        Value(segment.pk, output_field=IntegerField()),
-        "pk",
-        Value(moment, output_field=DateTimeField()),
-    )
-    select_sql, params = newcomers.query.sql_with_params()
-    table = SegmentMembership._meta.db_table
+    """The set-based difference: the matching customers go into a temporary table once, then
+    one UPDATE closes the memberships of those who left and one INSERT ... SELECT opens
+    those of who entered."""
+    members = SegmentMembership._meta.db_table
+    select_sql, select_params = matching.values_list("pk").query.sql_with_params()
+    at = connection.ops.adapt_datetimefield_value(moment)
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {MATCHES} (customer_id bigint PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {MATCHES} (customer_id) {select_sql}", select_params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {MATCHES}")
         cursor.execute(
-            f"INSERT INTO {table} (workspace_id, segment_id, customer_id, entered_at) {select_sql}",
-            params,
+            # Table names only are formatted in; every value is a parameter.
+            f"UPDATE {members} SET left_at = %s WHERE segment_id = %s AND left_at IS NULL "  # noqa: S608
+            f"AND NOT EXISTS (SELECT 1 FROM {MATCHES} m "
+            f"WHERE m.customer_id = {members}.customer_id)",
+            [at, segment.pk],
         )
+        cursor.execute(
+            f"INSERT INTO {members} (workspace_id, segment_id, customer_id, entered_at) "  # noqa: S608
+            f"SELECT %s, %s, m.customer_id, %s FROM {MATCHES} m WHERE NOT EXISTS ("
+            f"SELECT 1 FROM {members} s WHERE s.segment_id = %s "
+            f"AND s.customer_id = m.customer_id AND s.left_at IS NULL)",
+            [segment.workspace_id, segment.pk, at, segment.pk],
+        )
+        cursor.execute(f"DROP TABLE {MATCHES}")
 
 
 def _announce(segment: Segment, moment: datetime) -> tuple[int, int]:
-    """Emit one event per customer who entered or left at `moment`; returns the counts."""
-    stamp = _api_time(moment)
-    rows = SegmentMembership.objects.filter(segment=segment)
-    entered_ids = (
-        rows.filter(entered_at=moment, left_at__isnull=True)
-        .values_list("customer__external_id", flat=True)
-        .order_by("customer_id")
-    )
-    left_ids = (
-        rows.filter(left_at=moment)
-        .values_list("customer__external_id", flat=True)
-        .order_by("customer_id")
-    )
-    entered = outbox.emit_many(
+    """One event per customer who entered or left at `moment`, written by the database in
+    one INSERT ... SELECT each; returns the counts."""
+    stamp = Value(_api_time(moment), output_field=CharField())
+    key = Value(segment.key, output_field=CharField())
+    rows = SegmentMembership.objects.filter(segment=segment).order_by("customer_id")
+    customer = F("customer__external_id")
+    entered = outbox.emit_for_rows(
         segment.workspace,
-        (
-            events.SegmentEntered(segment_id=segment.key, customer_id=cid, entered_at=stamp)
-            for cid in entered_ids.iterator(chunk_size=2000)
-        ),
+        events.SegmentEntered,
+        rows.filter(entered_at=moment, left_at__isnull=True),
+        {"segment_id": key, "customer_id": customer, "entered_at": stamp},
     )
-    left = outbox.emit_many(
+    left = outbox.emit_for_rows(
         segment.workspace,
-        (
-            events.SegmentLeft(segment_id=segment.key, customer_id=cid, left_at=stamp)
-            for cid in left_ids.iterator(chunk_size=2000)
-        ),
+        events.SegmentLeft,
+        rows.filter(left_at=moment),
+        {"segment_id": key, "customer_id": customer, "left_at": stamp},
     )
     return entered, left
 
@@ -121,7 +130,7 @@ def _announce(segment: Segment, moment: datetime) -> tuple[int, int]:
 def _refresh_locked(segment: Segment, trigger: str, *, announce: bool) -> SegmentRefresh:
     started = time.monotonic()
     moment = now()
-    _roomy_memory()
+    analytic_session()
     matching = matching_customers(segment.workspace, segment.condition, moment=moment)
     entered = left = 0
     if segment.materialized:
