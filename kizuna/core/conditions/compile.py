@@ -83,6 +83,8 @@ class SqlContext:
     # A Q over the scope's model that every row the result matters for passes (the cheap
     # conjuncts of the enclosing `all` groups), or None.
     narrow: Q | None = None
+    # The leaves compiled to a positive `pk IN (narrowed rows)` (see `within`).
+    implying: set[int] = field(default_factory=set)
 
     @property
     def today(self) -> date:
@@ -100,6 +102,13 @@ class SqlContext:
     def ref(self, subject: str) -> str:
         """The lookup of the subject's primary key, for `ref__in=subquery`."""
         return self.path(subject, "pk")
+
+    def within(self, leaf: Leaf, q: Q, ref: str) -> Q:
+        """Return `q`, the leaf's `ref IN (narrowed rows)`, noting that the leaf implies the
+        narrowing conjuncts: the enclosing `all` may leave them out of the outer query."""
+        if self.narrow is not None and self.model is not None and ref == "pk":
+            self.implying.add(id(leaf))
+        return q
 
     def narrowed(self, rows: QuerySet[Any], link: str, ref: str) -> QuerySet[Any]:
         """`rows` (of another table, linked to the scope's rows by `link`) restricted to the
@@ -199,13 +208,15 @@ def per_row_q(
     never NULL."""
     present_rows = ctx.narrowed(rows, link, ref).filter(v__isnull=False)
     if leaf.op.name in ("exists", "not_exists"):
-        there = TRUE if empty is not MISSING else Q(**{f"{ref}__in": present_rows.values(link)})
-        return there if leaf.op.name == "exists" else ~there
+        if empty is not MISSING:
+            return TRUE if leaf.op.name == "exists" else FALSE
+        there = Q(**{f"{ref}__in": present_rows.values(link)})
+        return ctx.within(leaf, there, ref) if leaf.op.name == "exists" else ~there
     holds = compare(leaf, ctx) if compare is not None else comparison(F("v"), leaf, ctx, None)
     if empty is not MISSING and memory_test(leaf.op.name, leaf.spec.type, leaf.value)(empty, ctx):
         # The subjects without a row hold: select those whose row does not hold, and negate.
         return ~Q(**{f"{ref}__in": present_rows.filter(~holds).values(link)})
-    return Q(**{f"{ref}__in": present_rows.filter(holds).values(link)})
+    return ctx.within(leaf, Q(**{f"{ref}__in": present_rows.filter(holds).values(link)}), ref)
 
 
 def list_q(
@@ -226,9 +237,11 @@ def list_q(
             .annotate(found=Count(element, distinct=True))
             .filter(found=len(values))
         )
-        return Q(**{f"{ref}__in": matching.values(link)})
+        return ctx.within(leaf, Q(**{f"{ref}__in": matching.values(link)}), ref)
     selected = Q(**{f"{ref}__in": matching.values(link)})
-    return ~selected if op in ("not_contains", "none_in") else selected
+    if op in ("not_contains", "none_in"):
+        return ~selected
+    return ctx.within(leaf, selected, ref)
 
 
 # ------------------------------------------------------------------ the tree
@@ -260,8 +273,13 @@ def _all(children: tuple[Node, ...], ctx: SqlContext) -> Q:
         narrow = reduce(operator.and_, cheap_q)
         if ctx.narrow is not None:
             narrow = ctx.narrow & narrow
-        inner = replace(ctx, narrow=narrow)
-    parts = cheap_q + [_node(child, inner) for child in costly]
+        inner = replace(ctx, narrow=narrow, implying=set())
+    costly_q = [_node(child, inner) for child in costly]
+    if inner is not ctx and any(id(child) in inner.implying for child in costly):
+        # A costly part selects only among the rows that pass the cheap ones: testing them
+        # again in the outer query would only scan every row once more.
+        cheap_q = []
+    parts = cheap_q + costly_q
     return reduce(operator.and_, parts) if parts else TRUE
 
 
