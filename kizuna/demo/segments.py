@@ -7,7 +7,6 @@ from typing import Any
 from kizuna.core.models import Workspace
 from kizuna.insights.models import SegmentRefresh
 from kizuna.insights.services import refresh, segments
-from kizuna.orders.services import stats
 
 DEMO_SEGMENTS: list[dict[str, Any]] = [
     {
@@ -71,8 +70,7 @@ DEMO_SEGMENTS: list[dict[str, Any]] = [
 
 
 def add_segments(workspace: Workspace, report: Callable[[str], None]) -> None:
-    """The order aggregates of the bulk-loaded orders, then the demo segments, refreshed."""
-    stats.rebuild(workspace)
+    """The demo segments, each refreshed once."""
     for definition in DEMO_SEGMENTS:
         segment = segments.create_segment(
             workspace, {**definition, "materialized": True}, refresh_after_commit=False

@@ -1,16 +1,14 @@
 """emit_for_rows: one event per row of a query, written by one INSERT ... SELECT (a segment
-refresh announces everyone who entered), dispatched after commit in batches."""
+refresh announces everyone who entered), then dispatched like any other event."""
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.db.models import CharField, F, Value
-from django_tasks_db.models import DBTaskResult
 
-from kizuna.core import events
+from kizuna.core import dispatcher, events
 from kizuna.core.events import EventPayload
 from kizuna.core.models import OutboxEvent, Workspace
 
@@ -40,16 +38,15 @@ def shops(count: int) -> Any:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_event_per_row_dispatched_in_batches_after_commit(received: list[str]) -> None:
+def test_one_event_per_row_each_dispatched(received: list[str]) -> None:
     rows = shops(5)
     owner = rows.first()
     assert owner is not None
     with transaction.atomic():
         emitted = events.emit_for_rows(
-            owner, CUSTOMER_CREATED, rows, {"customer_id": F("slug"), "source": API}, batch_size=2
+            owner, CUSTOMER_CREATED, rows, {"customer_id": F("slug"), "source": API}
         )
         assert emitted == 5
-        assert DBTaskResult.objects.count() == 0  # enqueued after commit only
     stored = OutboxEvent.objects.order_by("payload__customer_id")
     assert [e.payload for e in stored] == [
         {"customer_id": f"bulk-{i}", "source": "api"} for i in range(5)
@@ -57,13 +54,14 @@ def test_one_event_per_row_dispatched_in_batches_after_commit(received: list[str
     assert {e.type for e in stored} == {"customer.created"}
     assert {e.workspace_id for e in stored} == {owner.pk}
     assert len({e.pk for e in stored}) == 5
-    assert DBTaskResult.objects.count() == 3  # batches of 2, 2 and 1
+    assert all(e.next_attempt_at == e.occurred_at and e.attempts == 0 for e in stored)
 
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    counts = dispatcher.drain()
 
+    assert (counts.dispatched, counts.failed) == (4, 1)
     assert sorted(received) == ["bulk-0", "bulk-1", "bulk-2", "bulk-4"]
     pending = OutboxEvent.objects.filter(dispatched_at__isnull=True)
-    assert [e.payload["customer_id"] for e in pending] == ["bulk-3"]  # left for the sweep
+    assert [e.payload["customer_id"] for e in pending] == ["bulk-3"]  # tried again later
 
 
 @pytest.mark.django_db

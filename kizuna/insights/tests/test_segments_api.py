@@ -5,7 +5,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
@@ -366,44 +365,3 @@ def test_the_refresh_task_of_a_deleted_segment_does_nothing(api: Any, city: None
     pk = Segment.objects.get().pk
     api.delete("/segments/osaka")
     assert refresh_segment.call(pk, "change") is None
-
-
-# ------------------------------------------------------------------ query counts
-
-
-def test_query_counts_of_the_endpoints(
-    api: Any, people: None, django_assert_num_queries: Any
-) -> None:
-    api.post(
-        "/segments", {"id": "osaka", "name": "Osaka", "condition": OSAKA, "materialized": True}
-    )
-    api.post("/segments", {"id": "live", "name": "Live", "condition": {"all": [OSAKA, SPENDERS]}})
-    api.post("/segments/osaka/refresh")
-    # Statements around the work: a transaction is a savepoint and its release inside the
-    # test's transaction (every write call, and the reads over segments); on PostgreSQL the
-    # reads over segments also set work_mem and jit for their transaction.
-    tx = 2
-    pg = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(2):  # key, page
-        api.get("/segments")
-    with django_assert_num_queries(2):  # key, segment
-        api.get("/segments/osaka")
-    with django_assert_num_queries(5 + tx + pg):  # key, segment, attribute types, page, consents
-        api.get("/segments/live/customers")
-    with django_assert_num_queries(4 + tx + pg):  # key, segment, page, consents
-        api.get("/segments/osaka/customers")
-    with django_assert_num_queries(5):  # key, segment, attribute types, page, consents
-        api.get("/customers?segment=live")
-    # key, attribute types, the count with the first ten, their rows, their consents
-    with django_assert_num_queries(5 + 2 * tx + pg):
-        api.post("/segments/preview", {"condition": {"all": [OSAKA, SPENDERS]}})
-    with django_assert_num_queries(3 + tx):  # key, attribute types, insert
-        api.post("/segments", {"id": "new", "name": "New", "condition": OSAKA})
-    with django_assert_num_queries(3 + 2 * tx):  # key, locked segment, update
-        api.patch("/segments/new", {"name": "Newer", "condition": SPENDERS})
-    # A refresh is set-based: the same statements however many customers enter or leave,
-    # plus one INSERT of outbox events per 1,000 events; ANALYZE of its matches on PostgreSQL.
-    with django_assert_num_queries(14 + 2 * tx + pg + (pg > 0)):
-        api.post("/segments/osaka/refresh")
-    with django_assert_num_queries(5 + 2 * tx):  # key, segment, members, refreshes, segment
-        api.delete("/segments/new")

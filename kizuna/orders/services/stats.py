@@ -6,23 +6,30 @@ GREATEST for the dates), so concurrent orders of one customer never lose an upda
 change that cannot be undone by arithmetic, a paid order cancelled, recomputes the row from
 the customer's orders with the row locked."""
 
+import itertools
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     DecimalField,
     F,
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce
 
 from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
@@ -31,26 +38,32 @@ from kizuna.orders.models import CustomerOrderStats, Order, OrderStatus
 _MONEY = DecimalField(max_digits=18, decimal_places=4)
 
 
-def _ensure_row(order: Order) -> None:
-    CustomerOrderStats.objects.bulk_create(
-        [CustomerOrderStats(customer_id=order.customer_id, workspace_id=order.workspace_id)],
-        ignore_conflicts=True,
-    )
-
-
 def _add_paid(workspace: Workspace, order: Order) -> None:
-    _ensure_row(order)
-    moment = Value(order.occurred_at)
+    """One statement: insert the customer's row, or move its counters in the database (two
+    orders of one customer at once never lose an update)."""
     in_spend = order.currency == workspace.default_currency
-    changes = {
-        "orders_count": F("orders_count") + 1,
-        "first_order_at": Least(Coalesce(F("first_order_at"), moment), moment),
-        "last_order_at": Greatest(Coalesce(F("last_order_at"), moment), moment),
-    }
-    if in_spend:
-        changes["spend_orders_count"] = F("spend_orders_count") + 1
-        changes["total_spent"] = F("total_spent") + (order.total - order.refunded_total)
-    CustomerOrderStats.objects.filter(customer_id=order.customer_id).update(**changes)
+    table = CustomerOrderStats._meta.db_table
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(order.occurred_at)
+    spent = ops.adapt_decimalfield_value(
+        order.total - order.refunded_total if in_spend else Decimal(0), 18, 4
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and function names only are formatted in; every value is a parameter.
+            f"INSERT INTO {table} AS s (customer_id, workspace_id, orders_count, "  # noqa: S608
+            "first_order_at, last_order_at, spend_orders_count, total_spent) "
+            "VALUES (%s, %s, 1, %s, %s, %s, %s) ON CONFLICT (customer_id) DO UPDATE SET "
+            "orders_count = s.orders_count + 1, "
+            f"first_order_at = {least}(COALESCE(s.first_order_at, excluded.first_order_at), "
+            "excluded.first_order_at), "
+            f"last_order_at = {greatest}(COALESCE(s.last_order_at, excluded.last_order_at), "
+            "excluded.last_order_at), "
+            "spend_orders_count = s.spend_orders_count + excluded.spend_orders_count, "
+            "total_spent = s.total_spent + excluded.total_spent",
+            [order.customer_id, workspace.pk, at, at, int(in_spend), spent],
+        )
 
 
 def order_recorded(workspace: Workspace, order: Order) -> None:
@@ -102,31 +115,50 @@ def _aggregates(workspace: Workspace) -> dict[str, object]:
 
 def recompute(workspace: Workspace, customer_id: int) -> None:
     """The customer's row, from its orders, with the row locked first: an order committed
-    meanwhile is either seen here or adds itself once this commits."""
-    list(CustomerOrderStats.objects.select_for_update().filter(customer_id=customer_id))
-    totals = Order.objects.filter(customer_id=customer_id, status=OrderStatus.PAID).aggregate(
-        **_aggregates(workspace)
-    )
-    CustomerOrderStats.objects.update_or_create(
-        customer_id=customer_id,
-        defaults={
-            "workspace": workspace,
-            "orders_count": totals["count"],
-            "first_order_at": totals["first"],
-            "last_order_at": totals["last"],
-            "spend_orders_count": totals["spend_count"],
-            "total_spent": totals["spent"],
-        },
+    meanwhile is either seen by the UPDATE (a statement of its own, so a snapshot of its
+    own) or adds itself once this commits."""
+    row = CustomerOrderStats.objects.select_for_update().filter(customer_id=customer_id)
+    if not list(row.values_list("customer_id", flat=True)):
+        _fill(workspace, Order.objects.filter(workspace=workspace, customer_id=customer_id))
+        return
+    paid = Order.objects.filter(customer_id=OuterRef("customer_id"), status=OrderStatus.PAID)
+
+    def one(aggregate: Any, output: Any) -> Subquery:
+        return Subquery(
+            paid.values("customer_id").annotate(v=aggregate).values("v"), output_field=output
+        )
+
+    totals = _aggregates(workspace)
+    row.update(
+        orders_count=Coalesce(one(totals["count"], IntegerField()), 0),
+        first_order_at=one(totals["first"], DateTimeField()),
+        last_order_at=one(totals["last"], DateTimeField()),
+        spend_orders_count=Coalesce(one(totals["spend_count"], IntegerField()), 0),
+        total_spent=Coalesce(one(totals["spent"], _MONEY), Value(Decimal(0)), output_field=_MONEY),
     )
 
 
 def rebuild(workspace: Workspace) -> int:
     """Recompute every customer's row of the workspace from its orders, in two statements
-    (for data loaded in bulk: the demo, a benchmark, an import of history). Returns the
-    number of customers with paid orders."""
+    (for data loaded in bulk some other way: a benchmark, a restored dump, or after the
+    workspace's default currency changed). Returns the number of customers with paid
+    orders."""
     CustomerOrderStats.objects.filter(workspace=workspace).delete()
+    return _fill(workspace, Order.objects.filter(workspace=workspace))
+
+
+def orders_loaded(workspace: Workspace, customer_ids: Iterable[int]) -> None:
+    """Orders of these customers were written in bulk (the history path): their rows are
+    recomputed from their orders, a thousand customers a statement."""
+    for batch in itertools.batched(sorted(set(customer_ids)), 1000):
+        CustomerOrderStats.objects.filter(customer_id__in=batch).delete()
+        _fill(workspace, Order.objects.filter(workspace=workspace, customer_id__in=batch))
+
+
+def _fill(workspace: Workspace, orders: QuerySet[Order]) -> int:
+    """INSERT ... SELECT the rows of the customers of `orders`, grouped in the database."""
     rows = (
-        Order.objects.filter(workspace=workspace, status=OrderStatus.PAID)
+        orders.filter(status=OrderStatus.PAID)
         .values("customer_id")
         .annotate(**_aggregates(workspace))
         .values_list(

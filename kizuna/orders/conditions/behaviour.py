@@ -1,18 +1,12 @@
-"""The order fields of the condition language, registered at start-up by `OrdersConfig.ready()`:
-one order (`order.*`), one of its items (`item.*`), and a customer's order behaviour over all
-their orders (`customer.orders.*`, optionally `within` a window).
+"""The order behaviour of a customer over all their orders (`customer.orders.*`), optionally
+`within` a window.
 
-In memory they read these facts of a `Context`:
-- `order`: the order (an `Order`, or any object with the same attributes, such as the checked
-  order of a simulation), and `order_items`: its items;
-- `item`: one item (sku, category, quantity, unit_price);
-- `customer_orders`: the customer's orders as `OrderFacts` (see `order_histories`), and
-  `workspace_currency`: the currency the spend fields sum.
-
-Behaviour fields count paid orders only. Money sums (`total_spent`, `average_value`) are in
-the workspace's default currency, net of refunds; orders in another currency are left out of
-them (not converted). Without `within`, SQL reads `CustomerOrderStats`; with it, the paid orders
-of the window."""
+Only paid orders count. Money sums (`total_spent`, `average_value`) are in the workspace's
+default currency, net of refunds; orders in another currency are left out of them (not
+converted). In memory they read the facts `customer_orders` (the customer's orders as
+`OrderFacts`, see `order_histories`) and `workspace_currency`. In SQL, without `within`, they
+read `CustomerOrderStats`; with it, the paid orders of the window (a covering index serves
+them)."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -41,195 +35,9 @@ from kizuna.core.conditions import (
     SqlContext,
 )
 from kizuna.core.models import Workspace
-from kizuna.orders.models import (
-    CustomerOrderStats,
-    Order,
-    OrderChannel,
-    OrderItem,
-    OrderStatus,
-)
+from kizuna.orders.models import CustomerOrderStats, Order, OrderItem, OrderStatus
 
 _MONEY = DecimalField(max_digits=30, decimal_places=10)
-
-
-# ------------------------------------------------------------------ one order, one item
-
-
-def _order_value(name: str, *, blank_is_missing: bool = False) -> Callable[[Leaf], Getter]:
-    def in_memory(leaf: Leaf) -> Getter:
-        def get(ctx: Context) -> Any:
-            order = ctx.get("order")
-            if order is MISSING:
-                return MISSING
-            value = getattr(order, name)
-            return MISSING if value is None or (blank_is_missing and value == "") else value
-
-        return get
-
-    return in_memory
-
-
-def _order_column(name: str, *, blank_is_missing: bool = False) -> SqlBuilder:
-    def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        path = ctx.path("order", name)
-        present = ~Q(**{path: ""}) if blank_is_missing else c.TRUE
-        return c.scalar_q(leaf, ctx, path, present)
-
-    return in_sql
-
-
-def _order_field(
-    name: str,
-    vtype: c.ValueType,
-    description: str,
-    example: tuple[str, Any],
-    *,
-    blank_is_missing: bool = False,
-    choices: tuple[str, ...] | None = None,
-) -> FieldSpec:
-    op, value = example
-    return FieldSpec(
-        name=f"order.{name}",
-        type=vtype,
-        subject="order",
-        description=description,
-        example={"field": f"order.{name}", "op": op, "value": value},
-        in_memory=_order_value(name, blank_is_missing=blank_is_missing),
-        in_sql=_order_column(name, blank_is_missing=blank_is_missing),
-        choices=choices,
-    )
-
-
-def _items_list(element: str, description: str, example: str) -> FieldSpec:
-    name = f"order.items[*].{element}"
-
-    def in_memory(leaf: Leaf) -> Getter:
-        def get(ctx: Context) -> Any:
-            items = ctx.get("order_items")
-            if items is MISSING:
-                return MISSING
-            return frozenset(v for v in (getattr(it, element) for it in items) if v != "")
-
-        return get
-
-    def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        rows = OrderItem.objects.filter(order__workspace=ctx.workspace).exclude(**{element: ""})
-        return c.list_q(leaf, ctx, rows, link="order_id", ref=ctx.ref("order"), element=element)
-
-    return FieldSpec(
-        name=name,
-        type=c.list_of(c.STRING),
-        subject="order",
-        description=description,
-        example={"field": name, "op": "any_in", "value": [example]},
-        in_memory=in_memory,
-        in_sql=in_sql,
-    )
-
-
-def _items_quantity() -> FieldSpec:
-    def in_memory(leaf: Leaf) -> Getter:
-        def get(ctx: Context) -> Any:
-            items = ctx.get("order_items")
-            return MISSING if items is MISSING else sum(it.quantity for it in items)
-
-        return get
-
-    def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        rows = (
-            OrderItem.objects.filter(order__workspace=ctx.workspace)
-            .values("order_id")
-            .annotate(v=Sum("quantity"))
-        )
-        return c.per_row_q(leaf, ctx, rows, link="order_id", ref=ctx.ref("order"), empty=0)
-
-    return FieldSpec(
-        name="order.items.quantity",
-        type=c.INTEGER,
-        subject="order",
-        description="How many units the order holds, over all its items.",
-        example={"field": "order.items.quantity", "op": "gte", "value": 3},
-        in_memory=in_memory,
-        in_sql=in_sql,
-    )
-
-
-def metadata_field(key: str) -> FieldSpec:
-    name = f"order.metadata.{key}"
-
-    def in_memory(leaf: Leaf) -> Getter:
-        def get(ctx: Context) -> Any:
-            order = ctx.get("order")
-            if order is MISSING:
-                return MISSING
-            value = (order.metadata or {}).get(key, MISSING)
-            return value if isinstance(value, str) else MISSING
-
-        return get
-
-    def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        column = ctx.path("order", "metadata")
-        present = Q(Exact(c.JsonKind(column, key), "string"))
-        return c.scalar_q(leaf, ctx, c.JsonText(column, key), present)
-
-    return FieldSpec(
-        name=name,
-        type=c.STRING,
-        subject="order",
-        description=f"The order's metadata key {key} (a string value; others are missing).",
-        example={"field": name, "op": "eq", "value": "spring-sale"},
-        in_memory=in_memory,
-        in_sql=in_sql,
-    )
-
-
-def _metadata_pattern() -> FieldSpec:
-    """How GET /conditions/fields shows the family: any key may be read."""
-    spec = metadata_field("key")
-    return FieldSpec(
-        name="order.metadata.<key>",
-        type=spec.type,
-        subject=spec.subject,
-        description="A key of the order's metadata: a string value (others are missing).",
-        example={"field": "order.metadata.campaign", "op": "eq", "value": "spring-sale"},
-        in_memory=spec.in_memory,
-        in_sql=spec.in_sql,
-    )
-
-
-def _resolve_metadata(key: str, resolution: c.Resolution) -> FieldSpec | None:
-    return metadata_field(key) if c.JSON_KEY.fullmatch(key) else None
-
-
-def _item_field(name: str, vtype: c.ValueType, description: str, example: Any) -> FieldSpec:
-    def in_memory(leaf: Leaf) -> Getter:
-        def get(ctx: Context) -> Any:
-            item = ctx.get("item")
-            if item is MISSING:
-                return MISSING
-            value = getattr(item, name)
-            return MISSING if value == "" else value
-
-        return get
-
-    def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        path = ctx.path("item", name)
-        present = ~Q(**{path: ""}) if vtype == c.STRING else c.TRUE
-        return c.scalar_q(leaf, ctx, path, present)
-
-    op = "eq" if vtype == c.STRING else "gte"
-    return FieldSpec(
-        name=f"item.{name}",
-        type=vtype,
-        subject="item",
-        description=description,
-        example={"field": f"item.{name}", "op": op, "value": example},
-        in_memory=in_memory,
-        in_sql=in_sql,
-    )
-
-
-# ------------------------------------------------------------------ behaviour over all orders
 
 
 class OrderFacts(NamedTuple):
@@ -489,9 +297,6 @@ BEHAVIOUR = (
 )
 
 
-# ------------------------------------------------------------------ facts and registration
-
-
 def order_histories(
     workspace: Workspace, customer_ids: Iterable[int]
 ) -> dict[int, list[OrderFacts]]:
@@ -528,74 +333,3 @@ def order_histories(
             )
         )
     return histories
-
-
-def order_facts(order: Order) -> dict[str, Any]:
-    """The facts of one stored order, its items loaded only if read."""
-    return {"order": order, "order_items": c.Lazy(lambda: list(order.items.all()))}
-
-
-def register(registry: c.Registry = c.registry) -> None:
-    c.register_scope("order", {"order": "", "customer": "customer__"})
-    c.register_scope("item", {"item": "", "order": "order__", "customer": "order__customer__"})
-    for spec in (
-        _order_field(
-            "total", c.MONEY_TYPE, "The order's total, in its currency.", ("gte", "50.00")
-        ),
-        _order_field(
-            "subtotal",
-            c.MONEY_TYPE,
-            "The sum of the items before discount, shipping and tax, in the order's currency.",
-            ("gte", "50.00"),
-        ),
-        _order_field("currency", c.STRING, "ISO 4217 currency code.", ("eq", "JPY")),
-        _order_field(
-            "channel",
-            c.STRING,
-            "Where the order was placed.",
-            ("in", ["store", "app"]),
-            choices=tuple(OrderChannel.values),
-        ),
-        _order_field(
-            "location",
-            c.STRING,
-            "The store or site, as the integrator names it.",
-            ("eq", "Osaka Umeda"),
-            blank_is_missing=True,
-        ),
-        _order_field(
-            "status",
-            c.STRING,
-            "pending, paid or cancelled.",
-            ("eq", "paid"),
-            choices=tuple(OrderStatus.values),
-        ),
-        _order_field(
-            "occurred_at", c.DATETIME_TYPE, "When the order was placed.", ("within_last", "1d")
-        ),
-        _items_list("sku", "The SKUs of the order's items.", "TEA-1"),
-        _items_list("category", "The categories of the order's items.", "tea"),
-        _items_quantity(),
-        _item_field("sku", c.STRING, "The item's SKU (conditions on one item).", "TEA-1"),
-        _item_field("category", c.STRING, "The item's category.", "tea"),
-        _item_field("quantity", c.INTEGER, "How many units of the item.", 2),
-        _item_field(
-            "unit_price", c.MONEY_TYPE, "The price of one unit, in the order's currency.", "10.00"
-        ),
-        *BEHAVIOUR,
-    ):
-        registry.register(spec)
-    registry.register_family(
-        c.FieldFamily(
-            prefix="order.metadata.",
-            placeholder="<key>",
-            subject="order",
-            description="A key of the order's metadata, compared as a string.",
-            resolve=_resolve_metadata,
-            listing=lambda resolution: [_metadata_pattern()],
-            unknown="{name!r} is not a metadata key a condition can read.",
-        )
-    )
-
-
-__all__ = ["OrderFacts", "order_facts", "order_histories", "register"]
