@@ -169,9 +169,12 @@ def attribute_field(key: str, declared: str) -> FieldSpec:
         kind = c.JsonKind(column, key)
         equality = _EQUALITY.get(leaf.op.name)
         if equality is not None and connection.vendor == "postgresql":
-            # One jsonb comparison, exact in type: cheaper than extracting the text.
+            # One comparison of the extracted value, exact in type.
             values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
-            hit = Q(c.JsonIn(column, key, [c.json_text(v) for v in values]))
+            texts = vtype in (c.STRING, c.DATE)
+            if texts:
+                values = tuple(v.isoformat() if vtype == c.DATE else v for v in values)
+            hit = Q(c.JsonIn(column, key, list(values), text=texts))
             if equality:
                 return hit
             present = (

@@ -101,24 +101,30 @@ class JsonNumber(_JsonKey):
 
 
 class JsonIn(_JsonKey):
-    """PostgreSQL only: the value at the key equals one of `values` (JSON texts), by jsonb
-    equality: one extraction, types exact (the string "5" is not the number 5, 30 is 30.0),
-    never NULL. On SQLite the leaf compiles through JsonKind and JsonText instead."""
+    """PostgreSQL only: the value at the key equals one of `values`, exactly in type (the
+    string "5" is not the number 5), never NULL. Strings are compared as text, `->>` being
+    cheaper than jsonb equality, and only a match pays for the type check; numbers and
+    booleans by jsonb equality (30 equals 30.0). On SQLite the leaf compiles through
+    JsonKind and JsonText instead."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, column: Expression | str, key: str, values: list[str]) -> None:
+    def __init__(self, column: Expression | str, key: str, values: list[Any], *, text: bool):
         super().__init__(column, key)
         self.values = values
+        self.text = text
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         col, params = self._column(compiler, connection)
-        return f"COALESCE(({col} -> %s) = ANY(%s::jsonb[]), false)", [
-            *params,
-            self.key,
-            self.values,
-        ]
+        if self.text:
+            sql = (
+                f"(CASE WHEN ({col} ->> %s) = ANY(%s::text[]) "
+                f"THEN jsonb_typeof({col} -> %s) = 'string' ELSE false END)"
+            )
+            return sql, [*params, self.key, self.values, *params, self.key]
+        values = [json_text(v) for v in self.values]
+        return f"COALESCE(({col} -> %s) = ANY(%s::jsonb[]), false)", [*params, self.key, values]
 
 
 def json_text(value: Any) -> str:
