@@ -1,7 +1,7 @@
 """Segments at scale, on PostgreSQL: a preview count, a full materialized refresh, and the rate of
 in-memory evaluation. Prints figures; not a test.
 
-    python bench/segments.py [--customers 1000000] [--orders 5000000] [--keep]
+    python bench/segments.py [--customers 1000000] [--orders 5000000] [--keep | --reuse]
 
 It creates the scratch database kizuna_bench_segments on the server of DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/postgres), migrates it, generates the customers and their
@@ -202,7 +202,13 @@ def main() -> None:
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not base.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/segments.py runs on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+        print("bench/segments.py runs on PostgreSQL (DATABASE_URL is not postgres://): skipped.")
+        return
+    try:
+        admin(base, "SELECT 1")
+    except Exception as exc:
+        print(f"PostgreSQL is not reachable ({exc}): bench/segments.py skipped.")
+        return
     if args.reuse:
         args.keep = True
     else:

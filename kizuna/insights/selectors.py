@@ -53,7 +53,7 @@ def segment_customers(
     workspace: Workspace, key: str, *, cursor: str | None, limit: int | None
 ) -> tuple[list[Customer], str | None]:
     segment = get_segment(workspace, key)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analytic_session()
         queryset = listed_customers(workspace).filter(members_filter(workspace, segment))
         return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
@@ -76,7 +76,7 @@ class Preview:
 def preview(workspace: Workspace, condition_data: Any) -> Preview:
     """How many customers a condition selects now, and the first few of them, in one query
     (the count is a window over the whole selection). Saves nothing."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         analytic_session()
         matching = matching_customers(workspace, condition_data)
         first = list(

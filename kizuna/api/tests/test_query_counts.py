@@ -103,27 +103,27 @@ PINS = [
     Pin("GET", "/orders/{external_id}", "/orders/ord-0", 4),
     # Conditions and segments (seeded by _seed_segments).
     Pin("GET", "/conditions/fields", "/conditions/fields", 1),
-    Pin("POST", "/segments/preview", "/segments/preview", 8 + PG_SET, lambda: {"condition": OSAKA}),
+    Pin("POST", "/segments/preview", "/segments/preview", 6 + PG_SET, lambda: {"condition": OSAKA}),
     Pin("POST", "/segments", "/segments", 4, lambda: {"name": "New", "condition": OSAKA}),
     Pin("GET", "/segments", "/segments", 1),
     Pin("GET", "/segments/{segment_id}", "/segments/osaka", 1),
-    Pin("PATCH", "/segments/{segment_id}", "/segments/osaka", 6, lambda: {"condition": OSAKA}),
-    Pin("DELETE", "/segments/{segment_id}", "/segments/gone", 8),
+    Pin("PATCH", "/segments/{segment_id}", "/segments/osaka", 4, lambda: {"condition": OSAKA}),
+    Pin("DELETE", "/segments/{segment_id}", "/segments/gone", 6),
     # A refresh is set-based: its statements do not grow with the customers who enter or
     # leave. On PostgreSQL it also sets work_mem and jit and analyzes its matches.
-    Pin("POST", "/segments/{segment_id}/refresh", "/segments/members/refresh", 17 + PG_SET + PG),
+    Pin("POST", "/segments/{segment_id}/refresh", "/segments/members/refresh", 15 + PG_SET + PG),
     Pin(
         "GET",
         "/segments/{segment_id}/customers",
         "/segments/everyone/customers",
-        6 + PG_SET,
+        4 + PG_SET,
         list_of="customer",
     ),
     Pin(
         "GET",
         "/segments/{segment_id}/customers",
         "/segments/members/customers",
-        5 + PG_SET,
+        3 + PG_SET,
         list_of="customer",
     ),
     Pin("GET", "/customers", "/customers?segment=osaka", 4, list_of="customer"),

@@ -165,7 +165,7 @@ def refresh_segment(
     workspace: Workspace, key: str, trigger: str = SegmentRefresh.Trigger.API
 ) -> SegmentRefresh:
     """Refresh one segment now (POST /segments/{id}/refresh)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         segment = lock_segment(workspace, key)
         segment.workspace = workspace
         return _refresh_locked(segment, trigger, announce=True)
@@ -176,7 +176,7 @@ def refresh_segment_by_pk(
 ) -> SegmentRefresh | None:
     """Refresh one segment, given its row id (tasks, the periodic command, the demo). None
     when the segment was deleted in the meantime."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         segment = lock_segment_by_pk(segment_pk)
         if segment is None:
             return None

@@ -125,7 +125,7 @@ def update_segment(workspace: Workspace, key: str, data: Mapping[str, Any]) -> S
         changes["condition"] = data["condition"]
     if "materialized" in data:
         changes["materialized"] = _check_materialized(data["materialized"])
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         segment = lock_segment(workspace, key)
         changed = [name for name, value in changes.items() if getattr(segment, name) != value]
         if not changed:
@@ -142,6 +142,6 @@ def update_segment(workspace: Workspace, key: str, data: Mapping[str, Any]) -> S
 def delete_segment(workspace: Workspace, key: str) -> None:
     """Delete a segment with its membership history and refreshes. No `segment.left`
     events: the segment is gone, not its members."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         segment = lock_segment(workspace, key)
         segment.delete()
