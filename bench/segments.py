@@ -267,7 +267,7 @@ def run(args: argparse.Namespace) -> None:
     ]
     print(f"  median {statistics.median(runs):.2f} s (target < 1 s)")
     if args.explain:
-        from kizuna.insights.services.refresh import matching_customers
+        from kizuna.insights.matching import matching_customers
 
         print(matching_customers(workspace, PREVIEW).explain(analyze=True, buffers=True))
 

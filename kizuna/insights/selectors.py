@@ -12,8 +12,8 @@ from kizuna.core.pagination import keyset_page
 from kizuna.customers.models import Customer
 from kizuna.customers.selectors import listed_customers
 from kizuna.insights.errors import SegmentNotFound, SegmentNotFoundFilter
+from kizuna.insights.matching import analytic_session, matching_customers
 from kizuna.insights.models import Segment, SegmentMembership
-from kizuna.insights.services.refresh import analytic_session, matching_customers
 
 PREVIEW_SAMPLE = 10
 

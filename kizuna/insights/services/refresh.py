@@ -15,8 +15,6 @@ refreshes ever overlap. A live segment's refresh only counts and records its siz
 import logging
 import time
 from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -24,46 +22,14 @@ from django.db.models import CharField, F, QuerySet, Value
 
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
-from kizuna.core.conditions import compile_condition
 from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
-from kizuna.customers.selectors import listed_customers
 from kizuna.insights import events
 from kizuna.insights.locks import lock_segment, lock_segment_by_pk
+from kizuna.insights.matching import analytic_session, matching_customers
 from kizuna.insights.models import Segment, SegmentMembership, SegmentRefresh
-from kizuna.insights.services.segments import check_condition
 
 logger = logging.getLogger(__name__)
-
-
-def workspace_tz(workspace: Workspace) -> Any:
-    try:
-        return ZoneInfo(workspace.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def matching_customers(
-    workspace: Workspace, condition_data: Any, *, moment: datetime | None = None
-) -> QuerySet[Customer]:
-    """The customers a segment's condition selects at `moment` (now by default)."""
-    condition = check_condition(workspace, condition_data)
-    q = compile_condition(
-        condition, workspace=workspace, now=moment or now(), tz=workspace_tz(workspace)
-    )
-    # Erased customers keep the books only (ADR 0012): they belong to no segment.
-    return listed_customers(workspace).prefetch_related(None).filter(q)
-
-
-def analytic_session() -> None:
-    """Settings for the set queries of segments, for this transaction only, on PostgreSQL:
-    room to hash the sets they compare (the default work_mem of 4 MB spills a grouping of
-    a few hundred thousand customers to disk), and no JIT compilation, which costs more
-    than it saves on queries of a second or less."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL jit = off")
 
 
 def _api_time(moment: datetime) -> str:

@@ -9,26 +9,17 @@ from typing import Any
 from django.db import transaction
 
 from kizuna.core.clock import now
-from kizuna.core.conditions import Condition, parse
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
 from kizuna.core.upsert import insert_once
 from kizuna.insights.errors import SegmentExists
 from kizuna.insights.locks import lock_segment
+from kizuna.insights.matching import check_condition
 from kizuna.insights.models import SEGMENT_ID, Segment, SegmentRefresh
 
-SEGMENT_SUBJECTS = frozenset({"customer"})
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
-
-
-def check_condition(workspace: Workspace, data: Any, field: str = "condition") -> Condition:
-    """A segment's condition: valid, over customer fields only (422 invalid_condition
-    naming the path of the fault, prefixed with `field`)."""
-    return parse(
-        data, workspace=workspace, subjects=SEGMENT_SUBJECTS, root=field, usage="a segment"
-    )
 
 
 def check_segment_id(value: Any, field: str = "id") -> str:

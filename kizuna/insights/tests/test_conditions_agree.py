@@ -16,7 +16,7 @@ from kizuna.core.conditions import Context, evaluate, ops_for, parse
 from kizuna.core.conditions.types import TYPES
 from kizuna.core.models import Workspace
 from kizuna.customers.models import AttributeDefinition, Consent, Customer, CustomEvent
-from kizuna.insights.services.refresh import matching_customers
+from kizuna.insights.matching import matching_customers
 from kizuna.orders.conditions import order_histories
 from kizuna.orders.models import Order, OrderItem
 from kizuna.orders.services import stats
