@@ -12,6 +12,8 @@ from kizuna.core.http import workspace_of
 from kizuna.core.schemas import IsoDateTime, Page, PageParams, page, with_errors
 
 # Mounted by kizuna.api with server-key auth at /v1/audit-log.
+SINCE = Query(default=None, alias="from", description="Entries from this time on.")
+UNTIL = Query(default=None, alias="to", description="Entries before this time.")
 audit_router = Router(tags=["audit"])
 
 
@@ -60,8 +62,8 @@ def list_audit_log(
     object_type: str | None = Query(default=None, max_length=64),
     object_id: str | None = Query(default=None, max_length=128),
     actor: str | None = Query(default=None, max_length=150, description="type:id, or an id"),
-    since: IsoDateTime | None = Query(default=None, alias="from"),
-    until: IsoDateTime | None = Query(default=None, alias="to"),
+    since: IsoDateTime | None = SINCE,
+    until: IsoDateTime | None = UNTIL,
 ) -> Any:
     return page(
         *audit.list_entries(
@@ -75,5 +77,3 @@ def list_audit_log(
             limit=page_params.limit,
         )
     )
-
-

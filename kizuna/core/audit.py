@@ -93,9 +93,15 @@ def list_entries(
         entries = entries.filter(object_id=object_id)
     if actor:
         kind, _, ident = actor.partition(":")
-        entries = entries.filter(actor_type=kind, actor_id=ident) if ident else entries.filter(actor_id=actor)
+        entries = (
+            entries.filter(actor_type=kind, actor_id=ident)
+            if ident
+            else entries.filter(actor_id=actor)
+        )
     if since is not None:
         entries = entries.filter(created_at__gte=since)
     if until is not None:
         entries = entries.filter(created_at__lt=until)
-    return keyset_page(entries, fields=("created_at", "id"), descending=True, cursor=cursor, limit=limit)
+    return keyset_page(
+        entries, fields=("created_at", "id"), descending=True, cursor=cursor, limit=limit
+    )

@@ -37,7 +37,10 @@ def attach(events: Sequence[Any]) -> None:
     for name, participant in _PARTICIPANTS.items():
         by_event = participant.event_effects(events)
         for event in events:
-            event.effects = {**(getattr(event, "effects", None) or {}), name: by_event.get(event.pk, [])}
+            event.effects = {
+                **(getattr(event, "effects", None) or {}),
+                name: by_event.get(event.pk, []),
+            }
 
 
 def effects(obj: Any, name: str) -> Effects:

@@ -200,7 +200,9 @@ class LoyaltyEffectOut(Schema):
     points_pending: int
     balance: int
     tier: str | None = None
-    points_clawed_back: int = Field(default=0, description="Taken back by refunds and cancellations.")
+    points_clawed_back: int = Field(
+        default=0, description="Taken back by refunds and cancellations."
+    )
 
 
 class RefundLoyaltyEffectOut(Schema):

@@ -7,7 +7,10 @@ class LoyaltyConfig(AppConfig):
     verbose_name = "Loyalty"
 
     def ready(self) -> None:
-        from kizuna.loyalty import customer_data, events, participation  # noqa: F401
+        from kizuna.customers.conditions import register_fact_provider
+        from kizuna.loyalty import conditions, customer_data, events, participation  # noqa: F401
 
         customer_data.register()
         participation.register()
+        conditions.register()
+        register_fact_provider(conditions.loyalty_facts)

@@ -6,7 +6,6 @@ id) and `.enrolled_at`; missing when the customer is not a member.
 In memory they read the fact `loyalty_accounts` ({program id: account}), which
 `customer_facts` provides lazily for every customer."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import F, Q
@@ -19,9 +18,24 @@ PREFIX = "customer.loyalty."
 # metric -> (type, the account column or path, description, example)
 METRICS: dict[str, tuple[c.ValueType, str, str, tuple[str, Any]]] = {
     "points": (c.INTEGER, "active", "The member's active points.", ("gte", 500)),
-    "lifetime_points": (c.INTEGER, "lifetime_earned", "Points the member has earned in all.", ("gte", 5000)),
-    "tier": (c.STRING, "tier__key", "The id of the member's tier; missing without one.", ("eq", "gold")),
-    "enrolled_at": (c.DATETIME_TYPE, "enrolled_at", "When the customer joined the program.", ("within_last", "30d")),
+    "lifetime_points": (
+        c.INTEGER,
+        "lifetime_earned",
+        "Points the member has earned in all.",
+        ("gte", 5000),
+    ),
+    "tier": (
+        c.STRING,
+        "tier__key",
+        "The id of the member's tier; missing without one.",
+        ("eq", "gold"),
+    ),
+    "enrolled_at": (
+        c.DATETIME_TYPE,
+        "enrolled_at",
+        "When the customer joined the program.",
+        ("within_last", "30d"),
+    ),
 }
 
 
@@ -31,7 +45,9 @@ def loyalty_facts(customer: Any) -> dict[str, Any]:
     def accounts() -> dict[str, Account]:
         return {
             account.program.key: account
-            for account in Account.objects.filter(customer=customer).select_related("program", "tier")
+            for account in Account.objects.filter(customer=customer).select_related(
+                "program", "tier"
+            )
         }
 
     return {"loyalty_accounts": c.Lazy(accounts)}
@@ -39,7 +55,7 @@ def loyalty_facts(customer: Any) -> dict[str, Any]:
 
 def _value(account: Account, metric: str) -> Any:
     if metric == "tier":
-        return account.tier.key if account.tier_id else MISSING
+        return account.tier_key or MISSING
     return getattr(account, METRICS[metric][1])
 
 
@@ -57,10 +73,10 @@ def loyalty_field(program: str, metric: str) -> FieldSpec:
         return get
 
     def in_sql(leaf: Leaf, ctx: SqlContext) -> Q:
-        rows = Account.objects.for_workspace(ctx.workspace).filter(program__key=program)
+        accounts = Account.objects.for_workspace(ctx.workspace).filter(program__key=program)
         if metric == "tier":
-            rows = rows.filter(tier__isnull=False)
-        rows = rows.values("customer_id").annotate(v=F(column))
+            accounts = accounts.filter(tier__isnull=False)
+        rows = accounts.values("customer_id").annotate(v=F(column))
         return c.per_row_q(leaf, ctx, rows, link="customer_id", ref=ctx.ref("customer"))
 
     return FieldSpec(
@@ -90,12 +106,11 @@ def _resolve(parameter: str, resolution: c.Resolution) -> FieldSpec | None:
 
 
 def _listing(resolution: c.Resolution) -> list[FieldSpec]:
-    if resolution.workspace is None:
+    workspace = resolution.workspace
+    if workspace is None:
         return []
-    keys: Callable[[], list[str]] = lambda: list(  # noqa: E731
-        Program.objects.for_workspace(resolution.workspace).order_by("key").values_list("key", flat=True)
-    )
-    return [loyalty_field(key, metric) for key in keys() for metric in METRICS]
+    keys = Program.objects.for_workspace(workspace).order_by("key").values_list("key", flat=True)
+    return [loyalty_field(key, metric) for key in keys for metric in METRICS]
 
 
 def register(registry: c.Registry = c.registry) -> None:
@@ -107,6 +122,7 @@ def register(registry: c.Registry = c.registry) -> None:
             description="The customer's standing in a loyalty program.",
             resolve=_resolve,
             listing=_listing,
-            unknown="No loyalty field {name!r}: name a program and points, lifetime_points, tier or enrolled_at.",
+            unknown="No loyalty field {name!r}: name a program and points, lifetime_points, "
+            "tier or enrolled_at.",
         )
     )

@@ -33,7 +33,9 @@ class Program(TenantModel):
     """A loyalty program: how customers earn, keep and lose points, in one currency and time
     zone. Its policies are JSON objects in the shapes API.md gives, checked when saved."""
 
-    key = models.CharField(max_length=OBJECT_ID_MAX_LENGTH, help_text="The program's id in the API.")
+    key = models.CharField(
+        max_length=OBJECT_ID_MAX_LENGTH, help_text="The program's id in the API."
+    )
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     points_name = models.JSONField(default=dict)
     currency = models.CharField(max_length=3)
@@ -149,7 +151,9 @@ class Account(TenantModel):
     expired = models.BigIntegerField(default=0)
     # Copied from the program's returns policy: may a clawback take the balance below zero?
     allow_negative = models.BooleanField(default=False)
-    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     tier_since = models.DateTimeField(null=True, blank=True)
     # The tier is kept at least until then (the end of its qualification period, and grace).
     tier_until = models.DateTimeField(null=True, blank=True)
@@ -161,12 +165,19 @@ class Account(TenantModel):
             models.CheckConstraint(
                 condition=Q(active__gte=0) | Q(allow_negative=True), name="account_not_negative"
             ),
-            models.CheckConstraint(condition=Q(pending__gte=0), name="account_pending_not_negative"),
+            models.CheckConstraint(
+                condition=Q(pending__gte=0), name="account_pending_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["workspace", "customer"])]
 
     def __str__(self) -> str:
         return f"{self.program_id}:{self.customer_id}"
+
+    @property
+    def tier_key(self) -> str | None:
+        tier = self.tier
+        return tier.key if tier is not None else None
 
 
 class EntryType(models.TextChoices):
@@ -270,8 +281,12 @@ class LotAllocation(models.Model):
 
 class TierChange(TenantModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tier_changes")
-    previous = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    tier = models.ForeignKey(Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField(max_length=32)
     occurred_at = models.DateTimeField(default=now)
 
@@ -310,7 +325,8 @@ class MilestoneHit(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["milestone", "account", "source_type", "source_id"], name="milestone_hit_once"
+                fields=["milestone", "account", "source_type", "source_id"],
+                name="milestone_hit_once",
             ),
         ]
         indexes = [models.Index(fields=["milestone", "account", "occurred_at"])]

@@ -37,13 +37,22 @@ class LoyaltyParticipant:
         by_id = {order.external_id: order for order in orders}
         workspace_id = orders[0].workspace_id
         refund_of = {
-            refund.external_id: refund.order_id for order in orders for refund in order.refunds.all()
+            refund.external_id: refund.order_id
+            for order in orders
+            for refund in order.refunds.all()
         }
-        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"earned": 0, "pending": 0, "taken": 0})
+        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(
+            lambda: {"earned": 0, "pending": 0, "taken": 0}
+        )
         for source_id, account_id, earned, pending in (
-            PointLot.objects.filter(workspace_id=workspace_id, source_type="order", source_id__in=list(by_id))
+            PointLot.objects.filter(
+                workspace_id=workspace_id, source_type="order", source_id__in=list(by_id)
+            )
             .values("source_id", "account_id")
-            .annotate(earned=Sum("amount", filter=Q(pending=False)), pending=Sum("remaining", filter=Q(pending=True)))
+            .annotate(
+                earned=Sum("amount", filter=Q(pending=False)),
+                pending=Sum("remaining", filter=Q(pending=True)),
+            )
             .values_list("source_id", "account_id", "earned", "pending")
         ):
             row = rows[(by_id[source_id].pk, account_id)]
@@ -63,7 +72,9 @@ class LoyaltyParticipant:
             rows[(order_pk, account_id)]["taken"] -= taken or 0
         accounts = {
             a.pk: a
-            for a in Account.objects.filter(pk__in={account for _, account in rows}).select_related("program", "tier")
+            for a in Account.objects.filter(pk__in={account for _, account in rows}).select_related(
+                "program", "tier"
+            )
         }
         out: dict[int, Effects] = defaultdict(list)
         for (order_pk, account_id), row in sorted(rows.items()):
@@ -75,7 +86,7 @@ class LoyaltyParticipant:
                     "points_pending": row["pending"],
                     "points_clawed_back": row["taken"],
                     "balance": account.active,
-                    "tier": account.tier.key if account.tier_id else None,
+                    "tier": account.tier_key,
                 }
             )
         return out
@@ -84,10 +95,14 @@ class LoyaltyParticipant:
         if not refunds:
             return {}
         by_id = {refund.external_id: refund for refund in refunds}
-        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"taken": 0, "returned": 0})
+        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(
+            lambda: {"taken": 0, "returned": 0}
+        )
         for source_id, account_id, type_, points in (
             LedgerEntry.objects.filter(
-                workspace_id=refunds[0].workspace_id, source_type="refund", source_id__in=list(by_id)
+                workspace_id=refunds[0].workspace_id,
+                source_type="refund",
+                source_id__in=list(by_id),
             )
             .values("source_id", "account_id", "type")
             .annotate(points=Sum(F("points") + F("pending_points")))
@@ -98,7 +113,10 @@ class LoyaltyParticipant:
                 row["returned"] += points or 0
             else:
                 row["taken"] -= points or 0
-        accounts = {a.pk: a for a in Account.objects.filter(pk__in={a for _, a in rows}).select_related("program")}
+        accounts = {
+            a.pk: a
+            for a in Account.objects.filter(pk__in={a for _, a in rows}).select_related("program")
+        }
         out: dict[int, Effects] = defaultdict(list)
         for (refund_pk, account_id), row in sorted(rows.items()):
             out[refund_pk].append(
@@ -120,16 +138,29 @@ class LoyaltyParticipant:
         if not events:
             return {}
         by_id = {event.client_id: event for event in events}
-        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"earned": 0, "pending": 0})
+        rows: dict[tuple[int, int], dict[str, int]] = defaultdict(
+            lambda: {"earned": 0, "pending": 0}
+        )
         for source_id, account_id, earned, pending in (
-            PointLot.objects.filter(workspace_id=events[0].workspace_id, source_type="event", source_id__in=list(by_id))
+            PointLot.objects.filter(
+                workspace_id=events[0].workspace_id, source_type="event", source_id__in=list(by_id)
+            )
             .values("source_id", "account_id")
-            .annotate(earned=Sum("amount", filter=Q(pending=False)), pending=Sum("remaining", filter=Q(pending=True)))
+            .annotate(
+                earned=Sum("amount", filter=Q(pending=False)),
+                pending=Sum("remaining", filter=Q(pending=True)),
+            )
             .values_list("source_id", "account_id", "earned", "pending")
         ):
-            rows[(by_id[source_id].pk, account_id)] = {"earned": earned or 0, "pending": pending or 0}
+            rows[(by_id[source_id].pk, account_id)] = {
+                "earned": earned or 0,
+                "pending": pending or 0,
+            }
         accounts = {
-            a.pk: a for a in Account.objects.filter(pk__in={a for _, a in rows}).select_related("program", "tier")
+            a.pk: a
+            for a in Account.objects.filter(pk__in={a for _, a in rows}).select_related(
+                "program", "tier"
+            )
         }
         out: dict[int, Effects] = defaultdict(list)
         for (event_pk, account_id), row in sorted(rows.items()):
@@ -140,7 +171,7 @@ class LoyaltyParticipant:
                     "points_earned": row["earned"],
                     "points_pending": row["pending"],
                     "balance": account.active,
-                    "tier": account.tier.key if account.tier_id else None,
+                    "tier": account.tier_key,
                 }
             )
         return out

@@ -12,7 +12,9 @@ from kizuna.core.ids import OBJECT_ID_MAX_LENGTH
 from kizuna.core.schemas import Currency, ExternalId, InputSchema, IsoDateTime
 from kizuna.loyalty.models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, EntryType
 
-ObjectId = Annotated[str, Field(max_length=OBJECT_ID_MAX_LENGTH, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+ObjectId = Annotated[
+    str, Field(max_length=OBJECT_ID_MAX_LENGTH, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
 Json = dict[str, Any]
 
@@ -20,16 +22,22 @@ Json = dict[str, Any]
 class ProgramIn(InputSchema):
     id: ObjectId | None = None
     name: Name
-    points_name: dict[str, str] = Field(default={"default": "points"}, examples=[{"default": "points", "ja": "ポイント", "ko": "포인트"}])
+    points_name: dict[str, str] = Field(
+        default={"default": "points"},
+        examples=[{"default": "points", "ja": "ポイント", "ko": "포인트"}],
+    )
     currency: Currency
     timezone: Annotated[str, Field(max_length=64)] = "UTC"
     status: Literal["draft", "active", "paused"] = "draft"
     enrolment: Literal["automatic", "explicit"] = "automatic"
-    pending: Json | None = Field(default=None, description='null, {"days": 14} or {"until_event": "order_delivered"}.')
+    pending: Json | None = Field(
+        default=None, description='null, {"days": 14} or {"until_event": "order_delivered"}.'
+    )
     expiry: Json = Field(
         default={"policy": "none"},
-        description='{"policy": "none"}, {"policy": "rolling", "days"|"months": N, "reset_on_activity": bool} '
-        'or {"policy": "fixed", "period": "month"|"quarter"|"year", "periods_after": N}.',
+        description='{"policy": "none"}, {"policy": "rolling", "days"|"months": N, '
+        '"reset_on_activity": bool} or {"policy": "fixed", "period": "month"|"quarter"|"year", '
+        '"periods_after": N}.',
     )
     returns: Json = Field(default={"clawback": True, "allow_negative": False})
 
@@ -75,16 +83,23 @@ class MemberOut(Schema):
 
     @staticmethod
     def resolve_tier(account: Any) -> str | None:
-        return account.tier.key if account.tier_id else None
+        return account.tier_key
 
 
 class RuleIn(InputSchema):
     id: ObjectId | None = None
     name: Name
     status: Literal["active", "inactive"] = "active"
-    trigger: Json = Field(examples=[{"type": "order_paid"}, {"type": "event", "event": "review_posted"}])
+    trigger: Json = Field(
+        examples=[{"type": "order_paid"}, {"type": "event", "event": "review_posted"}]
+    )
     condition: Json | None = None
-    effect: Json = Field(examples=[{"type": "fixed", "points": 50}, {"type": "proportional", "points": 1, "per": "1.00", "base": "total"}])
+    effect: Json = Field(
+        examples=[
+            {"type": "fixed", "points": 50},
+            {"type": "proportional", "points": 1, "per": "1.00", "base": "total"},
+        ]
+    )
     priority: int = 100
     stop_after: bool = False
     limits: list[Json] = []
@@ -136,7 +151,9 @@ class TierIn(InputSchema):
     id: ObjectId | None = None
     name: Name
     rank: int = Field(description="1 is the lowest.")
-    qualify: Json = Field(examples=[{"metric": "points_earned", "threshold": 1000, "window": "calendar_year"}])
+    qualify: Json = Field(
+        examples=[{"metric": "points_earned", "threshold": 1000, "window": "calendar_year"}]
+    )
     grace_days: int = 0
     benefits: list[Any] | Json = []
 
@@ -162,7 +179,11 @@ class TierOut(Schema):
 class MilestoneIn(InputSchema):
     id: ObjectId | None = None
     name: Name
-    goal: Json = Field(examples=[{"type": "count", "trigger": {"type": "order_paid"}, "target": 5, "within": "30d"}])
+    goal: Json = Field(
+        examples=[
+            {"type": "count", "trigger": {"type": "order_paid"}, "target": 5, "within": "30d"}
+        ]
+    )
     points: int = 0
     badge: Json | None = None
     repeat: Literal["once", "per_period"] = "once"
@@ -208,7 +229,11 @@ class TransactionOut(Schema):
 
     @staticmethod
     def resolve_points(entry: Any) -> int:
-        return int(entry.points if entry.type == EntryType.ACTIVATE else entry.points + entry.pending_points)
+        return int(
+            entry.points
+            if entry.type == EntryType.ACTIVATE
+            else entry.points + entry.pending_points
+        )
 
     @staticmethod
     def resolve_source(entry: Any) -> dict[str, str]:
@@ -321,4 +346,4 @@ class LoyaltyExportOut(Schema):
 
     @staticmethod
     def resolve_tier(account: Any) -> str | None:
-        return account.tier.key if account.tier_id else None
+        return account.tier_key

@@ -9,20 +9,40 @@ from kizuna.core.models import Workspace
 from kizuna.core.pagination import keyset_page
 from kizuna.customers.selectors import customer_id_of
 from kizuna.loyalty.errors import NotAMember
-from kizuna.loyalty.models import Account, EarningRule, LedgerEntry, Milestone, PointLot, Program, Tier
+from kizuna.loyalty.models import (
+    Account,
+    EarningRule,
+    LedgerEntry,
+    Milestone,
+    PointLot,
+    Program,
+    Tier,
+)
 from kizuna.loyalty.services import milestones, tiers
 from kizuna.loyalty.services.programs import get_program
 
 EXPIRING_SHOWN = 5
 
 
-def list_programs(workspace: Workspace, *, cursor: str | None, limit: int | None) -> tuple[list[Program], str | None]:
-    return keyset_page(Program.objects.for_workspace(workspace), fields=("id",), descending=False, cursor=cursor, limit=limit)
+def list_programs(
+    workspace: Workspace, *, cursor: str | None, limit: int | None
+) -> tuple[list[Program], str | None]:
+    return keyset_page(
+        Program.objects.for_workspace(workspace),
+        fields=("id",),
+        descending=False,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
-def list_rules(workspace: Workspace, program_key: str, *, cursor: str | None, limit: int | None) -> tuple[list[EarningRule], str | None]:
+def list_rules(
+    workspace: Workspace, program_key: str, *, cursor: str | None, limit: int | None
+) -> tuple[list[EarningRule], str | None]:
     program = get_program(workspace, program_key)
-    rules = EarningRule.objects.filter(program=program, deleted_at__isnull=True).select_related("program")
+    rules = EarningRule.objects.filter(program=program, deleted_at__isnull=True).select_related(
+        "program"
+    )
     return keyset_page(rules, fields=("id",), descending=False, cursor=cursor, limit=limit)
 
 
@@ -36,7 +56,9 @@ def list_milestones(workspace: Workspace, program_key: str) -> list[Milestone]:
     return list(Milestone.objects.filter(program=program).select_related("program").order_by("key"))
 
 
-def list_members(workspace: Workspace, program_key: str, *, cursor: str | None, limit: int | None) -> tuple[list[Account], str | None]:
+def list_members(
+    workspace: Workspace, program_key: str, *, cursor: str | None, limit: int | None
+) -> tuple[list[Account], str | None]:
     program = get_program(workspace, program_key)
     accounts = Account.objects.filter(program=program).select_related("program", "customer", "tier")
     return keyset_page(accounts, fields=("id",), descending=False, cursor=cursor, limit=limit)
@@ -56,12 +78,18 @@ class MemberView:
 def loyalty_of(workspace: Workspace, customer_id: str) -> list[MemberView]:
     customer_pk = customer_id_of(workspace, customer_id)
     views = []
-    accounts = Account.objects.for_workspace(workspace).filter(customer_id=customer_pk).select_related("program", "tier")
+    accounts = (
+        Account.objects.for_workspace(workspace)
+        .filter(customer_id=customer_pk)
+        .select_related("program", "tier")
+    )
     for account in accounts.order_by("program_id"):
         program = account.program
         expiring = [
             {"points": row["points"], "expires_at": row["expires_at"]}
-            for row in PointLot.objects.filter(account=account, pending=False, remaining__gt=0, expires_at__isnull=False)
+            for row in PointLot.objects.filter(
+                account=account, pending=False, remaining__gt=0, expires_at__isnull=False
+            )
             .values("expires_at")
             .annotate(points=Sum("remaining"))
             .order_by("expires_at")[:EXPIRING_SHOWN]
@@ -81,11 +109,22 @@ def loyalty_of(workspace: Workspace, customer_id: str) -> list[MemberView]:
 
 
 def transactions(
-    workspace: Workspace, customer_id: str, program_key: str, *, cursor: str | None, limit: int | None
+    workspace: Workspace,
+    customer_id: str,
+    program_key: str,
+    *,
+    cursor: str | None,
+    limit: int | None,
 ) -> tuple[list[LedgerEntry], str | None]:
     program = get_program(workspace, program_key)
-    account = Account.objects.filter(program=program, customer_id=customer_id_of(workspace, customer_id)).first()
+    account = Account.objects.filter(
+        program=program, customer_id=customer_id_of(workspace, customer_id)
+    ).first()
     if account is None:
-        raise NotAMember(f"{customer_id!r} is not a member of {program_key!r}.", field="customer_id")
+        raise NotAMember(
+            f"{customer_id!r} is not a member of {program_key!r}.", field="customer_id"
+        )
     entries: QuerySet[LedgerEntry] = LedgerEntry.objects.filter(account=account)
-    return keyset_page(entries, fields=("created_at", "id"), descending=True, cursor=cursor, limit=limit)
+    return keyset_page(
+        entries, fields=("created_at", "id"), descending=True, cursor=cursor, limit=limit
+    )

@@ -15,8 +15,7 @@ from kizuna.core.models import Workspace
 from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import InsufficientPoints, NotAMember
 from kizuna.loyalty.locks import lock_account
-from kizuna.loyalty.models import Account, EntryType, LedgerEntry, Program
-from kizuna.loyalty.models import REASON_MAX_LENGTH
+from kizuna.loyalty.models import REASON_MAX_LENGTH, Account, EntryType, LedgerEntry, Program
 from kizuna.loyalty.services import ledger, policies
 from kizuna.loyalty.services.accounts import open_account
 from kizuna.loyalty.services.ledger import Source
@@ -27,7 +26,12 @@ MAX_ADJUSTMENT = 10_000_000
 
 def check_adjustment(data: Mapping[str, Any]) -> tuple[int, str, datetime | None]:
     points = data.get("points")
-    if isinstance(points, bool) or not isinstance(points, int) or points == 0 or abs(points) > MAX_ADJUSTMENT:
+    if (
+        isinstance(points, bool)
+        or not isinstance(points, int)
+        or points == 0
+        or abs(points) > MAX_ADJUSTMENT
+    ):
         raise ValidationFailed(
             f"points is a whole number, not 0, of at most {MAX_ADJUSTMENT:,} either way.",
             code="invalid_points",
@@ -42,9 +46,13 @@ def check_adjustment(data: Mapping[str, Any]) -> tuple[int, str, datetime | None
         )
     expires_at = data.get("expires_at")
     if expires_at is not None and (not isinstance(expires_at, datetime) or expires_at <= now()):
-        raise ValidationFailed("expires_at is a time in the future.", code="invalid_expiry", field="expires_at")
+        raise ValidationFailed(
+            "expires_at is a time in the future.", code="invalid_expiry", field="expires_at"
+        )
     if expires_at is not None and points < 0:
-        raise ValidationFailed("Only added points have an expiry.", code="invalid_expiry", field="expires_at")
+        raise ValidationFailed(
+            "Only added points have an expiry.", code="invalid_expiry", field="expires_at"
+        )
     return points, reason.strip(), expires_at
 
 
@@ -61,15 +69,27 @@ def adjust(
         if points > 0:
             expiry = expires_at or policies.expires_at(program.expiry, now(), program.timezone)
             entry = ledger.credit(
-                account, EntryType.ADJUST, points, expires_at=expiry, reason=reason, source=Source("adjustment", actor.id)
+                account,
+                EntryType.ADJUST,
+                points,
+                expires_at=expiry,
+                reason=reason,
+                source=Source("adjustment", actor.id),
             )
         else:
             if -points > account.active:
                 raise InsufficientPoints(
-                    f"The member has {max(account.active, 0)} active points; {-points} cannot be removed.",
+                    f"The member has {max(account.active, 0)} active points; "
+                    f"{-points} cannot be removed.",
                     field="points",
                 )
-            entry = ledger.debit(account, EntryType.ADJUST, -points, reason=reason, source=Source("adjustment", actor.id))
+            entry = ledger.debit(
+                account,
+                EntryType.ADJUST,
+                -points,
+                reason=reason,
+                source=Source("adjustment", actor.id),
+            )
         audit.record(
             workspace,
             actor,
@@ -83,13 +103,18 @@ def adjust(
     return entry
 
 
-def spend(program: Program, account: Account, points: int, source: Source, reason: str = "") -> LedgerEntry:
+def spend(
+    program: Program, account: Account, points: int, source: Source, reason: str = ""
+) -> LedgerEntry:
     """Spend points of an account its caller locked; never more than its active balance."""
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
-        raise ValidationFailed("points is a positive whole number.", code="invalid_points", field="points")
+        raise ValidationFailed(
+            "points is a positive whole number.", code="invalid_points", field="points"
+        )
     if points > account.active:
         raise InsufficientPoints(
-            f"The member has {max(account.active, 0)} active points; {points} are needed.", field="points"
+            f"The member has {max(account.active, 0)} active points; {points} are needed.",
+            field="points",
         )
     entry = ledger.debit(account, EntryType.SPEND, points, reason=reason, source=source)
     if policies.resets_on_activity(program.expiry):
@@ -103,5 +128,7 @@ def member(workspace: Workspace, customer_id: str, program_key: str) -> tuple[Pr
     customer = get_customer(workspace, customer_id)
     account = lock_account(program, customer.pk)
     if account is None:
-        raise NotAMember(f"{customer_id!r} is not a member of {program_key!r}.", field="customer_id")
+        raise NotAMember(
+            f"{customer_id!r} is not a member of {program_key!r}.", field="customer_id"
+        )
     return program, account

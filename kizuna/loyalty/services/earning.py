@@ -128,7 +128,9 @@ def _holds(condition: dict[str, Any] | None, program: Program, ctx: c.Context) -
     return c.evaluate(parsed(program, condition, "condition"), ctx)
 
 
-def _base_points(rule: EarningRule, fact: Fact, program: Program, ctx: c.Context) -> tuple[int, str]:
+def _base_points(
+    rule: EarningRule, fact: Fact, program: Program, ctx: c.Context
+) -> tuple[int, str]:
     effect = rule.effect
     if effect["type"] == "fixed":
         return effect["points"], f"{effect['points']} points"
@@ -149,7 +151,9 @@ def _base_points(rule: EarningRule, fact: Fact, program: Program, ctx: c.Context
     else:
         value = Decimal(getattr(order, base)) * fact.earnable
     per = Decimal(effect["per"])
-    raw = (value / per * effect["points"]).quantize(Decimal(1), rounding=_ROUNDING[effect["rounding"]])
+    raw = (value / per * effect["points"]).quantize(
+        Decimal(1), rounding=_ROUNDING[effect["rounding"]]
+    )
     points = int(raw)
     reason = f"{effect['points']} per {effect['per']} of {base}"
     if effect.get("max_points") is not None and points > effect["max_points"]:
@@ -173,9 +177,7 @@ def _within_limits(
         start = period_start(limit["period"], fact.occurred_at, program.timezone)
         if start is not None:
             entries = entries.filter(occurred_at__gte=start)
-        used = entries.aggregate(
-            times=Count("id"), points=Sum("points") + Sum("pending_points")
-        )
+        used = entries.aggregate(times=Count("id"), points=Sum("points") + Sum("pending_points"))
         if "times" in limit and used["times"] >= limit["times"]:
             return 0
         if "points" in limit:
@@ -194,7 +196,9 @@ def _within_budget(rule: EarningRule, points: int, dry_run: bool) -> int:
     assert locked is not None
     granted = min(points, (locked.budget_points or 0) - locked.points_awarded)
     if granted > 0:
-        EarningRule.objects.filter(pk=rule.pk).update(points_awarded=locked.points_awarded + granted)
+        EarningRule.objects.filter(pk=rule.pk).update(
+            points_awarded=locked.points_awarded + granted
+        )
     return max(granted, 0)
 
 
@@ -216,7 +220,7 @@ def compute(
 ) -> list[Award]:
     """The awards of `fact` in `program` (limits counted against `account`'s ledger)."""
     ctx = context_of(fact, program)
-    tier = account.tier.key if account is not None and account.tier_id else None
+    tier = account.tier_key if account is not None else None
     awards: list[Award] = []
     multipliers: list[EarningRule] = []
     for rule in rules:

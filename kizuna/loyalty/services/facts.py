@@ -39,7 +39,11 @@ def earnable_share(order: Any) -> Decimal:
     if total <= 0:
         return Decimal(0)
     excluded = sum(
-        (Decimal(p["amount"]) for p in (order.payments or []) if p["method"] in NON_EARNING_METHODS),
+        (
+            Decimal(p["amount"])
+            for p in (order.payments or [])
+            if p["method"] in NON_EARNING_METHODS
+        ),
         Decimal(0),
     )
     return max(Decimal(0), (total - excluded) / total)
@@ -94,7 +98,7 @@ def _earned_effect(outcome: Outcome, account: Account) -> dict[str, Any]:
         "points_earned": 0 if outcome.pending else outcome.points,
         "points_pending": outcome.points if outcome.pending else 0,
         "balance": account.active,
-        "tier": account.tier.key if account.tier_id else None,
+        "tier": account.tier_key,
     }
 
 

@@ -105,7 +105,9 @@ def points_summary(account: Account, entry: LedgerEntry) -> dict[str, object]:
     return {
         "program_id": account.program.key,
         "type": entry.type,
-        "points": entry.points + entry.pending_points if entry.type != EntryType.ACTIVATE else entry.points,
+        "points": entry.points + entry.pending_points
+        if entry.type != EntryType.ACTIVATE
+        else entry.points,
         "balance": entry.balance_after,
         "reason": entry.reason,
     }
@@ -196,7 +198,9 @@ def credit(
     return entry
 
 
-def activate(account: Account, lots: Iterable[PointLot], expires_at: datetime | None) -> LedgerEntry | None:
+def activate(
+    account: Account, lots: Iterable[PointLot], expires_at: datetime | None
+) -> LedgerEntry | None:
     """Pending lots become active (locked by the caller, still pending): one `activate`
     entry for them all. Their points first repay a negative balance."""
     lots = [lot for lot in lots if lot.pending]

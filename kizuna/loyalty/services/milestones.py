@@ -13,17 +13,24 @@ from django.db import transaction
 
 from kizuna.core import audit
 from kizuna.core import conditions as c
-from kizuna.core.conditions.types import parse_duration
 from kizuna.core import events as outbox
 from kizuna.core.audit import Actor
 from kizuna.core.clock import now
+from kizuna.core.conditions.types import parse_duration
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace
 from kizuna.core.upsert import insert_once
 from kizuna.loyalty import events
 from kizuna.loyalty.errors import MilestoneExists
-from kizuna.loyalty.models import Account, EntryType, Milestone, MilestoneAward, MilestoneHit, Program
+from kizuna.loyalty.models import (
+    Account,
+    EntryType,
+    Milestone,
+    MilestoneAward,
+    MilestoneHit,
+    Program,
+)
 from kizuna.loyalty.services import ledger, policies
 from kizuna.loyalty.services.ledger import Source
 from kizuna.loyalty.services.periods import period_key, period_start, previous_start
@@ -49,7 +56,9 @@ def check_goal(value: Any, workspace: Workspace, program: Program) -> dict[str, 
         raise _bad("target is a whole number from 1 to 1000.", "goal.target")
     goal: dict[str, Any] = {"type": value["type"], "trigger": trigger, "target": target}
     if value.get("condition") is not None:
-        goal["condition"] = check_condition(value["condition"], workspace, SUBJECTS[trigger["type"]], "goal.condition")
+        goal["condition"] = check_condition(
+            value["condition"], workspace, SUBJECTS[trigger["type"]], "goal.condition"
+        )
     if value["type"] == "count":
         if set(value) - {"type", "trigger", "condition", "target", "within"}:
             raise _bad("A count goal has trigger, condition, target and within.", "goal")
@@ -65,9 +74,13 @@ def check_goal(value: Any, workspace: Workspace, program: Program) -> dict[str, 
     return goal
 
 
-def check_milestone(workspace: Workspace, program: Program, data: Mapping[str, Any]) -> dict[str, Any]:
+def check_milestone(
+    workspace: Workspace, program: Program, data: Mapping[str, Any]
+) -> dict[str, Any]:
     badge = data.get("badge")
-    if badge is not None and (not isinstance(badge, Mapping) or not isinstance(badge.get("name"), str)):
+    if badge is not None and (
+        not isinstance(badge, Mapping) or not isinstance(badge.get("name"), str)
+    ):
         raise _bad('badge is {"name", "image_url"}.', "badge")
     repeat = data.get("repeat", "once")
     if repeat not in ("once", "per_period"):
@@ -82,18 +95,26 @@ def check_milestone(workspace: Workspace, program: Program, data: Mapping[str, A
     }
 
 
-def create_milestone(workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor) -> Milestone:
+def create_milestone(
+    workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor
+) -> Milestone:
     program = get_program(workspace, program_key)
     key = check_object_id(data["id"]) if data.get("id") else new_object_id("milestone")
     clean = check_milestone(workspace, program, data)
     with transaction.atomic(savepoint=False):
         milestone, created = insert_once(
-            Milestone(workspace=workspace, program=program, key=key, **clean), program=program, key=key
+            Milestone(workspace=workspace, program=program, key=key, **clean),
+            program=program,
+            key=key,
         )
         if not created:
             raise MilestoneExists(f"A milestone {key!r} exists already.", field="id")
         audit.record(
-            workspace, actor, "milestone.created", "milestone", f"{program.key}/{key}",
+            workspace,
+            actor,
+            "milestone.created",
+            "milestone",
+            f"{program.key}/{key}",
             after={"id": key, **clean},
         )
     return milestone
@@ -103,7 +124,11 @@ def create_milestone(workspace: Workspace, program_key: str, data: Mapping[str, 
 
 
 def _last_award(account: Account, milestone: Milestone) -> MilestoneAward | None:
-    return MilestoneAward.objects.filter(account=account, milestone=milestone).order_by("-achieved_at", "-pk").first()
+    return (
+        MilestoneAward.objects.filter(account=account, milestone=milestone)
+        .order_by("-achieved_at", "-pk")
+        .first()
+    )
 
 
 def _hits(account: Account, milestone: Milestone, since: datetime | None) -> list[datetime]:
@@ -144,16 +169,28 @@ def progress_of(account: Account, milestone: Milestone, moment: datetime) -> int
     return min(_streak(moments, goal["period"], program.timezone, moment), int(goal["target"]))
 
 
-def track(program: Program, account: Account, trigger: str, ctx: c.Context, source: Source, event_name: str | None) -> None:
+def track(
+    program: Program,
+    account: Account,
+    trigger: str,
+    ctx: c.Context,
+    source: Source,
+    event_name: str | None,
+) -> None:
     """Record the fact against the program's milestones it counts for, and award those it
     completes."""
     from kizuna.loyalty.services.earning import parsed
 
     for milestone in program.milestones.all():
         goal = milestone.goal
-        if goal["trigger"]["type"] != trigger or goal["trigger"].get("event", event_name) != event_name:
+        if (
+            goal["trigger"]["type"] != trigger
+            or goal["trigger"].get("event", event_name) != event_name
+        ):
             continue
-        if goal.get("condition") and not c.evaluate(parsed(program, goal["condition"], "condition"), ctx):
+        if goal.get("condition") and not c.evaluate(
+            parsed(program, goal["condition"], "condition"), ctx
+        ):
             continue
         _, created = insert_once(
             MilestoneHit(
@@ -180,9 +217,18 @@ def _award(program: Program, account: Account, milestone: Milestone, moment: dat
     if milestone.repeat == "once":
         period = ""
     else:
-        period = period_key(milestone.goal.get("period", "day"), moment, program.timezone) + f"#{moment:%H%M%S%f}"
+        period = (
+            period_key(milestone.goal.get("period", "day"), moment, program.timezone)
+            + f"#{moment:%H%M%S%f}"
+        )
     award, created = insert_once(
-        MilestoneAward(workspace_id=account.workspace_id, account=account, milestone=milestone, period=period, achieved_at=moment),
+        MilestoneAward(
+            workspace_id=account.workspace_id,
+            account=account,
+            milestone=milestone,
+            period=period,
+            achieved_at=moment,
+        ),
         account=account,
         milestone=milestone,
         period=period,
@@ -212,7 +258,9 @@ def _award(program: Program, account: Account, milestone: Milestone, moment: dat
     )
 
 
-def standing(account: Account, program: Program) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def standing(
+    account: Account, program: Program
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The member's progress on each milestone of the program, and the badges they hold."""
     moment = now()
     out = []
@@ -232,5 +280,7 @@ def standing(account: Account, program: Program) -> tuple[list[dict[str, Any]], 
             }
         )
         if last is not None and milestone.badge:
-            badges.append({**milestone.badge, "milestone_id": milestone.key, "achieved_at": last.achieved_at})
+            badges.append(
+                {**milestone.badge, "milestone_id": milestone.key, "achieved_at": last.achieved_at}
+            )
     return out, badges

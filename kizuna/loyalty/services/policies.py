@@ -86,7 +86,10 @@ def check_returns(value: Any, field: str = "returns") -> dict[str, bool]:
         return {"clawback": True, "allow_negative": False}
     if not isinstance(value, Mapping) or set(value) - {"clawback", "allow_negative"}:
         raise _invalid('returns is {"clawback": bool, "allow_negative": bool}.', field)
-    out = {"clawback": value.get("clawback", True), "allow_negative": value.get("allow_negative", False)}
+    out = {
+        "clawback": value.get("clawback", True),
+        "allow_negative": value.get("allow_negative", False),
+    }
     for key, flag in out.items():
         if not isinstance(flag, bool):
             raise _invalid("true or false.", f"{field}.{key}")

@@ -123,9 +123,7 @@ def create_program(workspace: Workspace, data: Mapping[str, Any], actor: Actor) 
         )
         if not created:
             raise ProgramExists(f"A program {key!r} exists already.", field="id")
-        audit.record(
-            workspace, actor, "program.created", "program", key, after=snapshot(program)
-        )
+        audit.record(workspace, actor, "program.created", "program", key, after=snapshot(program))
     return program
 
 

@@ -44,10 +44,14 @@ def _share(amount: int, fraction: Decimal) -> int:
     return int((amount * fraction).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _settle(account: Account, order: Any, fraction: Decimal, source: Source, cancel: bool) -> dict[str, Any]:
+def _settle(
+    account: Account, order: Any, fraction: Decimal, source: Source, cancel: bool
+) -> dict[str, Any]:
     """Bring what the order took back and gave back on `account` up to `fraction` of it."""
     program = account.program
-    order_entries = LedgerEntry.objects.filter(account=account, source_type="order", source_id=order.external_id)
+    order_entries = LedgerEntry.objects.filter(
+        account=account, source_type="order", source_id=order.external_id
+    )
     refund_entries = LedgerEntry.objects.filter(
         account=account, source_type="refund", source_id__in=_sources(order)
     )
@@ -56,7 +60,9 @@ def _settle(account: Account, order: Any, fraction: Decimal, source: Source, can
     rolled_back = _sum(order_entries.filter(type=EntryType.ROLLBACK))
     spent -= rolled_back
     taken = -_sum(
-        (order_entries | refund_entries).filter(type__in=[EntryType.REFUND_CLAWBACK, EntryType.CANCEL])
+        (order_entries | refund_entries).filter(
+            type__in=[EntryType.REFUND_CLAWBACK, EntryType.CANCEL]
+        )
     )
     given = _sum((order_entries | refund_entries).filter(type=EntryType.REFUND_RETURN))
     clawed = returned = 0
@@ -141,10 +147,16 @@ def refund_order(order: Any, refund: Any) -> list[dict[str, Any]]:
         return []
     fraction = min(Decimal(1), Decimal(order.refunded_total) / Decimal(order.total))
     source = Source("refund", refund.external_id)
-    return [_settle(account, order, fraction, source, cancel=False) for account in _accounts_touched(order)]
+    return [
+        _settle(account, order, fraction, source, cancel=False)
+        for account in _accounts_touched(order)
+    ]
 
 
 def cancel_order(order: Any) -> list[dict[str, Any]]:
     """A cancelled order takes back all it earned and gives back all spent on it."""
     source = Source("order", order.external_id)
-    return [_settle(account, order, Decimal(1), source, cancel=True) for account in _accounts_touched(order)]
+    return [
+        _settle(account, order, Decimal(1), source, cancel=True)
+        for account in _accounts_touched(order)
+    ]

@@ -118,7 +118,9 @@ def check_effect(value: Any, trigger: str, workspace: Workspace) -> dict[str, An
     if kind != "proportional":
         raise _bad("The effect is fixed, proportional or multiplier.", "effect.type")
     if trigger != "order_paid":
-        raise _bad("A proportional effect needs an order: use the order_paid trigger.", "effect.type")
+        raise _bad(
+            "A proportional effect needs an order: use the order_paid trigger.", "effect.type"
+        )
     allowed = {"type", "points", "per", "base", "item_condition", "rounding", "max_points"}
     extra = set(value) - allowed
     if extra:
@@ -140,7 +142,10 @@ def check_effect(value: Any, trigger: str, workspace: Workspace) -> dict[str, An
         if base not in ("items_value", "items_quantity"):
             raise _bad("An item condition applies to items_value or items_quantity.", "effect.base")
         effect["item_condition"] = check_condition(
-            value["item_condition"], workspace, ("item", "order", "customer"), "effect.item_condition"
+            value["item_condition"],
+            workspace,
+            ("item", "order", "customer"),
+            "effect.item_condition",
         )
     if value.get("max_points") is not None:
         effect["max_points"] = _points(value["max_points"], "effect.max_points")
@@ -220,7 +225,9 @@ def check_rule(
     trigger = check_trigger(merged.get("trigger"), program)
     status = merged.get("status", "active")
     if status not in ("active", "inactive"):
-        raise ValidationFailed("status is active or inactive.", code="invalid_status", field="status")
+        raise ValidationFailed(
+            "status is active or inactive.", code="invalid_status", field="status"
+        )
     priority = merged.get("priority", 100)
     if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 10_000:
         raise _bad("A whole number from 0 to 10000 (lower runs first).", "priority")
@@ -275,7 +282,14 @@ def create_rule(
         )
         if not created:
             raise RuleExists(f"An earning rule {key!r} exists already.", field="id")
-        audit.record(workspace, actor, "earning_rule.created", "earning_rule", _ref(rule), after=snapshot(rule))
+        audit.record(
+            workspace,
+            actor,
+            "earning_rule.created",
+            "earning_rule",
+            _ref(rule),
+            after=snapshot(rule),
+        )
     return rule
 
 
@@ -294,7 +308,13 @@ def update_rule(
             rule.updated_at = now()
             rule.save()
             audit.record(
-                workspace, actor, "earning_rule.updated", "earning_rule", _ref(rule), before=before, after=after
+                workspace,
+                actor,
+                "earning_rule.updated",
+                "earning_rule",
+                _ref(rule),
+                before=before,
+                after=after,
             )
     return rule
 
@@ -305,7 +325,14 @@ def delete_rule(workspace: Workspace, program_key: str, key: str, actor: Actor) 
         rule = get_rule(program, key, lock=True)
         rule.deleted_at = now()
         rule.save(update_fields=["deleted_at"])
-        audit.record(workspace, actor, "earning_rule.deleted", "earning_rule", _ref(rule), before=snapshot(rule))
+        audit.record(
+            workspace,
+            actor,
+            "earning_rule.deleted",
+            "earning_rule",
+            _ref(rule),
+            before=snapshot(rule),
+        )
 
 
 def _ref(rule: EarningRule) -> str:

@@ -45,36 +45,56 @@ from kizuna.orders.services.orders import check_order, item_rows, order_row
 TOP_CUSTOMERS = 10
 
 
-def simulate(workspace: Workspace, program_key: str, rule_key: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
+def simulate(
+    workspace: Workspace, program_key: str, rule_key: str | None, data: Mapping[str, Any]
+) -> dict[str, Any]:
     program = get_program(workspace, program_key)
     rules = [get_rule(program, rule_key)] if rule_key else None
     given = [k for k in ("order", "event", "backtest") if data.get(k) is not None]
     if len(given) != 1:
-        raise ValidationFailed("Send one of order, event or backtest.", code="simulation_input", field="order")
+        raise ValidationFailed(
+            "Send one of order, event or backtest.", code="simulation_input", field="order"
+        )
     if data.get("backtest") is not None:
         return backtest(program, rules, data["backtest"])
-    fact = _order_fact(workspace, data["order"]) if data.get("order") is not None else _event_fact(workspace, data["event"])
-    account = one_or_none(
-        Account.objects.filter(program=program, customer_id=fact.customer.pk).select_related("tier")
-    ) if fact.customer.pk else None
+    fact = (
+        _order_fact(workspace, data["order"])
+        if data.get("order") is not None
+        else _event_fact(workspace, data["event"])
+    )
+    account = (
+        one_or_none(
+            Account.objects.filter(program=program, customer_id=fact.customer.pk).select_related(
+                "tier"
+            )
+        )
+        if fact.customer.pk
+        else None
+    )
     chosen = rules if rules is not None else earning.active_rules(program, fact.trigger)
     awards = earning.compute(program, account, fact, chosen, dry_run=True)
     pending = bool(fact.trigger == "order_paid" and program.pending)
     return {
         "points": sum(a.points for a in awards),
         "pending": pending,
-        "breakdown": [{"rule_id": a.rule.key, "points": a.points, "reason": a.reason} for a in awards],
+        "breakdown": [
+            {"rule_id": a.rule.key, "points": a.points, "reason": a.reason} for a in awards
+        ],
     }
 
 
 def _customer(workspace: Workspace, external_id: Any) -> Customer:
-    customer = one_or_none(Customer.objects.for_workspace(workspace).filter(external_id=external_id))
+    customer = one_or_none(
+        Customer.objects.for_workspace(workspace).filter(external_id=external_id)
+    )
     return customer or Customer(workspace=workspace, external_id=str(external_id))
 
 
 def _order_fact(workspace: Workspace, body: Any) -> earning.Fact:
     if not isinstance(body, Mapping):
-        raise ValidationFailed("order is an order as POST /orders takes it.", code="simulation_input", field="order")
+        raise ValidationFailed(
+            "order is an order as POST /orders takes it.", code="simulation_input", field="order"
+        )
     data = {"external_id": "simulation", "customer_id": "simulation", **body}
     checked = check_order(data)
     order = order_row(workspace, _customer(workspace, checked.customer_id), checked)
@@ -84,7 +104,9 @@ def _order_fact(workspace: Workspace, body: Any) -> earning.Fact:
 
 def _event_fact(workspace: Workspace, body: Any) -> earning.Fact:
     if not isinstance(body, Mapping) or not isinstance(body.get("name"), str):
-        raise ValidationFailed("event is an event as POST /events takes it.", code="simulation_input", field="event")
+        raise ValidationFailed(
+            "event is an event as POST /events takes it.", code="simulation_input", field="event"
+        )
     check_event_name(body["name"])
     event = CustomEvent(
         workspace=workspace,
@@ -132,12 +154,23 @@ def _points_expression(program: Program, rule: EarningRule) -> Any:
         if effect.get("item_condition"):
             parsed = earning.parsed(program, effect["item_condition"], "item_condition")
             items = items.filter(c.compile(parsed, workspace=program.workspace, scope="item"))
-        column = F("quantity") if base == "items_quantity" else ExpressionWrapper(
-            F("unit_price") * F("quantity"), output_field=DecimalField(max_digits=30, decimal_places=8)
+        column = (
+            F("quantity")
+            if base == "items_quantity"
+            else ExpressionWrapper(
+                F("unit_price") * F("quantity"),
+                output_field=DecimalField(max_digits=30, decimal_places=8),
+            )
         )
         total = items.values("order_id").annotate(v=Sum(column)).values("v")
-        value = Coalesce(Subquery(total), Value(Decimal(0)), output_field=DecimalField(max_digits=30, decimal_places=8))
-    raw = _rounded(value / Value(Decimal(effect["per"])) * Value(effect["points"]), effect["rounding"])
+        value = Coalesce(
+            Subquery(total),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=30, decimal_places=8),
+        )
+    raw = _rounded(
+        value / Value(Decimal(effect["per"])) * Value(effect["points"]), effect["rounding"]
+    )
     if effect.get("max_points") is not None:
         raw = Least(raw, Value(effect["max_points"]))
     if base != "items_quantity":
@@ -148,11 +181,15 @@ def _points_expression(program: Program, rule: EarningRule) -> Any:
 
 def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> dict[str, Any]:
     if not isinstance(window, Mapping):
-        raise ValidationFailed('backtest is {"from": time, "to": time}.', code="simulation_input", field="backtest")
+        raise ValidationFailed(
+            'backtest is {"from": time, "to": time}.', code="simulation_input", field="backtest"
+        )
     start = _moment(window.get("from"), "backtest.from")
     end = _moment(window.get("to"), "backtest.to")
     if start >= end:
-        raise ValidationFailed("from comes before to.", code="simulation_input", field="backtest.to")
+        raise ValidationFailed(
+            "from comes before to.", code="simulation_input", field="backtest.to"
+        )
     chosen = rules if rules is not None else earning.active_rules(program, "order_paid")
     orders = Order.objects.for_workspace(program.workspace).filter(
         status=OrderStatus.PAID, occurred_at__gte=start, occurred_at__lt=end
@@ -162,14 +199,24 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
     for rule in chosen:
         if rule.trigger.get("type") != "order_paid":
             continue
-        expression = _points_expression(program, rule) if rule.effect["type"] != "multiplier" else None
+        expression = (
+            _points_expression(program, rule) if rule.effect["type"] != "multiplier" else None
+        )
         condition = Q()
         if rule.condition:
-            condition = c.compile(earning.parsed(program, rule.condition, "condition"), workspace=program.workspace, scope="order")
+            condition = c.compile(
+                earning.parsed(program, rule.condition, "condition"),
+                workspace=program.workspace,
+                scope="order",
+            )
         if expression is None:
             factors.append((condition, Decimal(rule.effect["factor"])))
         else:
-            base_terms.append(Case(When(condition, then=expression), default=Value(0), output_field=IntegerField()))
+            base_terms.append(
+                Case(
+                    When(condition, then=expression), default=Value(0), output_field=IntegerField()
+                )
+            )
     if not base_terms:
         points: Any = Value(0, output_field=IntegerField())
     else:
@@ -178,30 +225,33 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
             points = points + term
     for condition, factor in factors:
         bonus = Floor(points * Value(factor - 1))
-        points = points + Case(When(condition, then=bonus), default=Value(0), output_field=IntegerField())
+        points = points + Case(
+            When(condition, then=bonus), default=Value(0), output_field=IntegerField()
+        )
     scored = orders.annotate(points=ExpressionWrapper(points, output_field=IntegerField()))
     totals = scored.aggregate(orders=Sum(Value(1)), points=Sum("points"))
     by_month = (
         scored.annotate(month=TruncMonth("occurred_at", tzinfo=_tz(program)))
         .values("month")
-        .annotate(points=Sum("points"))
+        .annotate(month_points=Sum("points"))
         .order_by("month")
     )
     by_customer = (
         scored.filter(points__gt=0)
         .values("customer__external_id")
-        .annotate(points=Sum("points"))
-        .order_by("-points", "customer__external_id")
+        .annotate(customer_points=Sum("points"))
+        .order_by("-customer_points", "customer__external_id")
     )
     return {
         "orders_considered": totals["orders"] or 0,
         "customers_affected": by_customer.count(),
         "points_total": int(totals["points"] or 0),
         "points_by_month": [
-            {"month": row["month"].strftime("%Y-%m"), "points": int(row["points"] or 0)} for row in by_month
+            {"month": row["month"].strftime("%Y-%m"), "points": int(row["month_points"] or 0)}
+            for row in by_month
         ],
         "top_customers": [
-            {"customer_id": row["customer__external_id"], "points": int(row["points"])}
+            {"customer_id": row["customer__external_id"], "points": int(row["customer_points"])}
             for row in by_customer[:TOP_CUSTOMERS]
         ],
     }

@@ -42,28 +42,46 @@ def check_tier(data: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
     merged.update({k: v for k, v in data.items() if k in TIER_FIELDS})
     rank = merged.get("rank")
     if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 100:
-        raise ValidationFailed("rank is a whole number from 1 (the lowest) to 100.", code="invalid_tier", field="rank")
+        raise ValidationFailed(
+            "rank is a whole number from 1 (the lowest) to 100.", code="invalid_tier", field="rank"
+        )
     qualify = merged.get("qualify")
     if not isinstance(qualify, Mapping) or qualify.get("metric") not in METRICS:
-        raise ValidationFailed(f"qualify.metric is one of {', '.join(METRICS)}.", code="invalid_tier", field="qualify.metric")
+        raise ValidationFailed(
+            f"qualify.metric is one of {', '.join(METRICS)}.",
+            code="invalid_tier",
+            field="qualify.metric",
+        )
     window = qualify.get("window", "calendar_year")
     if window not in WINDOWS:
-        raise ValidationFailed(f"qualify.window is one of {', '.join(WINDOWS)}.", code="invalid_tier", field="qualify.window")
+        raise ValidationFailed(
+            f"qualify.window is one of {', '.join(WINDOWS)}.",
+            code="invalid_tier",
+            field="qualify.window",
+        )
     threshold = qualify.get("threshold")
     try:
         value = Decimal(str(threshold)) if not isinstance(threshold, bool) else None
     except ArithmeticError:
         value = None
     if value is None or not value.is_finite() or value < 0 or value > Decimal(10) ** 12:
-        raise ValidationFailed("qualify.threshold is a number from 0.", code="invalid_tier", field="qualify.threshold")
+        raise ValidationFailed(
+            "qualify.threshold is a number from 0.", code="invalid_tier", field="qualify.threshold"
+        )
     if qualify["metric"] != "amount_spent" and value != value.to_integral_value():
-        raise ValidationFailed("Points and orders are whole numbers.", code="invalid_tier", field="qualify.threshold")
+        raise ValidationFailed(
+            "Points and orders are whole numbers.", code="invalid_tier", field="qualify.threshold"
+        )
     grace = merged.get("grace_days", 0)
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 3650:
-        raise ValidationFailed("grace_days is from 0 to 3650.", code="invalid_tier", field="grace_days")
+        raise ValidationFailed(
+            "grace_days is from 0 to 3650.", code="invalid_tier", field="grace_days"
+        )
     benefits = merged.get("benefits") or []
     if not isinstance(benefits, list | Mapping):
-        raise ValidationFailed("benefits is a list or an object.", code="invalid_tier", field="benefits")
+        raise ValidationFailed(
+            "benefits is a list or an object.", code="invalid_tier", field="benefits"
+        )
     return {
         "name": check_name(merged.get("name")),
         "rank": rank,
@@ -93,23 +111,33 @@ def _rank_taken(program: Program, rank: int, other: Tier | None) -> None:
     if other is not None:
         taken = taken.exclude(pk=other.pk)
     if taken.exists():
-        raise ValidationFailed(f"Rank {rank} is taken by another tier.", code="rank_taken", field="rank")
+        raise ValidationFailed(
+            f"Rank {rank} is taken by another tier.", code="rank_taken", field="rank"
+        )
 
 
-def create_tier(workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor) -> Tier:
+def create_tier(
+    workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor
+) -> Tier:
     program = get_program(workspace, program_key)
     key = check_object_id(data["id"]) if data.get("id") else new_object_id("tier")
     clean = check_tier(data, None)
     with transaction.atomic(savepoint=False):
         _rank_taken(program, clean["rank"], None)
-        tier, created = insert_once(Tier(workspace=workspace, program=program, key=key, **clean), program=program, key=key)
+        tier, created = insert_once(
+            Tier(workspace=workspace, program=program, key=key, **clean), program=program, key=key
+        )
         if not created:
             raise TierExists(f"A tier {key!r} exists already.", field="id")
-        audit.record(workspace, actor, "tier.created", "tier", f"{program.key}/{key}", after=snapshot(tier))
+        audit.record(
+            workspace, actor, "tier.created", "tier", f"{program.key}/{key}", after=snapshot(tier)
+        )
     return tier
 
 
-def update_tier(workspace: Workspace, program_key: str, key: str, data: Mapping[str, Any], actor: Actor) -> Tier:
+def update_tier(
+    workspace: Workspace, program_key: str, key: str, data: Mapping[str, Any], actor: Actor
+) -> Tier:
     program = get_program(workspace, program_key)
     with transaction.atomic(savepoint=False):
         tier = get_tier(program, key)
@@ -121,7 +149,15 @@ def update_tier(workspace: Workspace, program_key: str, key: str, data: Mapping[
         if snapshot(tier) != before:
             tier.updated_at = now()
             tier.save()
-            audit.record(workspace, actor, "tier.updated", "tier", f"{program.key}/{key}", before=before, after=snapshot(tier))
+            audit.record(
+                workspace,
+                actor,
+                "tier.updated",
+                "tier",
+                f"{program.key}/{key}",
+                before=before,
+                after=snapshot(tier),
+            )
     return tier
 
 
@@ -136,14 +172,21 @@ def window_start(window: str, moment: datetime, tz: str) -> datetime | None:
     return None
 
 
-def metric_value(account: Account, program: Program, qualify: Mapping[str, Any], moment: datetime) -> Decimal:
+def metric_value(
+    account: Account, program: Program, qualify: Mapping[str, Any], moment: datetime
+) -> Decimal:
     """The member's value of the tier's metric over its window, as of `moment`."""
     start = window_start(qualify["window"], moment, program.timezone)
     metric = qualify["metric"]
     if metric == "points_earned":
         entries = LedgerEntry.objects.filter(
             account=account,
-            type__in=[EntryType.EARN, EntryType.PENDING, EntryType.REFUND_CLAWBACK, EntryType.CANCEL],
+            type__in=[
+                EntryType.EARN,
+                EntryType.PENDING,
+                EntryType.REFUND_CLAWBACK,
+                EntryType.CANCEL,
+            ],
         )
         if start is not None:
             entries = entries.filter(occurred_at__gte=start)
@@ -156,7 +199,9 @@ def metric_value(account: Account, program: Program, qualify: Mapping[str, Any],
         orders = orders.filter(occurred_at__gte=start)
     if metric == "orders":
         return Decimal(orders.aggregate(n=Count("id"))["n"])
-    spent = orders.filter(currency=program.currency).aggregate(v=Sum(F("total") - F("refunded_total")))["v"]
+    spent = orders.filter(currency=program.currency).aggregate(
+        v=Sum(F("total") - F("refunded_total"))
+    )["v"]
     return Decimal(spent or 0)
 
 
@@ -191,10 +236,17 @@ def _kept_until(tier: Tier, program: Program, moment: datetime) -> datetime | No
     return end + timedelta(days=tier.grace_days)
 
 
-def _move(account: Account, program: Program, tier: Tier | None, reason: str, moment: datetime) -> None:
+def _move(
+    account: Account, program: Program, tier: Tier | None, reason: str, moment: datetime
+) -> None:
     previous = account.tier
     TierChange.objects.create(
-        workspace_id=account.workspace_id, account=account, previous=previous, tier=tier, reason=reason, occurred_at=moment
+        workspace_id=account.workspace_id,
+        account=account,
+        previous=previous,
+        tier=tier,
+        reason=reason,
+        occurred_at=moment,
     )
     account.tier = tier
     account.tier_since = moment if tier else None
@@ -215,7 +267,12 @@ def _move(account: Account, program: Program, tier: Tier | None, reason: str, mo
         from kizuna.loyalty.services.ledger import Source
 
         change = TierChange.objects.filter(account=account).latest("pk")
-        fact = customer_fact("tier_reached", Source("tier_change", str(change.pk)), account.customer, tier_key=tier.key)
+        fact = customer_fact(
+            "tier_reached",
+            Source("tier_change", str(change.pk)),
+            account.customer,
+            tier_key=tier.key,
+        )
         earning.earn(program, account, fact)
 
 
@@ -226,7 +283,7 @@ def review_after_earning(program: Program, account: Account) -> None:
         return
     moment = now()
     found = standing(account, program, tiers, moment).qualified
-    current_rank = account.tier.rank if account.tier_id else 0
+    current_rank = account.tier.rank if account.tier is not None else 0
     if found is not None and found.rank > current_rank:
         _move(account, program, found, "upgrade", moment)
 
@@ -237,7 +294,9 @@ def review_due(limit: int = 500) -> int:
     moment = now()
     with transaction.atomic():
         accounts = lock_accounts(
-            Account.objects.filter(tier__isnull=False, tier_until__lte=moment).select_related("program", "tier", "customer")[:limit]
+            Account.objects.filter(tier__isnull=False, tier_until__lte=moment).select_related(
+                "program", "tier", "customer"
+            )[:limit]
         )
         for account in accounts:
             program = account.program
@@ -276,4 +335,3 @@ def progress(account: Account, program: Program, tiers: list[Tier]) -> dict[str,
             "target": next_tier.qualify["threshold"],
         }
     return out
-

@@ -3,10 +3,12 @@ the cached balances equal the sums of the entries, the lots hold the balances, a
 `remaining` is its amount less what its allocations took."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 
 from kizuna.loyalty.models import Account, EntryType, LedgerEntry, LotAllocation, PointLot
 
@@ -25,8 +27,10 @@ class Problem:
         return f"account {self.account_id} ({self.program}/{self.customer}): {self.message}"
 
 
-def _when(types: list[str], column: str) -> Sum:
-    return Sum(Case(When(type__in=types, then=F(column)), default=Value(0), output_field=IntegerField()))
+def _when(types: Sequence[str], column: str) -> Sum:
+    return Sum(
+        Case(When(type__in=types, then=F(column)), default=Value(0), output_field=IntegerField())
+    )
 
 
 def verify(accounts: "list[int] | None" = None) -> list[Problem]:
@@ -63,7 +67,7 @@ def verify(accounts: "list[int] | None" = None) -> list[Problem]:
         taken[lot_id] = points
     problems: list[Problem] = []
     for account in scope.select_related("program", "customer").order_by("pk").iterator(2000):
-        found = sums.get(account.pk, {})
+        found: Any = sums.get(account.pk, {})
         expected = {
             "active": found.get("active") or 0,
             "pending": found.get("pending") or 0,
@@ -72,20 +76,25 @@ def verify(accounts: "list[int] | None" = None) -> list[Problem]:
             "expired": -(found.get("expired") or 0),
         }
 
-        def problem(message: str) -> None:
-            problems.append(Problem(account.pk, account.program.key, account.customer.external_id, message))
+        def problem(message: str, account: Account = account) -> None:
+            problems.append(
+                Problem(account.pk, account.program.key, account.customer.external_id, message)
+            )
 
         for name, value in expected.items():
             if getattr(account, name) != value:
                 problem(f"{name} is {getattr(account, name)}, the ledger says {value}")
         held = lots.get(account.pk, {"pending": 0, "active": 0})
         if held["pending"] != expected["pending"]:
-            problem(f"pending lots hold {held['pending']}, the pending balance is {expected['pending']}")
+            problem(
+                f"pending lots hold {held['pending']}, the pending balance is {expected['pending']}"
+            )
         if held["active"] != max(expected["active"], 0):
-            problem(f"active lots hold {held['active']}, the active balance is {expected['active']}")
+            problem(
+                f"active lots hold {held['active']}, the active balance is {expected['active']}"
+            )
     for lot in (
         PointLot.objects.filter(account__in=scope)
-        .annotate(check=Greatest(F("remaining"), Value(0)))
         .select_related("account__program", "account__customer")
         .order_by("pk")
         .iterator(5000)
@@ -97,7 +106,8 @@ def verify(accounts: "list[int] | None" = None) -> list[Problem]:
                     account.pk,
                     account.program.key,
                     account.customer.external_id,
-                    f"lot {lot.pk} has {lot.remaining} left of {lot.amount}, its allocations took {taken.get(lot.pk, 0)}",
+                    f"lot {lot.pk} has {lot.remaining} left of {lot.amount}, its allocations "
+                    f"took {taken.get(lot.pk, 0)}",
                 )
             )
     return problems

@@ -24,7 +24,9 @@ ONE_PER_DOLLAR = {
 }
 
 
-def make_program(api: ApiClient, rules: list[dict[str, Any]] | None = None, **overrides: Any) -> dict[str, Any]:
+def make_program(
+    api: ApiClient, rules: list[dict[str, Any]] | None = None, **overrides: Any
+) -> dict[str, Any]:
     response = api.post("/programs", {**PROGRAM, **overrides})
     assert response.status_code == 201, response.data
     for rule in rules if rules is not None else [ONE_PER_DOLLAR]:
@@ -33,7 +35,9 @@ def make_program(api: ApiClient, rules: list[dict[str, Any]] | None = None, **ov
     return dict(response.data)
 
 
-def order(external_id: str = "ord-1", customer_id: str = "cust-1", total: str = "31.00", **overrides: Any) -> dict[str, Any]:
+def order(
+    external_id: str = "ord-1", customer_id: str = "cust-1", total: str = "31.00", **overrides: Any
+) -> dict[str, Any]:
     """A paid order of two items (30.00 listed, 5.00 off, 4.00 shipping, 2.00 tax), or one
     whose only total is `total` (no items)."""
     if total == "31.00":
@@ -47,18 +51,24 @@ def order(external_id: str = "ord-1", customer_id: str = "cust-1", total: str = 
     }
 
 
-def loyalty(api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club") -> dict[str, Any]:
+def loyalty(
+    api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club"
+) -> dict[str, Any]:
     data = api.get(f"/customers/{customer_id}/loyalty").data["data"]
     found = [p for p in data if p["program_id"] == program]
     assert found, data
     return dict(found[0])
 
 
-def points(api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club") -> dict[str, Any]:
+def points(
+    api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club"
+) -> dict[str, Any]:
     return dict(loyalty(api, customer_id, program)["points"])
 
 
-def transactions(api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club") -> list[dict[str, Any]]:
+def transactions(
+    api: ApiClient, customer_id: str = "cust-1", program: str = "tea-club"
+) -> list[dict[str, Any]]:
     response = api.get(f"/customers/{customer_id}/loyalty/{program}/transactions?limit=500")
     assert response.status_code == 200, response.data
     return list(reversed(response.data["data"]))  # oldest first

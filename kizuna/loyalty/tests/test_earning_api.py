@@ -85,13 +85,31 @@ def test_payments_beyond_the_total_are_refused(api: ApiClient) -> None:
 def test_proportional_points_round_as_the_rule_says(
     api: ApiClient, rounding: str, per: str, expected: int
 ) -> None:
-    rule = {**ONE_PER_DOLLAR, "effect": {"type": "proportional", "points": 1, "per": per, "base": "total", "rounding": rounding}}
+    rule = {
+        **ONE_PER_DOLLAR,
+        "effect": {
+            "type": "proportional",
+            "points": 1,
+            "per": per,
+            "base": "total",
+            "rounding": rounding,
+        },
+    }
     make_program(api, [rule])
     assert api.post("/orders", order()).data["loyalty"][0]["points_earned"] == expected  # 31 / per
 
 
 def test_the_per_order_cap_and_the_subtotal_base(api: ApiClient) -> None:
-    rule = {**ONE_PER_DOLLAR, "effect": {"type": "proportional", "points": 10, "per": "1.00", "base": "subtotal", "max_points": 250}}
+    rule = {
+        **ONE_PER_DOLLAR,
+        "effect": {
+            "type": "proportional",
+            "points": 10,
+            "per": "1.00",
+            "base": "subtotal",
+            "max_points": 250,
+        },
+    }
     make_program(api, [rule])
     assert api.post("/orders", order()).data["loyalty"][0]["points_earned"] == 250  # 300 capped
 
@@ -99,11 +117,30 @@ def test_the_per_order_cap_and_the_subtotal_base(api: ApiClient) -> None:
 def test_matching_items_earn_by_value_or_quantity(api: ApiClient) -> None:
     tea_only = {"field": "item.sku", "op": "starts_with", "value": "TEA"}
     rules = [
-        {"id": "tea-value", "name": "Tea value", "trigger": {"type": "order_paid"},
-         "effect": {"type": "proportional", "points": 2, "per": "1.00", "base": "items_value", "item_condition": tea_only}},
-        {"id": "cups", "name": "Cups", "trigger": {"type": "order_paid"},
-         "effect": {"type": "proportional", "points": 5, "per": "1", "base": "items_quantity",
-                    "item_condition": {"field": "item.sku", "op": "eq", "value": "CUP-1"}}},
+        {
+            "id": "tea-value",
+            "name": "Tea value",
+            "trigger": {"type": "order_paid"},
+            "effect": {
+                "type": "proportional",
+                "points": 2,
+                "per": "1.00",
+                "base": "items_value",
+                "item_condition": tea_only,
+            },
+        },
+        {
+            "id": "cups",
+            "name": "Cups",
+            "trigger": {"type": "order_paid"},
+            "effect": {
+                "type": "proportional",
+                "points": 5,
+                "per": "1",
+                "base": "items_quantity",
+                "item_condition": {"field": "item.sku", "op": "eq", "value": "CUP-1"},
+            },
+        },
     ]
     make_program(api, rules)
     api.post("/orders", order())  # TEA-1 x2 at 10.00, CUP-1 x1
@@ -114,24 +151,48 @@ def test_matching_items_earn_by_value_or_quantity(api: ApiClient) -> None:
 def test_conditions_priorities_stop_after_and_multipliers(api: ApiClient) -> None:
     big = {"field": "order.total", "op": "gte", "value": "30.00"}
     rules = [
-        {"id": "big-order", "name": "Big order", "trigger": {"type": "order_paid"}, "condition": big,
-         "effect": {"type": "fixed", "points": 100}, "priority": 10, "stop_after": True},
-        {"id": "never", "name": "Never reached", "trigger": {"type": "order_paid"},
-         "effect": {"type": "fixed", "points": 7}, "priority": 20},
-        {"id": "double", "name": "Double", "trigger": {"type": "order_paid"},
-         "effect": {"type": "multiplier", "factor": "2"}, "priority": 30},
+        {
+            "id": "big-order",
+            "name": "Big order",
+            "trigger": {"type": "order_paid"},
+            "condition": big,
+            "effect": {"type": "fixed", "points": 100},
+            "priority": 10,
+            "stop_after": True,
+        },
+        {
+            "id": "never",
+            "name": "Never reached",
+            "trigger": {"type": "order_paid"},
+            "effect": {"type": "fixed", "points": 7},
+            "priority": 20,
+        },
+        {
+            "id": "double",
+            "name": "Double",
+            "trigger": {"type": "order_paid"},
+            "effect": {"type": "multiplier", "factor": "2"},
+            "priority": 30,
+        },
     ]
     make_program(api, rules)
     api.post("/orders", order())
-    assert {e["rule_id"]: e["points"] for e in transactions(api)} == {"big-order": 100, "double": 100}
+    assert {e["rule_id"]: e["points"] for e in transactions(api)} == {
+        "big-order": 100,
+        "double": 100,
+    }
     api.post("/orders", order("ord-2", total="10.00"))  # not big: the second rule runs
     assert {e["rule_id"]: e["points"] for e in transactions(api)[2:]} == {"never": 7, "double": 7}
 
 
 def test_limits_per_day_in_points_and_times(api: ApiClient) -> None:
-    rule = {"id": "daily", "name": "Daily", "trigger": {"type": "order_paid"},
-            "effect": {"type": "fixed", "points": 40},
-            "limits": [{"period": "day", "points": 100}, {"period": "all_time", "times": 4}]}
+    rule = {
+        "id": "daily",
+        "name": "Daily",
+        "trigger": {"type": "order_paid"},
+        "effect": {"type": "fixed", "points": 40},
+        "limits": [{"period": "day", "points": 100}, {"period": "all_time", "times": 4}],
+    }
     make_program(api, [rule])
     earned = [api.post("/orders", order(f"ord-{i}")).data["loyalty"] for i in range(5)]
     # 40, 40, then 20 (the day's 100), then nothing more today.
@@ -139,8 +200,13 @@ def test_limits_per_day_in_points_and_times(api: ApiClient) -> None:
 
 
 def test_a_budget_is_never_overspent(api: ApiClient) -> None:
-    rule = {"id": "launch", "name": "Launch", "trigger": {"type": "order_paid"},
-            "effect": {"type": "fixed", "points": 60}, "budget_points": 100}
+    rule = {
+        "id": "launch",
+        "name": "Launch",
+        "trigger": {"type": "order_paid"},
+        "effect": {"type": "fixed", "points": 60},
+        "budget_points": 100,
+    }
     make_program(api, [rule])
     got = [api.post("/orders", order(f"ord-{i}", f"c-{i}")).data["loyalty"] for i in range(3)]
     assert [g[0]["points_earned"] for g in got] == [60, 40, 0]
@@ -150,30 +216,56 @@ def test_a_budget_is_never_overspent(api: ApiClient) -> None:
 def test_an_active_window_and_a_schedule_in_the_program_time_zone(api: ApiClient) -> None:
     moment = now().replace(microsecond=0)
     rules = [
-        {"id": "past", "name": "Past", "trigger": {"type": "order_paid"}, "effect": {"type": "fixed", "points": 1},
-         "active_until": (moment - timedelta(days=1)).isoformat()},
-        {"id": "weekdays", "name": "Weekdays", "trigger": {"type": "order_paid"}, "effect": {"type": "fixed", "points": 2},
-         "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "until": "17:00"}},
+        {
+            "id": "past",
+            "name": "Past",
+            "trigger": {"type": "order_paid"},
+            "effect": {"type": "fixed", "points": 1},
+            "active_until": (moment - timedelta(days=1)).isoformat(),
+        },
+        {
+            "id": "weekdays",
+            "name": "Weekdays",
+            "trigger": {"type": "order_paid"},
+            "effect": {"type": "fixed", "points": 2},
+            "schedule": {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "from": "09:00",
+                "until": "17:00",
+            },
+        },
     ]
     make_program(api, rules)
     # 2026-05-04 is a Monday: 10:00 in Tokyo is 01:00 UTC; 18:00 in Tokyo is 09:00 UTC.
     api.post("/orders", order("in-hours", occurred_at="2026-05-04T10:00:00+09:00"))
     api.post("/orders", order("after-hours", occurred_at="2026-05-04T18:00:00+09:00"))
     api.post("/orders", order("sunday", occurred_at="2026-05-03T10:00:00+09:00"))
-    assert [(e["source"]["id"], e["rule_id"]) for e in transactions(api)] == [("in-hours", "weekdays")]
+    assert [(e["source"]["id"], e["rule_id"]) for e in transactions(api)] == [
+        ("in-hours", "weekdays")
+    ]
 
 
 def test_an_event_earns_by_its_rules(api: ApiClient) -> None:
-    rule = {"id": "review", "name": "Review", "trigger": {"type": "event", "event": "review_posted"},
-            "effect": {"type": "fixed", "points": 25}}
+    rule = {
+        "id": "review",
+        "name": "Review",
+        "trigger": {"type": "event", "event": "review_posted"},
+        "effect": {"type": "fixed", "points": 25},
+    }
     make_program(api, [rule])
     response = api.post("/events", {"id": "ev-1", "name": "review_posted", "customer_id": "cust-1"})
     assert response.status_code == 201
     assert response.data["loyalty"][0]["points_earned"] == 25
     other = api.post("/events", {"id": "ev-2", "name": "visit", "customer_id": "cust-1"})
     assert other.data["loyalty"] == [
-        {"program_id": "tea-club", "points_earned": 0, "points_pending": 0, "balance": 25, "tier": None,
-         "points_clawed_back": 0}
+        {
+            "program_id": "tea-club",
+            "points_earned": 0,
+            "points_pending": 0,
+            "balance": 25,
+            "tier": None,
+            "points_clawed_back": 0,
+        }
     ]
 
 
@@ -187,8 +279,15 @@ def test_explicit_enrolment_earns_only_for_members(api: ApiClient) -> None:
 
 
 def test_an_enrolment_rule_welcomes_new_members(api: ApiClient) -> None:
-    rules = [ONE_PER_DOLLAR, {"id": "welcome", "name": "Welcome", "trigger": {"type": "enrolment"},
-                              "effect": {"type": "fixed", "points": 100}}]
+    rules = [
+        ONE_PER_DOLLAR,
+        {
+            "id": "welcome",
+            "name": "Welcome",
+            "trigger": {"type": "enrolment"},
+            "effect": {"type": "fixed", "points": 100},
+        },
+    ]
     make_program(api, rules)
     api.post("/orders", order())
     assert points(api)["active"] == 131
@@ -229,7 +328,12 @@ def test_points_waiting_for_an_event_activate_when_it_comes(api: ApiClient) -> N
     make_program(api, pending={"until_event": "order_delivered"})
     api.post("/orders", order())
     assert points(api)["pending"] == 31
-    event = {"id": "ev-d", "name": "order_delivered", "customer_id": "cust-1", "properties": {"order_id": "ord-1"}}
+    event = {
+        "id": "ev-d",
+        "name": "order_delivered",
+        "customer_id": "cust-1",
+        "properties": {"order_id": "ord-1"},
+    }
     api.post("/events", event)
     assert (points(api)["active"], points(api)["pending"]) == (31, 0)
 

@@ -22,6 +22,7 @@ from kizuna.orders import events, participants
 from kizuna.orders.errors import InvalidStatusTransition, OrderNotFound, TotalsMismatch
 from kizuna.orders.locks import lock_order
 from kizuna.orders.models import Order, OrderItem, OrderStatus, PaymentMethod
+from kizuna.orders.services import stats
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
         items = OrderItem.objects.bulk_create(item_rows(order, checked))
         set_prefetched(order, "items", items)
         set_prefetched(order, "refunds", [])
+        stats.order_recorded(workspace, order)
         if order.status == OrderStatus.PAID:
             participants.order_paid(order, items)
         timeline.add_entry(
@@ -279,6 +281,7 @@ def change_order_status(workspace: Workspace, external_id: str, status: str) -> 
         order.status = status
         order.updated_at = now()
         order.save(update_fields=["status", "updated_at"])
+        stats.order_status_changed(workspace, order, previous)
         if status == OrderStatus.PAID:
             participants.order_paid(order, list(order.items.all()))
         elif previous == OrderStatus.PAID:

@@ -17,5 +17,7 @@ class Command(BaseCommand):
         for problem in problems:
             self.stderr.write(str(problem))
         if problems:
-            raise CommandError(f"{len(problems)} difference(s) between the ledger and the balances.")
+            raise CommandError(
+                f"{len(problems)} difference(s) between the ledger and the balances."
+            )
         self.stdout.write("The ledger and every balance agree.")
