@@ -9,7 +9,7 @@ from kizuna.loyalty.models import Account, EarningRule, Program
 
 def lock_account(program: Program, customer_id: int) -> Account | None:
     account = one_or_none(
-        Account.objects.select_for_update()
+        Account.objects.select_for_update(of=("self",))
         .filter(program=program, customer_id=customer_id)
         .select_related("tier")
     )
@@ -19,7 +19,7 @@ def lock_account(program: Program, customer_id: int) -> Account | None:
 
 
 def lock_accounts(queryset: QuerySet[Account]) -> list[Account]:
-    return list(queryset.select_for_update().order_by("pk"))
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
 
 
 def lock_rule(rule_pk: int) -> EarningRule | None:

@@ -10,7 +10,9 @@ from pydantic import Field
 
 from kizuna.core.ids import OBJECT_ID_MAX_LENGTH
 from kizuna.core.schemas import Currency, ExternalId, InputSchema, IsoDateTime
+from kizuna.customers.schemas import EventIn
 from kizuna.loyalty.models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, EntryType
+from kizuna.orders.schemas import OrderIn
 
 ObjectId = Annotated[
     str, Field(max_length=OBJECT_ID_MAX_LENGTH, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -309,8 +311,8 @@ class LoyaltyOut(Schema):
 
 
 class SimulateIn(InputSchema):
-    order: Json | None = None
-    event: Json | None = None
+    order: OrderIn | None = Field(default=None, description="An order as POST /orders takes it.")
+    event: EventIn | None = Field(default=None, description="An event as POST /events takes it.")
     backtest: Json | None = Field(default=None, description='{"from": time, "to": time}')
 
 

@@ -297,9 +297,14 @@ def record(program: Program, account: Account, fact: Fact, awards: list[Award]) 
     return outcome
 
 
-def earn(program: Program, account: Account, fact: Fact) -> Outcome:
-    """Compute and write what `fact` earns in `program` on `account` (locked)."""
-    awards = compute(program, account, fact, active_rules(program, fact.trigger), dry_run=False)
+def earn(
+    program: Program, account: Account, fact: Fact, rules: Sequence[EarningRule] | None = None
+) -> Outcome:
+    """Compute and write what `fact` earns in `program` on `account` (locked), by `rules`
+    (the program's active rules for the fact's trigger, read if not given)."""
+    if rules is None:
+        rules = active_rules(program, fact.trigger)
+    awards = compute(program, account, fact, rules, dry_run=False)
     return record(program, account, fact, awards)
 
 

@@ -14,22 +14,15 @@ from typing import Any
 from kizuna.core.clock import now
 from kizuna.customers.conditions import customer_facts
 from kizuna.customers.models import Customer, CustomEvent
-from kizuna.loyalty.models import Account, Program, ProgramStatus
+from kizuna.loyalty.models import Account
 from kizuna.loyalty.services import accounts, earning, milestones, pending, returns, tiers
 from kizuna.loyalty.services.earning import Fact, Outcome
 from kizuna.loyalty.services.ledger import Source
+from kizuna.loyalty.services.setup import live_setups
 from kizuna.orders.conditions import order_facts
 
 # Payment methods whose value earns nothing: it was paid with points or stored value.
 NON_EARNING_METHODS = frozenset({"points", "gift_card", "store_credit"})
-
-
-def live_programs(workspace_id: int) -> list[Program]:
-    return list(
-        Program.objects.filter(workspace_id=workspace_id, status=ProgramStatus.ACTIVE).order_by(
-            "pk"
-        )
-    )
 
 
 def earnable_share(order: Any) -> Decimal:
@@ -104,14 +97,17 @@ def _earned_effect(outcome: Outcome, account: Account) -> dict[str, Any]:
 
 def _earn_everywhere(workspace_id: int, customer: Customer, fact: Fact) -> list[dict[str, Any]]:
     effects = []
-    for program in live_programs(workspace_id):
+    for setup in live_setups(workspace_id):
+        program = setup.program
         account = accounts.account_for_fact(program, customer)
         if account is None:
             continue
-        outcome = earning.earn(program, account, fact)
-        ctx = earning.context_of(fact, program)
-        milestones.track(program, account, fact.trigger, ctx, fact.source, fact.event_name)
-        tiers.review_after_earning(program, account)
+        outcome = earning.earn(program, account, fact, setup.rules_for(fact.trigger))
+        if setup.milestones:
+            ctx = earning.context_of(fact, program)
+            milestones.track(program, account, setup.milestones, fact, ctx)
+        if setup.tiers:
+            tiers.review_after_earning(program, account, setup.tiers)
         effects.append(_earned_effect(outcome, account))
     return effects
 

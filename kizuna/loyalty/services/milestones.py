@@ -5,7 +5,7 @@ anew (`repeat: per_period`), with points and a badge.
 Each fact that satisfies a milestone's trigger and condition is recorded once (a hit); the
 goal is then checked against the hits since the last award."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from kizuna.loyalty.models import (
     MilestoneHit,
     Program,
 )
-from kizuna.loyalty.services import ledger, policies
+from kizuna.loyalty.services import ledger, policies, setup
 from kizuna.loyalty.services.ledger import Source
 from kizuna.loyalty.services.periods import period_key, period_start, previous_start
 from kizuna.loyalty.services.programs import check_name, get_program
@@ -117,6 +117,7 @@ def create_milestone(
             f"{program.key}/{key}",
             after={"id": key, **clean},
         )
+        setup.touch(program)
     return milestone
 
 
@@ -153,35 +154,39 @@ def _streak(moments: list[datetime], period: str, tz: str, until: datetime) -> i
     return length
 
 
-def progress_of(account: Account, milestone: Milestone, moment: datetime) -> int:
-    program = milestone.program
+def _progress(
+    milestone: Milestone, hits: list[datetime], last: MilestoneAward | None, moment: datetime
+) -> int:
+    """Progress toward the goal from the member's hits (in time order) and last award."""
     goal = milestone.goal
-    last = _last_award(account, milestone)
-    since = last.achieved_at if last is not None and milestone.repeat == "per_period" else None
     if last is not None and milestone.repeat == "once":
         return int(goal["target"])
-    moments = _hits(account, milestone, since)
+    if last is not None:
+        hits = [h for h in hits if h > last.achieved_at]
     if goal["type"] == "count":
         if goal.get("within"):
             start = parse_duration(goal["within"], "within").before(moment)
-            moments = [m for m in moments if m > start]
-        return min(len(moments), int(goal["target"]))
-    return min(_streak(moments, goal["period"], program.timezone, moment), int(goal["target"]))
+            hits = [h for h in hits if h > start]
+        return min(len(hits), int(goal["target"]))
+    streak = _streak(hits, goal["period"], milestone.program.timezone, moment)
+    return min(streak, int(goal["target"]))
+
+
+def progress_of(account: Account, milestone: Milestone, moment: datetime) -> int:
+    return _progress(
+        milestone, _hits(account, milestone, None), _last_award(account, milestone), moment
+    )
 
 
 def track(
-    program: Program,
-    account: Account,
-    trigger: str,
-    ctx: c.Context,
-    source: Source,
-    event_name: str | None,
+    program: Program, account: Account, milestones: Sequence[Milestone], fact: Any, ctx: c.Context
 ) -> None:
     """Record the fact against the program's milestones it counts for, and award those it
     completes."""
     from kizuna.loyalty.services.earning import parsed
 
-    for milestone in program.milestones.all():
+    trigger, source, event_name = fact.trigger, fact.source, fact.event_name
+    for milestone in milestones:
         goal = milestone.goal
         if (
             goal["trigger"]["type"] != trigger
@@ -261,20 +266,28 @@ def _award(program: Program, account: Account, milestone: Milestone, moment: dat
 def standing(
     account: Account, program: Program
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The member's progress on each milestone of the program, and the badges they hold."""
+    """The member's progress on each milestone of the program, and the badges they hold
+    (three queries, whatever the number of milestones and hits)."""
     moment = now()
+    awards: dict[int, MilestoneAward] = {}
+    for award in MilestoneAward.objects.filter(account=account).order_by("achieved_at", "pk"):
+        awards[award.milestone_id] = award
+    hits: dict[int, list[datetime]] = {}
+    for milestone_id, occurred_at in (
+        MilestoneHit.objects.filter(account=account)
+        .order_by("occurred_at")
+        .values_list("milestone_id", "occurred_at")
+    ):
+        hits.setdefault(milestone_id, []).append(occurred_at)
     out = []
     badges = []
-    awards = {}
-    for award in MilestoneAward.objects.filter(account=account).order_by("achieved_at"):
-        awards[award.milestone_id] = award
-    for milestone in program.milestones.all():
+    for milestone in program.milestones.all().order_by("key"):
         milestone.program = program
         last = awards.get(milestone.pk)
         out.append(
             {
                 "id": milestone.key,
-                "progress": progress_of(account, milestone, moment),
+                "progress": _progress(milestone, hits.get(milestone.pk, []), last, moment),
                 "target": milestone.goal["target"],
                 "achieved_at": last.achieved_at if last else None,
             }

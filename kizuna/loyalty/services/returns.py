@@ -10,7 +10,7 @@ exactly what it earned and gives back exactly what was spent on it."""
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 
 from kizuna.loyalty.locks import lock_accounts
 from kizuna.loyalty.models import Account, EntryType, LedgerEntry, LotAllocation, PointLot
@@ -30,9 +30,9 @@ def _accounts_touched(order: Any) -> list[Account]:
     return lock_accounts(Account.objects.filter(pk__in=list(ids)).select_related("program", "tier"))
 
 
-def _sum(entries: Any) -> int:
-    totals = entries.aggregate(points=Sum("points"), pending=Sum("pending_points"))
-    return int((totals["points"] or 0) + (totals["pending"] or 0))
+def _sum_of(types: list[str]) -> Sum:
+    """The points (pending ones included) of the entries of these types."""
+    return Sum(F("points") + F("pending_points"), filter=Q(type__in=types))
 
 
 def _sources(order: Any) -> list[str]:
@@ -49,22 +49,21 @@ def _settle(
 ) -> dict[str, Any]:
     """Bring what the order took back and gave back on `account` up to `fraction` of it."""
     program = account.program
-    order_entries = LedgerEntry.objects.filter(
-        account=account, source_type="order", source_id=order.external_id
-    )
-    refund_entries = LedgerEntry.objects.filter(
-        account=account, source_type="refund", source_id__in=_sources(order)
-    )
-    earned = _sum(order_entries.filter(type__in=[EntryType.EARN, EntryType.PENDING]))
-    spent = -_sum(order_entries.filter(type=EntryType.SPEND))
-    rolled_back = _sum(order_entries.filter(type=EntryType.ROLLBACK))
-    spent -= rolled_back
-    taken = -_sum(
-        (order_entries | refund_entries).filter(
-            type__in=[EntryType.REFUND_CLAWBACK, EntryType.CANCEL]
+    sums = (
+        LedgerEntry.objects.filter(account=account)
+        .filter(
+            Q(source_type="order", source_id=order.external_id)
+            | Q(source_type="refund", source_id__in=_sources(order))
+        )
+        .aggregate(
+            earned=_sum_of([EntryType.EARN, EntryType.PENDING]),
+            spent=_sum_of([EntryType.SPEND, EntryType.ROLLBACK]),
+            taken=_sum_of([EntryType.REFUND_CLAWBACK, EntryType.CANCEL]),
+            given=_sum_of([EntryType.REFUND_RETURN]),
         )
     )
-    given = _sum((order_entries | refund_entries).filter(type=EntryType.REFUND_RETURN))
+    earned, spent = sums["earned"] or 0, -(sums["spent"] or 0)
+    taken, given = -(sums["taken"] or 0), sums["given"] or 0
     clawed = returned = 0
     if program.returns.get("clawback", True):
         due = _share(earned, fraction) - taken

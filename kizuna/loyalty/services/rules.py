@@ -19,6 +19,7 @@ from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.upsert import insert_once
 from kizuna.loyalty.errors import InvalidRule, RuleExists, RuleNotFound
 from kizuna.loyalty.models import EarningRule, Program, Tier
+from kizuna.loyalty.services import setup
 from kizuna.loyalty.services.programs import check_name, get_program
 
 TRIGGERS = ("order_paid", "event", "enrolment", "birthday", "tier_reached")
@@ -290,6 +291,7 @@ def create_rule(
             _ref(rule),
             after=snapshot(rule),
         )
+        setup.touch(program)
     return rule
 
 
@@ -316,6 +318,7 @@ def update_rule(
                 before=before,
                 after=after,
             )
+            setup.touch(program)
     return rule
 
 
@@ -333,6 +336,7 @@ def delete_rule(workspace: Workspace, program_key: str, key: str, actor: Actor) 
             _ref(rule),
             before=snapshot(rule),
         )
+        setup.touch(program)
 
 
 def _ref(rule: EarningRule) -> str:

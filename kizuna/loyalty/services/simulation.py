@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -27,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Ceil, Coalesce, Floor, Least, Round, TruncMonth
+from django.db.models.functions import Cast, Ceil, Coalesce, Floor, Least, Round, TruncMonth
 
 from kizuna.core import conditions as c
 from kizuna.core.errors import ValidationFailed
@@ -95,8 +96,7 @@ def _order_fact(workspace: Workspace, body: Any) -> earning.Fact:
         raise ValidationFailed(
             "order is an order as POST /orders takes it.", code="simulation_input", field="order"
         )
-    data = {"external_id": "simulation", "customer_id": "simulation", **body}
-    checked = check_order(data)
+    checked = check_order(body)
     order = order_row(workspace, _customer(workspace, checked.customer_id), checked)
     items = item_rows(order, checked)
     return order_fact(order, items)
@@ -168,14 +168,18 @@ def _points_expression(program: Program, rule: EarningRule) -> Any:
             Value(Decimal(0)),
             output_field=DecimalField(max_digits=30, decimal_places=8),
         )
-    raw = _rounded(
-        value / Value(Decimal(effect["per"])) * Value(effect["points"]), effect["rounding"]
+    exact = ExpressionWrapper(
+        value * Value(Decimal(effect["points"])) / Value(Decimal(effect["per"])),
+        output_field=DecimalField(max_digits=30, decimal_places=8),
     )
+    raw: Any = Cast(_rounded(exact, effect["rounding"]), IntegerField())
     if effect.get("max_points") is not None:
-        raw = Least(raw, Value(effect["max_points"]))
+        raw = Least(raw, Value(effect["max_points"]), output_field=IntegerField())
     if base != "items_quantity":
         # Money bases give nothing in another currency than the program's.
-        raw = Case(When(currency=program.currency, then=raw), default=Value(0))
+        raw = Case(
+            When(currency=program.currency, then=raw), default=Value(0), output_field=IntegerField()
+        )
     return raw
 
 
@@ -194,15 +198,15 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
     orders = Order.objects.for_workspace(program.workspace).filter(
         status=OrderStatus.PAID, occurred_at__gte=start, occurred_at__lt=end
     )
-    base_terms = []
-    factors = []
+    base_terms: list[Any] = []
+    factors: list[tuple[Q | None, Decimal]] = []
     for rule in chosen:
         if rule.trigger.get("type") != "order_paid":
             continue
         expression = (
             _points_expression(program, rule) if rule.effect["type"] != "multiplier" else None
         )
-        condition = Q()
+        condition: Q | None = None
         if rule.condition:
             condition = c.compile(
                 earning.parsed(program, rule.condition, "condition"),
@@ -212,11 +216,7 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
         if expression is None:
             factors.append((condition, Decimal(rule.effect["factor"])))
         else:
-            base_terms.append(
-                Case(
-                    When(condition, then=expression), default=Value(0), output_field=IntegerField()
-                )
-            )
+            base_terms.append(_when(condition, expression))
     if not base_terms:
         points: Any = Value(0, output_field=IntegerField())
     else:
@@ -224,28 +224,34 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
         for term in base_terms[1:]:
             points = points + term
     for condition, factor in factors:
-        bonus = Floor(points * Value(factor - 1))
-        points = points + Case(
-            When(condition, then=bonus), default=Value(0), output_field=IntegerField()
+        bonus = Cast(
+            Floor(
+                ExpressionWrapper(
+                    points * Value(factor - 1),
+                    output_field=DecimalField(max_digits=30, decimal_places=8),
+                )
+            ),
+            IntegerField(),
         )
-    scored = orders.annotate(points=ExpressionWrapper(points, output_field=IntegerField()))
-    totals = scored.aggregate(orders=Sum(Value(1)), points=Sum("points"))
+        points = points + _when(condition, bonus)
+    scored = orders.annotate(scored_points=ExpressionWrapper(points, output_field=IntegerField()))
+    totals = scored.aggregate(order_count=Count("pk"), point_total=Sum("scored_points"))
     by_month = (
         scored.annotate(month=TruncMonth("occurred_at", tzinfo=_tz(program)))
         .values("month")
-        .annotate(month_points=Sum("points"))
+        .annotate(month_points=Sum("scored_points"))
         .order_by("month")
     )
     by_customer = (
-        scored.filter(points__gt=0)
+        scored.filter(scored_points__gt=0)
         .values("customer__external_id")
-        .annotate(customer_points=Sum("points"))
+        .annotate(customer_points=Sum("scored_points"))
         .order_by("-customer_points", "customer__external_id")
     )
     return {
-        "orders_considered": totals["orders"] or 0,
+        "orders_considered": totals["order_count"] or 0,
         "customers_affected": by_customer.count(),
-        "points_total": int(totals["points"] or 0),
+        "points_total": int(totals["point_total"] or 0),
         "points_by_month": [
             {"month": row["month"].strftime("%Y-%m"), "points": int(row["month_points"] or 0)}
             for row in by_month
@@ -255,6 +261,13 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
             for row in by_customer[:TOP_CUSTOMERS]
         ],
     }
+
+
+def _when(condition: Q | None, expression: Any) -> Any:
+    """`expression` where the condition holds (everywhere without one), 0 elsewhere."""
+    if condition is None:
+        return ExpressionWrapper(expression, output_field=IntegerField())
+    return Case(When(condition, then=expression), default=Value(0), output_field=IntegerField())
 
 
 def _tz(program: Program) -> Any:

@@ -7,7 +7,7 @@ or last confirmed; lifetime tiers forever), plus the tier's grace days. The revi
 confirms it or moves them down to the tier they still qualify for. Every change is a
 `TierChange`, an outbox event, and a fact for `tier_reached` rules."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,11 +28,13 @@ from kizuna.loyalty import events
 from kizuna.loyalty.errors import TierExists, TierNotFound
 from kizuna.loyalty.locks import lock_accounts
 from kizuna.loyalty.models import Account, EntryType, LedgerEntry, Program, Tier, TierChange
+from kizuna.loyalty.services import setup
 from kizuna.loyalty.services.periods import period_start
 from kizuna.loyalty.services.programs import check_name, get_program
 from kizuna.orders.models import Order, OrderStatus
 
 METRICS = ("points_earned", "amount_spent", "orders")
+EARNED_TYPES = [EntryType.EARN, EntryType.ACTIVATE, EntryType.REFUND_CLAWBACK, EntryType.CANCEL]
 WINDOWS = ("calendar_year", "rolling_12_months", "lifetime")
 TIER_FIELDS = ("name", "rank", "qualify", "grace_days", "benefits")
 
@@ -132,6 +134,7 @@ def create_tier(
         audit.record(
             workspace, actor, "tier.created", "tier", f"{program.key}/{key}", after=snapshot(tier)
         )
+        setup.touch(program)
     return tier
 
 
@@ -158,6 +161,7 @@ def update_tier(
                 before=before,
                 after=snapshot(tier),
             )
+            setup.touch(program)
     return tier
 
 
@@ -179,19 +183,14 @@ def metric_value(
     start = window_start(qualify["window"], moment, program.timezone)
     metric = qualify["metric"]
     if metric == "points_earned":
+        # Earned points that are active (pending ones count once they activate), net of
+        # what refunds took back: the account's lifetime_earned, or its entries in a window.
+        if start is None:
+            return Decimal(account.lifetime_earned)
         entries = LedgerEntry.objects.filter(
-            account=account,
-            type__in=[
-                EntryType.EARN,
-                EntryType.PENDING,
-                EntryType.REFUND_CLAWBACK,
-                EntryType.CANCEL,
-            ],
+            account=account, type__in=EARNED_TYPES, occurred_at__gte=start
         )
-        if start is not None:
-            entries = entries.filter(occurred_at__gte=start)
-        total = entries.aggregate(p=Sum(F("points") + F("pending_points")))["p"]
-        return Decimal(total or 0)
+        return Decimal(entries.aggregate(p=Sum("points"))["p"] or 0)
     orders = Order.objects.filter(
         workspace_id=account.workspace_id, customer_id=account.customer_id, status=OrderStatus.PAID
     )
@@ -211,12 +210,19 @@ class Standing:
     values: dict[str, Decimal]
 
 
-def standing(account: Account, program: Program, tiers: list[Tier], moment: datetime) -> Standing:
-    """The highest tier the member qualifies for now, and their metric values by tier."""
+def standing(
+    account: Account, program: Program, tiers: Sequence[Tier], moment: datetime
+) -> Standing:
+    """The highest tier the member qualifies for now, and their metric values by tier (each
+    metric and window read once)."""
     values: dict[str, Decimal] = {}
+    read: dict[tuple[str, str], Decimal] = {}
     qualified = None
     for tier in sorted(tiers, key=lambda t: t.rank):
-        value = metric_value(account, program, tier.qualify, moment)
+        key = (tier.qualify["metric"], tier.qualify["window"])
+        if key not in read:
+            read[key] = metric_value(account, program, tier.qualify, moment)
+        value = read[key]
         values[tier.key] = value
         if value >= Decimal(str(tier.qualify["threshold"])):
             qualified = tier
@@ -276,10 +282,9 @@ def _move(
         earning.earn(program, account, fact)
 
 
-def review_after_earning(program: Program, account: Account) -> None:
+def review_after_earning(program: Program, account: Account, tiers: Sequence[Tier]) -> None:
     """Move the member up at once if they now qualify for a higher tier."""
-    tiers = list(program.tiers.all())
-    if not tiers:
+    if not tiers or (account.tier is not None and account.tier.rank >= max(t.rank for t in tiers)):
         return
     moment = now()
     found = standing(account, program, tiers, moment).qualified
