@@ -203,6 +203,7 @@ class LoyaltyEffectOut(Schema):
     points_clawed_back: int = Field(
         default=0, description="Taken back by refunds and cancellations."
     )
+    points_spent: int = Field(default=0, description="Spent by the order's points payments.")
 
 
 class RefundLoyaltyEffectOut(Schema):

@@ -41,11 +41,24 @@ class OrderItemIn(InputSchema):
 class PaymentIn(InputSchema):
     method: Literal["card", "cash", "points", "gift_card", "store_credit", "other"]
     amount: DecimalString
+    points: int | None = Field(
+        default=None,
+        ge=1,
+        description="With the method points: how many points the customer spends; they are "
+        "taken from the balance in the order's transaction (refused when short).",
+    )
+    program_id: ExternalId | None = Field(
+        default=None,
+        description="With the method points: the program whose points are spent; needed only "
+        "when several live programs use the order's currency.",
+    )
 
 
 class PaymentOut(Schema):
     method: str
     amount: str
+    points: int | None = None
+    program_id: str | None = None
 
 
 class OrderIn(InputSchema):

@@ -104,7 +104,12 @@ def adjust(
 
 
 def spend(
-    program: Program, account: Account, points: int, source: Source, reason: str = ""
+    program: Program,
+    account: Account,
+    points: int,
+    source: Source,
+    reason: str = "",
+    field: str = "points",
 ) -> LedgerEntry:
     """Spend points of an account its caller locked; never more than its active balance."""
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
@@ -114,7 +119,7 @@ def spend(
     if points > account.active:
         raise InsufficientPoints(
             f"The member has {max(account.active, 0)} active points; {points} are needed.",
-            field="points",
+            field=field,
         )
     entry = ledger.debit(account, EntryType.SPEND, points, reason=reason, source=source)
     if policies.resets_on_activity(program.expiry):

@@ -15,7 +15,16 @@ from kizuna.core.clock import now
 from kizuna.customers.conditions import customer_facts
 from kizuna.customers.models import Customer, CustomEvent
 from kizuna.loyalty.models import Account
-from kizuna.loyalty.services import accounts, earning, milestones, pending, returns, tiers
+from kizuna.loyalty.services import (
+    accounts,
+    adjustments,
+    earning,
+    milestones,
+    payments,
+    pending,
+    returns,
+    tiers,
+)
 from kizuna.loyalty.services.earning import Fact, Outcome
 from kizuna.loyalty.services.ledger import Source
 from kizuna.loyalty.services.setup import live_setups
@@ -85,30 +94,45 @@ def event_fact(event: CustomEvent) -> Fact:
     )
 
 
-def _earned_effect(outcome: Outcome, account: Account) -> dict[str, Any]:
+def _earned_effect(outcome: Outcome, account: Account, spent: int = 0) -> dict[str, Any]:
     return {
         "program_id": outcome.program.key,
         "points_earned": 0 if outcome.pending else outcome.points,
         "points_pending": outcome.points if outcome.pending else 0,
         "balance": account.active,
         "tier": account.tier_key,
+        "points_spent": spent,
     }
 
 
 def _earn_everywhere(workspace_id: int, customer: Customer, fact: Fact) -> list[dict[str, Any]]:
     effects = []
-    for setup in live_setups(workspace_id):
+    setups = live_setups(workspace_id)
+    spends = payments.points_payments(fact.order, setups) if fact.order is not None else {}
+    for setup in setups:
         program = setup.program
         account = accounts.account_for_fact(program, customer)
+        spent = spends.get(program.pk, 0)
         if account is None:
+            if spent:
+                raise payments.not_a_member(program.key, spent)
             continue
+        if spent:
+            adjustments.spend(
+                program,
+                account,
+                spent,
+                fact.source,
+                reason=f"Paid with points: order {fact.source.id}",
+                field="payments",
+            )
         outcome = earning.earn(program, account, fact, setup.rules_for(fact.trigger))
         if setup.milestones:
             ctx = earning.context_of(fact, program)
             milestones.track(program, account, setup.milestones, fact, ctx)
         if setup.tiers:
             tiers.review_after_earning(program, account, setup.tiers)
-        effects.append(_earned_effect(outcome, account))
+        effects.append(_earned_effect(outcome, account, spent))
     return effects
 
 

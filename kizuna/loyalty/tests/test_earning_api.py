@@ -28,6 +28,7 @@ def test_a_paid_order_earns_in_its_own_response(api: ApiClient) -> None:
             "balance": 31,
             "tier": None,
             "points_clawed_back": 0,
+            "points_spent": 0,
         }
     ]
     assert points(api)["active"] == 31
@@ -60,16 +61,20 @@ def test_a_pending_order_earns_when_paid_and_nothing_before(api: ApiClient) -> N
 
 def test_value_paid_with_points_gift_cards_or_store_credit_earns_nothing(api: ApiClient) -> None:
     make_program(api)
+    assert api.post("/orders", order("ord-0", total="100.00")).status_code == 201
     payments = [
         {"method": "card", "amount": "11.00"},
-        {"method": "points", "amount": "10.00"},
+        {"method": "points", "amount": "10.00", "points": 40},
         {"method": "gift_card", "amount": "5.00"},
         {"method": "store_credit", "amount": "5.00"},
     ]
     response = api.post("/orders", order(payments=payments))
     assert response.status_code == 201, response.data
     assert response.data["loyalty"][0]["points_earned"] == 11
-    assert response.data["payments"] == payments
+    assert response.data["loyalty"][0]["balance"] == 100 - 40 + 11
+    assert response.data["payments"] == [
+        {"points": None, "program_id": None, **p} for p in payments
+    ]
 
 
 def test_payments_beyond_the_total_are_refused(api: ApiClient) -> None:
@@ -264,6 +269,7 @@ def test_an_event_earns_by_its_rules(api: ApiClient) -> None:
             "balance": 25,
             "tier": None,
             "points_clawed_back": 0,
+            "points_spent": 0,
         }
     ]
 

@@ -135,6 +135,34 @@ def check_order(data: Mapping[str, Any]) -> CheckedOrder:
     )
 
 
+def _points_paid(payment: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """A payment with points names how many (and, optionally, of which program); loyalty
+    spends them when the order is paid."""
+    points = payment.get("points")
+    if payment["method"] != PaymentMethod.POINTS:
+        if points is not None or payment.get("program_id") is not None:
+            raise ValidationFailed(
+                "Only a payment with the method points names points or a program.",
+                code="invalid_payment",
+                field=f"payments[{i}].points",
+            )
+        return {}
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValidationFailed(
+            "A payment with points says how many: a whole number of at least 1.",
+            code="invalid_points",
+            field=f"payments[{i}].points",
+        )
+    program = payment.get("program_id")
+    if program is not None and not isinstance(program, str):
+        raise ValidationFailed(
+            "program_id is a program's id.",
+            code="invalid_payment",
+            field=f"payments[{i}].program_id",
+        )
+    return {"points": points, **({"program_id": program} if program is not None else {})}
+
+
 def _check_payments(payments: list[Any], currency: str, total: Decimal) -> list[dict[str, str]]:
     """How the order was paid: each method known, each amount in the currency, together no
     more than the total."""
@@ -149,7 +177,13 @@ def _check_payments(payments: list[Any], currency: str, total: Decimal) -> list[
             )
         amount = check_amount(payment.get("amount"), currency, field=f"payments[{i}].amount")
         paid += amount
-        clean.append({"method": payment["method"], "amount": format_amount(amount, currency)})
+        clean.append(
+            {
+                "method": payment["method"],
+                "amount": format_amount(amount, currency),
+                **_points_paid(payment, i),
+            }
+        )
     if paid > total:
         raise TotalsMismatch(
             f"The payments ({format_amount(paid, currency)}) exceed the total "
