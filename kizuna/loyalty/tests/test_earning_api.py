@@ -62,7 +62,7 @@ def test_a_pending_order_earns_when_paid_and_nothing_before(api: ApiClient) -> N
 def test_value_paid_with_points_gift_cards_or_store_credit_earns_nothing(api: ApiClient) -> None:
     make_program(api)
     assert api.post("/orders", order("ord-0", total="100.00")).status_code == 201
-    payments = [
+    payments: list[dict[str, Any]] = [
         {"method": "card", "amount": "11.00"},
         {"method": "points", "amount": "10.00", "points": 40},
         {"method": "gift_card", "amount": "5.00"},
