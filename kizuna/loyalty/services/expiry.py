@@ -3,20 +3,35 @@ come, with one `expire` entry per account and batch and one allocation per lot.
 
 Safe when two jobs run at once: each batch locks the accounts (in primary-key order, as every
 writer does), then re-reads their due lots under the lock, so a lot another job expired
-first is skipped and each lot expires once."""
+first is skipped and each lot expires once.
+
+On PostgreSQL a batch is one statement after the locks: data-modifying common table
+expressions empty the lots, move the accounts' balances and write the entries, allocations,
+timeline rows and outbox events together, so a million lots expire in seconds rather than in
+a million round trips. Elsewhere (SQLite) the same writes go through the ORM in bulk. The
+same tests run both paths (the suite runs on each database)."""
 
 from collections import defaultdict
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from kizuna.core import events as outbox
 from kizuna.core.clock import now
+from kizuna.core.models import OutboxEvent
+from kizuna.customers.models import Customer, TimelineEntry
 from kizuna.customers.services import timeline
 from kizuna.loyalty import events
 from kizuna.loyalty.locks import lock_accounts
-from kizuna.loyalty.models import Account, EntryType, LedgerEntry, LotAllocation, PointLot
+from kizuna.loyalty.models import (
+    Account,
+    EntryType,
+    LedgerEntry,
+    LotAllocation,
+    PointLot,
+    Program,
+)
 from kizuna.loyalty.services import ledger
 
 BATCH = 5000
@@ -38,6 +53,9 @@ def expire_batch(limit: int = BATCH, moment: datetime | None = None) -> int:
         due = _due(moment, limit)
         if not due:
             return 0
+        if connection.vendor == "postgresql":
+            lock_accounts(Account.objects.filter(pk__in={account for _, account in due}))
+            return _expire_in_sql([lot for lot, _ in due], moment)
         accounts = {
             a.pk: a
             for a in lock_accounts(
@@ -121,3 +139,81 @@ def expire_due(moment: datetime | None = None, batch: int = BATCH) -> int:
     while expired := expire_batch(batch, moment):
         total += expired
     return total
+
+
+def _expire_in_sql(lot_ids: list[int], moment: datetime) -> int:
+    """Expire the lots (their accounts locked by the caller) in one statement; returns the
+    number of lots expired. Writes exactly what the ORM path writes."""
+    tables = {
+        "lot": PointLot._meta.db_table,
+        "account": Account._meta.db_table,
+        "entry": LedgerEntry._meta.db_table,
+        "allocation": LotAllocation._meta.db_table,
+        "timeline": TimelineEntry._meta.db_table,
+        "outbox": OutboxEvent._meta.db_table,
+        "program": Program._meta.db_table,
+        "customer": Customer._meta.db_table,
+    }
+    sql = """
+    WITH old AS (
+        SELECT id, account_id, remaining FROM {lot}
+        WHERE id = ANY(%(lots)s) AND NOT pending AND remaining > 0 AND expires_at <= %(moment)s
+        FOR UPDATE
+    ), lots AS (
+        UPDATE {lot} AS l SET remaining = 0 FROM old WHERE l.id = old.id
+        RETURNING old.id, old.account_id, old.remaining
+    ), per_account AS (
+        SELECT account_id, SUM(remaining) AS points FROM lots GROUP BY account_id
+    ), accounts AS (
+        UPDATE {account} AS a
+        SET active = a.active - p.points, expired = a.expired + p.points
+        FROM per_account p WHERE a.id = p.account_id
+        RETURNING a.id, a.workspace_id, a.program_id, a.customer_id, a.active, p.points
+    ), entries AS (
+        INSERT INTO {entry} (workspace_id, account_id, type, points, pending_points,
+            balance_after, reason, source_type, source_id, rule_key, expires_at, occurred_at,
+            created_at)
+        SELECT workspace_id, id, %(type)s, -points, 0, active, %(reason)s, '', '', '', NULL,
+            %(moment)s, %(created)s
+        FROM accounts
+        RETURNING id, account_id
+    ), allocations AS (
+        INSERT INTO {allocation} (entry_id, lot_id, points)
+        SELECT e.id, l.id, l.remaining FROM lots l JOIN entries e ON e.account_id = l.account_id
+    ), timeline AS (
+        INSERT INTO {timeline} (workspace_id, customer_id, kind, object_id, occurred_at,
+            summary, created_at)
+        SELECT a.workspace_id, a.customer_id, 'points', e.id::text, %(moment)s,
+            jsonb_build_object('program_id', p.key, 'type', %(type)s, 'points', -a.points,
+                'balance', a.active, 'reason', %(reason)s),
+            %(created)s
+        FROM accounts a
+        JOIN entries e ON e.account_id = a.id
+        JOIN {program} p ON p.id = a.program_id
+    ), outbox AS (
+        INSERT INTO {outbox} (id, workspace_id, type, payload, occurred_at, next_attempt_at,
+            attempts, last_error)
+        SELECT gen_random_uuid(), a.workspace_id, %(event)s,
+            jsonb_build_object('program_id', p.key, 'customer_id', c.external_id,
+                'points', a.points, 'balance', a.active),
+            %(created)s, %(created)s, 0, ''
+        FROM accounts a
+        JOIN {program} p ON p.id = a.program_id
+        JOIN {customer} c ON c.id = a.customer_id
+    )
+    SELECT COUNT(*) FROM lots
+    """.format(**tables)  # noqa: S608 (table names only; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "lots": lot_ids,
+                "moment": moment,
+                "created": now(),
+                "type": EntryType.EXPIRE.value,
+                "reason": "expired",
+                "event": events.PointsExpired.event_name,
+            },
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0

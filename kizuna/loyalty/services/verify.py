@@ -53,16 +53,16 @@ def verify(accounts: "list[int] | None" = None) -> list[Problem]:
         for row in PointLot.objects.filter(account__in=scope)
         .values("account_id")
         .annotate(
-            pending=Coalesce(Sum("remaining", filter=Q(pending=True)), 0),
-            active=Coalesce(Sum("remaining", filter=Q(pending=False)), 0),
+            held_pending=Coalesce(Sum("remaining", filter=Q(pending=True)), 0),
+            held_active=Coalesce(Sum("remaining", filter=Q(pending=False)), 0),
         )
     }
     taken: dict[int, int] = defaultdict(int)
     for lot_id, points in (
         LotAllocation.objects.filter(lot__account__in=scope)
         .values("lot_id")
-        .annotate(points=Sum("points"))
-        .values_list("lot_id", "points")
+        .annotate(taken_points=Sum("points"))
+        .values_list("lot_id", "taken_points")
     ):
         taken[lot_id] = points
     problems: list[Problem] = []
@@ -84,14 +84,16 @@ def verify(accounts: "list[int] | None" = None) -> list[Problem]:
         for name, value in expected.items():
             if getattr(account, name) != value:
                 problem(f"{name} is {getattr(account, name)}, the ledger says {value}")
-        held = lots.get(account.pk, {"pending": 0, "active": 0})
-        if held["pending"] != expected["pending"]:
+        held = lots.get(account.pk, {"held_pending": 0, "held_active": 0})
+        if held["held_pending"] != expected["pending"]:
             problem(
-                f"pending lots hold {held['pending']}, the pending balance is {expected['pending']}"
+                f"pending lots hold {held['held_pending']}, the pending balance is "
+                f"{expected['pending']}"
             )
-        if held["active"] != max(expected["active"], 0):
+        if held["held_active"] != max(expected["active"], 0):
             problem(
-                f"active lots hold {held['active']}, the active balance is {expected['active']}"
+                f"active lots hold {held['held_active']}, the active balance is "
+                f"{expected['active']}"
             )
     for lot in (
         PointLot.objects.filter(account__in=scope)
