@@ -83,7 +83,7 @@ PINS = [
         "POST",
         "/programs/{program_id}/members",
         "/programs/club/members",
-        7,
+        6,
         lambda: {"customer_id": "cust-1"},
     ),
     Pin(
@@ -110,7 +110,7 @@ PINS = [
         "POST",
         "/programs/{program_id}/simulate",
         "/programs/club/simulate",
-        5,
+        4,
         lambda: {"order": _order(500)},
     ),
     Pin(

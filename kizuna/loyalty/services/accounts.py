@@ -14,6 +14,7 @@ def open_account(program: Program, customer: Customer) -> tuple[Account, bool]:
     check_not_erased(customer, "customer_id")
     account = lock_account(program, customer.pk)
     if account is not None:
+        account.customer = customer
         return account, False
     account, created = insert_once(
         Account(
@@ -27,6 +28,7 @@ def open_account(program: Program, customer: Customer) -> tuple[Account, bool]:
     )
     locked = lock_account(program, customer.pk)
     assert locked is not None
+    locked.customer = customer
     if created:
         from kizuna.loyalty.services import earning
 
@@ -39,4 +41,7 @@ def account_for_fact(program: Program, customer: Customer) -> Account | None:
     enrolment; None when enrolment is explicit and the customer has not enrolled."""
     if program.enrolment == Enrolment.AUTOMATIC:
         return open_account(program, customer)[0]
-    return lock_account(program, customer.pk)
+    account = lock_account(program, customer.pk)
+    if account is not None:
+        account.customer = customer
+    return account

@@ -203,11 +203,10 @@ def _within_budget(rule: EarningRule, points: int, dry_run: bool) -> int:
 
 
 def active_rules(program: Program, trigger: str) -> list[EarningRule]:
-    return list(
-        EarningRule.objects.filter(
-            program=program, status="active", deleted_at__isnull=True, trigger__type=trigger
-        ).order_by("priority", "key")
-    )
+    """The program's active rules for the trigger, in priority order (from the setup cache)."""
+    from kizuna.loyalty.services.setup import setup_of
+
+    return setup_of(program).rules_for(trigger)
 
 
 def compute(

@@ -246,7 +246,7 @@ def _move(
     account: Account, program: Program, tier: Tier | None, reason: str, moment: datetime
 ) -> None:
     previous = account.tier
-    TierChange.objects.create(
+    change = TierChange.objects.create(
         workspace_id=account.workspace_id,
         account=account,
         previous=previous,
@@ -272,7 +272,6 @@ def _move(
         from kizuna.loyalty.services.facts import customer_fact
         from kizuna.loyalty.services.ledger import Source
 
-        change = TierChange.objects.filter(account=account).latest("pk")
         fact = customer_fact(
             "tier_reached",
             Source("tier_change", str(change.pk)),
