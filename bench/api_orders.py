@@ -13,31 +13,32 @@ customers who exist already (a warm-up creates them), as an integrator's steady 
 
 The raw rate writes, per order and in one transaction, what the service writes: the key's
 advisory lock and lookup, the customer row lock, the order (ON CONFLICT DO NOTHING), its two
-items, the timeline entry, the outbox event and the stored response. The ratio says how
+items, the customer's order statistics, the timeline entry, the outbox event and the stored
+response. The ratio says how
 much of the database's own rate the whole stack keeps."""
 
 import argparse
-import http.client
 import json
-import multiprocessing
 import os
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import psycopg
+from _serving import (
+    create_bench_workspace,
+    in_parallel,
+    pct,
+    request,
+    scratch_postgres,
+    served,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CUSTOMERS = 500
@@ -63,124 +64,6 @@ def order_body(external_id: str, customer: str) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------ databases and server
-
-
-def postgres_url(name: str) -> str:
-    base = urlsplit(
-        os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    )
-    return urlunsplit(base._replace(path=f"/{name}"))
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str]:
-    admin = postgres_url("postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {SCRATCH}")
-    try:
-        yield postgres_url(SCRATCH)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {SCRATCH} WITH (FORCE)")
-
-
-def environment(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "KIZUNA_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PYTHONWARNINGS": "ignore::UserWarning",
-    }
-
-
-def manage(database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environment(database_url),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def served(database_url: str, workers: int, key: str) -> Iterator[int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment(database_url),
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if request(port, "GET", "/api/v1/customers?limit=1", None, key)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("the server did not start")
-        yield port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
-
-
-def request(
-    port: int, method: str, path: str, body: Any, key: str, idempotency_key: str | None = None
-) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    if idempotency_key:
-        headers["Idempotency-Key"] = idempotency_key
-    connection.request(method, path, json.dumps(body) if body is not None else None, headers)
-    response = connection.getresponse()
-    content = response.read()
-    connection.close()
-    return response.status, content
-
-
-# ------------------------------------------------------------------ load
-
-
-def _in_parallel(
-    concurrency: int, total: int, work: Callable[[int, int, Any], list[float]], arg: Any
-) -> tuple[float, list[float]]:
-    """Run `work(client, count, arg)` in `concurrency` processes; the rate counts from the
-    moment they all start."""
-    per_client = total // concurrency
-    with multiprocessing.get_context("fork").Pool(concurrency) as pool:
-        started = time.perf_counter()
-        results = pool.starmap(work, [(c, per_client, arg) for c in range(concurrency)])
-        elapsed = time.perf_counter() - started
-    latencies = sorted(ms for result in results for ms in result)
-    return len(latencies) / elapsed, latencies
-
-
 def _post_orders(client: int, count: int, arg: Any) -> list[float]:
     port, key, tag = arg
     latencies = []
@@ -202,6 +85,9 @@ class RawWriter:
         self.vendor = vendor
         self.workspace_id = workspace_id
         self.ph = "%s" if vendor == "postgresql" else "?"
+
+    def after_order(self, cursor: Any, customer_id: int, external_id: str, now: Any) -> None:
+        """What another app writes in the order's transaction (nothing here)."""
 
     def sql(self, text: str) -> str:
         return text if self.vendor == "postgresql" else text.replace("%s", "?")
@@ -235,13 +121,29 @@ class RawWriter:
             sql(
                 "INSERT INTO orders_order (workspace_id, customer_id, external_id, status, "
                 "currency, total, subtotal, discount_total, shipping_total, tax_total, "
-                "prices_include_tax, refunded_total, channel, location, metadata, occurred_at, "
-                "created_at, updated_at) VALUES (%s, %s, %s, 'paid', 'USD', 31, 30, 5, 4, 2, "
-                "false, 0, 'online', '', '{}', %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id"
+                "prices_include_tax, refunded_total, channel, location, metadata, payments, "
+                "occurred_at, created_at, updated_at) VALUES (%s, %s, %s, 'paid', 'USD', 31, 30, "
+                "5, 4, 2, false, 0, 'online', '', '{}', '[]', %s, %s, %s) "
+                "ON CONFLICT DO NOTHING RETURNING id"
             ),
             [ws, customer_id, external_id, now, now, now],
         )
         order_id = cursor.fetchone()[0]
+        least, greatest = ("LEAST", "GREATEST") if self.vendor == "postgresql" else ("MIN", "MAX")
+        cursor.execute(
+            sql(
+                "INSERT INTO orders_customerorderstats AS s (customer_id, workspace_id, "
+                "orders_count, first_order_at, last_order_at, spend_orders_count, total_spent) "
+                "VALUES (%s, %s, 1, %s, %s, 1, 31) ON CONFLICT (customer_id) DO UPDATE SET "
+                "orders_count = s.orders_count + 1, "
+                f"first_order_at = {least}(s.first_order_at, excluded.first_order_at), "
+                f"last_order_at = {greatest}(s.last_order_at, excluded.last_order_at), "
+                "spend_orders_count = s.spend_orders_count + 1, "
+                "total_spent = s.total_spent + excluded.total_spent"
+            ),
+            [customer_id, ws, now, now],
+        )
+        self.after_order(cursor, customer_id, external_id, now)
         cursor.execute(
             sql(
                 "INSERT INTO orders_orderitem (order_id, position, sku, name, category, "
@@ -312,17 +214,6 @@ def _raw_orders(client: int, count: int, arg: Any) -> list[float]:
     return latencies
 
 
-def pct(latencies: list[float], p: float) -> float:
-    return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
-
-
-def create_bench_workspace(database_url: str) -> str:
-    """Migrate the scratch database, create the workspace; its server key."""
-    manage(database_url, "migrate", "--no-input")
-    created = json.loads(manage(database_url, "create_workspace", "bench", "--name", "Bench"))
-    return str(created["server_key"])
-
-
 def warm_up(port: int, key: str) -> None:
     """Create the customers (one order each) and let every worker serve requests."""
     for i in range(CUSTOMERS):
@@ -344,10 +235,10 @@ def bench_database(
         )
         levels = args.concurrency if vendor == "postgresql" else [4]
         for clients in levels:
-            rate, latencies = _in_parallel(
+            rate, latencies = in_parallel(
                 clients, args.orders, _post_orders, (port, key, f"s{clients}")
             )
-            raw_rate, raw_latencies = _in_parallel(
+            raw_rate, raw_latencies = in_parallel(
                 clients, args.orders, _raw_orders, (raw_target, vendor, workspace_id, f"r{clients}")
             )
             print(
@@ -472,7 +363,7 @@ def main() -> None:
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     print(f"{os.cpu_count()} CPU cores; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     if args.database in ("both", "postgres"):
-        with scratch_postgres() as url:
+        with scratch_postgres(SCRATCH) as url:
             key = create_bench_workspace(url)
             bench_database("PostgreSQL", url, url, "postgresql", key, args)
             if args.search_customers:

@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     failed = 0
     for script in sorted(HERE.glob("*.py")):
-        if script.name == "run.py":
+        if script.name == "run.py" or script.name.startswith("_"):
             continue
         print(f"== {script.name}", flush=True)
         result = subprocess.run([sys.executable, str(script)], check=False)

@@ -265,19 +265,18 @@ def record(program: Program, account: Account, fact: Fact, awards: list[Award]) 
         until = policies.pending_until(program.pending, fact.occurred_at)
         pending = until is None or until > moment
     expires_at = None if pending else policies.expires_at(program.expiry, moment, program.timezone)
-    for award in awards:
-        ledger.credit(
-            account,
-            EntryType.EARN,
-            award.points,
-            expires_at=expires_at,
-            pending=pending,
-            pending_until=until,
-            reason=f"{award.rule.name}: {award.reason}",
-            source=fact.source,
-            rule_key=award.rule.key,
-            occurred_at=fact.occurred_at,
-        )
+    ledger.credit_all(
+        account,
+        [
+            ledger.Credit(award.points, f"{award.rule.name}: {award.reason}", award.rule.key)
+            for award in awards
+        ],
+        expires_at=expires_at,
+        pending=pending,
+        pending_until=until,
+        source=fact.source,
+        occurred_at=fact.occurred_at,
+    )
     outcome.pending = pending
     if not pending and policies.resets_on_activity(program.expiry):
         ledger.reset_expiry(account, expires_at)

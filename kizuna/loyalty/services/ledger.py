@@ -16,7 +16,7 @@ Spends, expiries, clawbacks and negative adjustments take points from the active
 soonest-expiring first (lots that never expire last), and record one allocation per lot, so
 that a rollback or a refund can give back exactly what was taken."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,6 +129,114 @@ def _counters(type_: str, points: int) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ points in
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One rule's points of an earning, for `credit_all`."""
+
+    points: int
+    reason: str
+    rule_key: str
+
+
+def credit_all(
+    account: Account,
+    credits: Sequence[Credit],
+    *,
+    expires_at: datetime | None,
+    pending: bool,
+    pending_until: datetime | None,
+    source: Source,
+    occurred_at: datetime,
+) -> list[LedgerEntry]:
+    """The earn (or pending) entries of one fact, written together: one update of the
+    account and one insert each for the entries, their lots and their timeline rows, however
+    many rules awarded. A negative balance to repay goes the one-by-one way (`credit`)."""
+    if len(credits) < 2 or (not pending and account.active < 0):
+        return [
+            credit(
+                account,
+                EntryType.EARN,
+                c.points,
+                expires_at=expires_at,
+                pending=pending,
+                pending_until=pending_until,
+                reason=c.reason,
+                source=source,
+                rule_key=c.rule_key,
+                occurred_at=occurred_at,
+            )
+            for c in credits
+        ]
+    if any(c.points <= 0 for c in credits):
+        raise ValueError("A credit is of a positive number of points.")
+    moment = now()
+    total = sum(c.points for c in credits)
+    entries = []
+    for c in credits:
+        if pending:
+            account.pending += c.points
+        else:
+            account.active += c.points
+        entries.append(
+            LedgerEntry(
+                workspace_id=account.workspace_id,
+                account=account,
+                type=EntryType.PENDING if pending else EntryType.EARN,
+                points=0 if pending else c.points,
+                pending_points=c.points if pending else 0,
+                balance_after=account.active,
+                reason=c.reason,
+                source_type=source.type,
+                source_id=source.id,
+                rule_key=c.rule_key,
+                expires_at=None if pending else expires_at,
+                occurred_at=occurred_at,
+                created_at=moment,
+            )
+        )
+    changes: dict[str, object] = {"last_activity_at": moment}
+    if pending:
+        changes["pending"] = F("pending") + total
+    else:
+        changes["active"] = F("active") + total
+        account.lifetime_earned += total
+        changes["lifetime_earned"] = F("lifetime_earned") + total
+    account.last_activity_at = moment
+    Account.objects.filter(pk=account.pk).update(**changes)
+    LedgerEntry.objects.bulk_create(entries)
+    timeline.bulk_add(
+        [
+            timeline.entry_of(
+                account.workspace_id,
+                account.customer_id,
+                "points",
+                str(entry.pk),
+                entry.occurred_at,
+                points_summary(account, entry),
+            )
+            for entry in entries
+        ]
+    )
+    PointLot.objects.bulk_create(
+        [
+            PointLot(
+                workspace_id=account.workspace_id,
+                account=account,
+                entry=entry,
+                amount=c.points,
+                remaining=c.points,
+                pending=pending,
+                activates_at=pending_until if pending else None,
+                expires_at=None if pending else expires_at,
+                source_type=source.type,
+                source_id=source.id,
+            )
+            for entry, c in zip(entries, credits, strict=True)
+        ]
+    )
+    return entries
 
 
 def credit(

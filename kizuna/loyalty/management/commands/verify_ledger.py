@@ -12,8 +12,16 @@ class Command(BaseCommand):
         "names each account that differs."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--accounts",
+            default="",
+            help="Check only these accounts (primary keys, comma-separated).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        problems = verify()
+        chosen = [int(pk) for pk in options["accounts"].split(",") if pk.strip()]
+        problems = verify(chosen or None)
         for problem in problems:
             self.stderr.write(str(problem))
         if problems:
