@@ -20,7 +20,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kizuna.core.ids import EXTERNAL_ID, EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_RULE
+from kizuna.core.ids import (
+    EXTERNAL_ID_MAX_LENGTH,
+    EXTERNAL_ID_PATTERN,
+    EXTERNAL_ID_RULE,
+    is_external_id,
+    normalize_id,
+)
 from kizuna.core.money import format_amount
 from kizuna.core.text import ISO_DATE
 from kizuna.core.times import DATETIME_EXAMPLE, MIN_YEAR
@@ -93,10 +99,18 @@ def _decimal_string(value: str) -> str:
     return value
 
 
+def _normalized(value: Any) -> Any:
+    return normalize_id(value) if isinstance(value, str) else value
+
+
 def _external_id(value: str) -> str:
-    if not EXTERNAL_ID.fullmatch(value):
+    if not is_external_id(value):
         raise ValueError(f"must be {EXTERNAL_ID_RULE}")
     return value
+
+
+# The id rule in the OpenAPI document.
+_ID_SCHEMA = {"minLength": 1, "maxLength": EXTERNAL_ID_MAX_LENGTH, "pattern": EXTERNAL_ID_PATTERN}
 
 
 def _date_string(value: Any) -> Any:
@@ -147,7 +161,16 @@ def _small_json(value: dict[str, Any]) -> dict[str, Any]:
 DecimalString = Annotated[
     str, Field(max_length=20, examples=["12.50"]), AfterValidator(_decimal_string)
 ]
-ExternalId = Annotated[str, Field(max_length=EXTERNAL_ID_MAX_LENGTH), AfterValidator(_external_id)]
+ExternalId = Annotated[
+    str,
+    Field(max_length=EXTERNAL_ID_MAX_LENGTH, json_schema_extra=_ID_SCHEMA),
+    BeforeValidator(_normalized),
+    AfterValidator(_external_id),
+]
+# An id in a path (`/customers/{customer_id}`) or a query (`?customer_id=`), normalized to NFC
+# as a body's ids are. An id that breaks the rule names no object: a lookup answers 404, and a
+# service that would create the object (PUT) refuses it with 422 `invalid_external_id`.
+PathId = Annotated[str, Field(json_schema_extra=_ID_SCHEMA), BeforeValidator(_normalized)]
 SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
 Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
 IsoDate = Annotated[date, BeforeValidator(_date_string)]

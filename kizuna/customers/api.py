@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
 from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, page, with_errors
+from kizuna.core.schemas import Page, PageParams, PathId, page, with_errors
 from kizuna.customers import exports, schemas, selectors
 from kizuna.customers.imports import jobs, readers
 from kizuna.customers.services import custom_events, erasure, profiles
@@ -166,7 +166,7 @@ def get_customer_import(request: HttpRequest, import_id: str) -> Any:
     summary="Create or update a customer",
 )
 def upsert_customer(
-    request: HttpRequest, customer_id: str, payload: schemas.CustomerUpsertIn
+    request: HttpRequest, customer_id: PathId, payload: schemas.CustomerUpsertIn
 ) -> Any:
     workspace = workspace_of(request)
     customer, created, _ = profiles.upsert_customer(
@@ -178,14 +178,16 @@ def upsert_customer(
 @customers_router.get(
     "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Get a customer"
 )
-def get_customer(request: HttpRequest, customer_id: str) -> Any:
+def get_customer(request: HttpRequest, customer_id: PathId) -> Any:
     return selectors.get_customer(workspace_of(request), customer_id)
 
 
 @customers_router.patch(
     "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Update a customer"
 )
-def patch_customer(request: HttpRequest, customer_id: str, payload: schemas.CustomerPatchIn) -> Any:
+def patch_customer(
+    request: HttpRequest, customer_id: PathId, payload: schemas.CustomerPatchIn
+) -> Any:
     workspace = workspace_of(request)
     profiles.update_customer(workspace, customer_id, payload.model_dump(exclude_unset=True))
     return selectors.get_customer(workspace, customer_id)
@@ -197,7 +199,7 @@ def patch_customer(request: HttpRequest, customer_id: str, payload: schemas.Cust
     summary="The customer's timeline, newest first",
 )
 def customer_timeline(
-    request: HttpRequest, customer_id: str, page_params: Query[PageParams]
+    request: HttpRequest, customer_id: PathId, page_params: Query[PageParams]
 ) -> Any:
     rows, next_cursor = selectors.list_timeline(
         workspace_of(request), customer_id, cursor=page_params.cursor, limit=page_params.limit
@@ -215,7 +217,7 @@ def customer_timeline(
     description="Complete, however long the history: nothing is paginated or truncated. "
     "Lists are oldest first.",
 )
-def customer_data_export(request: HttpRequest, customer_id: str) -> Any:
+def customer_data_export(request: HttpRequest, customer_id: PathId) -> Any:
     return selectors.customer_data(workspace_of(request), customer_id)
 
 
@@ -228,7 +230,7 @@ def customer_data_export(request: HttpRequest, customer_id: str) -> Any:
     "refunds are kept with their amounts. Idempotent: a repeat for the same id answers the "
     "same erasure and changes nothing. Takes no body.",
 )
-def erase_customer(request: HttpRequest, customer_id: str) -> Any:
+def erase_customer(request: HttpRequest, customer_id: PathId) -> Any:
     done, _ = erasure.erase_customer(workspace_of(request), customer_id)
     return done
 
