@@ -56,7 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kizuna.api.protocol.HeadMiddleware",
     "kizuna.api.middleware.RequestIdMiddleware",
+    "kizuna.api.protocol.ChunkedBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kizuna.api.middleware.PagesMiddleware",
     "django.middleware.common.CommonMiddleware",
