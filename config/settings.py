@@ -8,7 +8,17 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_cache,
+    env_int,
+    env_json,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+    parse_rate,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -63,6 +73,7 @@ MIDDLEWARE = [
     "kizuna.api.middleware.PagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kizuna.api.ratelimit.RateLimitMiddleware",
     "kizuna.api.middleware.ApiBoundaryMiddleware",
 ]
 # Run by PagesMiddleware, in this order, for everything but the API (which keeps no session):
@@ -152,6 +163,48 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# The cache: API key lookups, rate limits and sign-in failures. The local memory of each
+# process by default (limits then count per process); Redis in production, shared by all.
+CACHES = {"default": env_cache("KIZUNA_CACHE_URL", "locmem://")}
+
+# Rate limits (ADR 0019), each "requests/seconds" over a sliding window, or "off". Generous:
+# they stop a runaway client, never an integrator's bulk traffic (imports are one request).
+# read and write: per server key. public: per publishable key and client address.
+# failed_auth: wrong or revoked keys per client address; past it, the address is refused
+# whatever key it sends, until the window has passed.
+KIZUNA_RATE_LIMITS = {
+    "read": env_rate("KIZUNA_RATE_LIMIT_READ", "60000/60"),
+    "write": env_rate("KIZUNA_RATE_LIMIT_WRITE", "30000/60"),
+    "public": env_rate("KIZUNA_RATE_LIMIT_PUBLIC", "1200/60"),
+    "failed_auth": env_rate("KIZUNA_RATE_LIMIT_FAILED_AUTH", "100/60"),
+}
+# Per workspace, by slug: {"big-shop": {"write": "120000/60"}}.
+_workspace_limits = env_json("KIZUNA_RATE_LIMITS_BY_WORKSPACE", {})
+if not isinstance(_workspace_limits, dict) or not all(
+    isinstance(v, dict) and set(v) <= set(KIZUNA_RATE_LIMITS) for v in _workspace_limits.values()
+):
+    raise ImproperlyConfigured(
+        "KIZUNA_RATE_LIMITS_BY_WORKSPACE maps workspace slugs to "
+        '{"read"|"write"|"public"|"failed_auth": "requests/seconds"}.'
+    )
+KIZUNA_RATE_LIMITS_BY_WORKSPACE = {
+    slug: {
+        kind: parse_rate(f"KIZUNA_RATE_LIMITS_BY_WORKSPACE[{slug}][{kind}]", str(rate))
+        for kind, rate in limits.items()
+    }
+    for slug, limits in _workspace_limits.items()
+}
+# Proxies whose X-Forwarded-For is believed: the client is the first address, from the
+# right, that is not one of them. Empty: the client is REMOTE_ADDR.
+KIZUNA_TRUSTED_PROXIES = env_networks("KIZUNA_TRUSTED_PROXIES")
+# Staff sign-in (the admin, later the console): failures allowed per account and per client
+# address within the window before a lock-out, and how long a lock-out lasts
+# (`manage.py unlock_staff EMAIL` lifts one).
+KIZUNA_SIGNIN_FAILURES_PER_ACCOUNT = env_int("KIZUNA_SIGNIN_FAILURES_PER_ACCOUNT", 5)
+KIZUNA_SIGNIN_FAILURES_PER_ADDRESS = env_int("KIZUNA_SIGNIN_FAILURES_PER_ADDRESS", 20)
+KIZUNA_SIGNIN_WINDOW_SECONDS = env_int("KIZUNA_SIGNIN_WINDOW_SECONDS", 900)
+KIZUNA_SIGNIN_LOCKOUT_SECONDS = env_int("KIZUNA_SIGNIN_LOCKOUT_SECONDS", 900)
 
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 # Seconds an API key lookup is kept in the cache. Revoking a key removes its entry; with the

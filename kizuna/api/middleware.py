@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import import_string
 
-from kizuna.api.auth import resolve_api_key
+from kizuna.api.auth import bearer_token, resolve_api_key
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
 from kizuna.core import idempotency
 from kizuna.core.errors import KizunaError
@@ -174,10 +174,8 @@ class ApiBoundaryMiddleware:
         key = request.headers.get("Idempotency-Key")
         if key is None or request.method != "POST":
             return self._run_atomically(request)
-        authorization = request.headers.get("Authorization", "")
-        api_key = None
-        if authorization.lower().startswith("bearer "):
-            api_key = resolve_api_key(request, authorization[7:])
+        token = bearer_token(request)
+        api_key = resolve_api_key(request, token) if token is not None else None
         if api_key is None:
             return self._run_atomically(request)  # the view answers 401
         try:
