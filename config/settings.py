@@ -132,6 +132,8 @@ DATABASES["default"]["TEST"] = {"NAME": _test_name or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.StaffUser"
+# Sign-in failures are counted and lock out an account or an address (ADR 0019).
+AUTHENTICATION_BACKENDS = ["kizuna.accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
