@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from config.env import (
     env_bool,
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # the API docs page loads its scripts from our static files, not a CDN
     "django_tasks_db",
     "kizuna.core",
     "kizuna.accounts",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "kizuna.api.middleware.RequestIdMiddleware",
     "kizuna.api.protocol.ChunkedBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "kizuna.api.middleware.PagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -85,9 +88,11 @@ PAGES_MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
-# The admin's checks look for these three in MIDDLEWARE; they run for the admin through
-# PagesMiddleware (kizuna/accounts/tests/test_admin.py signs in to prove it).
-SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
+# The admin's checks look for these three in MIDDLEWARE, and the deployment check for the
+# CSRF middleware (security.W003); they run for the admin and pages through PagesMiddleware
+# (kizuna/accounts/tests/test_admin.py signs in to prove it; config/tests/test_security.py
+# checks that a form post without its CSRF token is refused).
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -101,6 +106,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -233,7 +239,45 @@ LOGGING = {
     },
 }
 
+# Security headers (ADR 0019). Every response: nosniff, a same-origin referrer, no framing,
+# and a Content-Security-Policy that lets pages load only this site's own files (scripts and
+# styles of our own templates carry the request's nonce; the API docs load theirs from
+# /static/). In production also HSTS and a redirect to HTTPS: behind a proxy that terminates
+# TLS, set KIZUNA_SECURE_PROXY_SSL_HEADER to the header it sets ("X-Forwarded-Proto: https"),
+# or every request would be redirected again.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_HSTS_SECONDS = env_int("KIZUNA_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KIZUNA_HSTS_INCLUDE_SUBDOMAINS", True)
+# Allows a submission to the browsers' preload list; sending it does not submit the domain.
+SECURE_HSTS_PRELOAD = env_bool("KIZUNA_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("KIZUNA_SSL_REDIRECT", PRODUCTION)
+_proxy_header = env_str("KIZUNA_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    _name, _, _value = _proxy_header.partition(":")
+    if not _name.strip() or not _value.strip():
+        raise ImproperlyConfigured(
+            "KIZUNA_SECURE_PROXY_SSL_HEADER is 'Header-Name: value', such as "
+            "'X-Forwarded-Proto: https'."
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip(),
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("KIZUNA_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
