@@ -1,6 +1,6 @@
 """HTTP details every route inherits: HEAD wherever GET works, and bodies sent with chunked
 transfer encoding (read, or refused with 411: never taken as empty). The same behaviour
-behind a real gunicorn is in test_server_limits.py."""
+behind a real gunicorn is in test_gunicorn.py."""
 
 import io
 import json
