@@ -35,14 +35,31 @@ def idempotency_key_parameter() -> dict[str, Any]:
             "`request_in_progress`. Keys are per workspace and kept for "
             f"{settings.KIZUNA_IDEMPOTENCY_TTL_HOURS} hours."
         ),
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_KEY_LENGTH,
+            # Printable characters (as a header carries them), without the comma that joins
+            # two headers into one.
+            "pattern": IDEMPOTENCY_KEY_PATTERN,
+        },
     }
+
+
+# What `kizuna.core.idempotency.check_key` accepts of a header's Latin-1 characters.
+IDEMPOTENCY_KEY_PATTERN = r"^[\u0020-\u002b\u002d-\u007e\u00a1-\u00ac\u00ae-\u00ff]+$"
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 class KizunaAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """The generated document, plus what the API layer adds to every operation: the
-        `Idempotency-Key` header on each POST."""
+        `Idempotency-Key` header on each POST, and `Retry-After` on each 429."""
         schema = super().get_openapi_schema(**kwargs)
         for operations in schema["paths"].values():
             post = operations.get("post")
@@ -50,6 +67,11 @@ class KizunaAPI(NinjaAPI):
                 parameters = post.setdefault("parameters", [])
                 if not any(p.get("name") == "Idempotency-Key" for p in parameters):
                     parameters.append(idempotency_key_parameter())
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                limited = responses.get(429, responses.get("429"))
+                if limited is not None:
+                    limited["headers"] = RETRY_AFTER
         return schema
 
 
@@ -58,7 +80,8 @@ api = KizunaAPI(
     version="1",
     description=(
         "Loyalty and customer satisfaction, one customer profile. Authenticate with "
-        "`Authorization: Bearer sk_...`. Every POST accepts an `Idempotency-Key` header."
+        "`Authorization: Bearer sk_...`. Every POST accepts an `Idempotency-Key` header. "
+        "Calls are rate limited (429 with Retry-After); HEAD works wherever GET does."
     ),
     urls_namespace="api",
     openapi_url="/openapi.json",

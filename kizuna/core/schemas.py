@@ -28,6 +28,7 @@ from kizuna.core.ids import (
     normalize_id,
 )
 from kizuna.core.money import format_amount
+from kizuna.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from kizuna.core.text import ISO_DATE
 from kizuna.core.times import DATETIME_EXAMPLE, MIN_YEAR
 
@@ -49,7 +50,13 @@ def with_errors(ok: dict[int, Any]) -> dict[Any, Any]:
 
 
 class PageParams(Schema):
-    limit: int | None = Field(default=None, description="1 to 500; 50 when absent.")
+    # The bounds are checked by the pagination (422 invalid_limit), and stated here for
+    # clients generated from the document.
+    limit: int | None = Field(
+        default=None,
+        description=f"1 to {MAX_LIMIT}; {DEFAULT_LIMIT} when absent.",
+        json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    )
     cursor: str | None = Field(default=None, max_length=1000)
 
 

@@ -1,12 +1,13 @@
 """HTTP handlers for customers and custom events: parse, call one service, present."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Status
+from pydantic import WithJsonSchema
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
 from kizuna.core.http import workspace_of
@@ -22,6 +23,8 @@ events_router = Router(tags=["events"])
 attributes_router = Router(tags=["customers"])
 
 CustomerDataExportOut = schemas.customer_data_export_schema()
+# Import runs are numbered; any other id is 404 import_not_found, as a run that never existed.
+ImportId = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,18}$"})]
 
 
 # ------------------------------------------------------------------ customers
@@ -83,7 +86,18 @@ _IMPORT_BODY = {
                         }
                     },
                     "required": ["file"],
-                }
+                },
+                "encoding": {
+                    "file": {
+                        "contentType": ", ".join(
+                            [
+                                "text/csv",
+                                readers.CONTENT_TYPES[readers.FileFormat.XLSX],
+                                "application/octet-stream",
+                            ]
+                        )
+                    }
+                },
             }
         },
     }
@@ -156,7 +170,7 @@ def import_customers(request: HttpRequest) -> Any:
     response=with_errors({200: schemas.CustomerImportOut}),
     summary="The progress and report of a customer import",
 )
-def get_customer_import(request: HttpRequest, import_id: str) -> Any:
+def get_customer_import(request: HttpRequest, import_id: ImportId) -> Any:
     return jobs.get_import(workspace_of(request), import_id)
 
 

@@ -119,7 +119,7 @@ class RefundOut(Schema):
 class OrderOut(Schema):
     external_id: str
     customer_id: str = Field(alias="customer.external_id")
-    status: str
+    status: Literal["paid", "pending", "cancelled"]
     currency: str
     total: str
     subtotal: str
@@ -128,7 +128,7 @@ class OrderOut(Schema):
     tax_total: str
     prices_include_tax: bool
     refunded_total: str
-    channel: str
+    channel: Literal["online", "store", "app"]
     location: str
     occurred_at: datetime
     items: list[OrderItemOut]
