@@ -27,14 +27,17 @@ workers = _int("KIZUNA_WEB_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 timeout = _int("KIZUNA_WEB_TIMEOUT", 30)
 graceful_timeout = _int("KIZUNA_WEB_GRACEFUL_TIMEOUT", 30)
 # Limits of the request before Django reads it (414 and 431 beyond, in the JSON shape).
-limit_request_line = _int("KIZUNA_WEB_MAX_REQUEST_LINE", 4094)
+# 8190, gunicorn's largest, holds the longest request the API takes (ids and search text in
+# any script, percent-encoded).
+limit_request_line = _int("KIZUNA_WEB_MAX_REQUEST_LINE", 8190)
 limit_request_fields = _int("KIZUNA_WEB_MAX_HEADERS", 100)
 limit_request_field_size = _int("KIZUNA_WEB_MAX_HEADER_BYTES", 8190)
 # Bodies are read by Django within KIZUNA_MAX_BODY_BYTES; a proxy in front may buffer them.
 # gunicorn 25.1 and later open a control socket at one path per user: several servers on a
 # host would share it. Off; run gunicornc against a server started with --control-socket.
 control_socket_disable = True
-accesslog = os.environ.get("KIZUNA_WEB_ACCESS_LOG", "-")
+# "-" is the standard error; empty turns the access log off.
+accesslog = os.environ.get("KIZUNA_WEB_ACCESS_LOG", "-") or None
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]'
 

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kizuna.api import openapi
 from kizuna.api.auth import server_key
 from kizuna.api.errors import (
     error_response,
@@ -18,61 +18,14 @@ from kizuna.api.errors import (
 )
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
-from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.orders.api import orders_router
 
 
-def idempotency_key_parameter() -> dict[str, Any]:
-    return {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": (
-            "A retry with the same key and body returns the stored response (with "
-            "`Idempotent-Replayed: true`); the same key with another body gets 422 "
-            "`idempotency_key_reused`; a retry while the first is still running gets 409 "
-            "`request_in_progress`. Keys are per workspace and kept for "
-            f"{settings.KIZUNA_IDEMPOTENCY_TTL_HOURS} hours."
-        ),
-        "schema": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_KEY_LENGTH,
-            # Printable characters (as a header carries them), without the comma that joins
-            # two headers into one.
-            "pattern": IDEMPOTENCY_KEY_PATTERN,
-        },
-    }
-
-
-# What `kizuna.core.idempotency.check_key` accepts of a header's Latin-1 characters.
-IDEMPOTENCY_KEY_PATTERN = r"^[\u0020-\u002b\u002d-\u007e\u00a1-\u00ac\u00ae-\u00ff]+$"
-RETRY_AFTER = {
-    "Retry-After": {
-        "description": "Seconds to wait before retrying.",
-        "schema": {"type": "integer", "minimum": 1},
-    }
-}
-
-
 class KizunaAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """The generated document, plus what the API layer adds to every operation: the
-        `Idempotency-Key` header on each POST, and `Retry-After` on each 429."""
-        schema = super().get_openapi_schema(**kwargs)
-        for operations in schema["paths"].values():
-            post = operations.get("post")
-            if post is not None:
-                parameters = post.setdefault("parameters", [])
-                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
-                    parameters.append(idempotency_key_parameter())
-            for operation in operations.values():
-                responses = operation.get("responses", {})
-                limited = responses.get(429, responses.get("429"))
-                if limited is not None:
-                    limited["headers"] = RETRY_AFTER
-        return schema
+        """The generated document, with what the API layer adds (`kizuna.api.openapi`)."""
+        return openapi.complete(super().get_openapi_schema(**kwargs))
 
 
 api = KizunaAPI(

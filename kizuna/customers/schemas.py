@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from django.apps import apps
 from ninja import Schema
-from pydantic import BeforeValidator, Field, WithJsonSchema, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 from kizuna.core.schemas import (
@@ -123,6 +123,20 @@ class CustomerFields(InputSchema):
 
 
 class CustomerCreateIn(CustomerFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "cust-aiko",
+                    "email": "aiko@example.com",
+                    "first_name": "Aiko",
+                    "attributes": {"city": "Osaka", "member_since": "2024-05-01"},
+                    "consents": {"email_marketing": {"status": "granted"}},
+                }
+            ]
+        }
+    )
+
     external_id: ExternalId
 
 
@@ -216,6 +230,20 @@ class AttributeDefinitionOut(Schema):
 
 
 class EventIn(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "evt-1",
+                    "name": "review_posted",
+                    "customer_id": "cust-aiko",
+                    "properties": {"stars": 5},
+                    "occurred_at": "2026-03-02T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: ExternalId
     name: Annotated[
         str,

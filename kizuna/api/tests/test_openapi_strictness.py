@@ -117,3 +117,43 @@ def test_the_idempotency_key_pattern_is_the_servers_rule() -> None:
         except ValidationFailed:
             accepted = False
         assert bool(pattern.fullmatch(char)) == accepted, hex(code)
+
+
+def test_every_operation_documents_the_servers_own_refusals() -> None:
+    for method, path, operation in operations():
+        for status in ("411", "414", "431", "503"):
+            assert status in operation["responses"], (method, path, status)
+
+
+def test_operations_that_create_objects_link_to_the_operations_that_use_them() -> None:
+    paths = openapi_document()["paths"]
+    links = paths["/api/v1/customers"]["post"]["responses"]["201"]["links"]
+    assert links["get_customer"]["parameters"] == {"customer_id": "$response.body#/external_id"}
+    order_links = paths["/api/v1/orders"]["post"]["responses"]["201"]["links"]
+    assert {"get_order", "change_order_status", "refund_order"} <= set(order_links)
+    ids = {op["operationId"] for _, _, op in operations()}
+    for _, _, operation in operations():
+        for response in operation["responses"].values():
+            for link in response.get("links", {}).values():
+                assert link["operationId"] in ids
+
+
+# ---------------------------------------------------------------- found by fuzzing
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["/customers", "/orders", "/customer-attributes", "/customers/cust-1/timeline"],
+)
+def test_an_empty_cursor_is_not_one_the_api_returned(api: Any, path: str) -> None:
+    api.put("/customers/cust-1", {})
+    response = api.get(f"{path}?cursor=")
+    assert (response.status_code, response.data["code"]) == (422, "invalid_cursor")
+
+
+@pytest.mark.django_db
+def test_an_empty_customer_filter_names_no_customer(api: Any, order_body: Any) -> None:
+    assert api.post("/orders", order_body()).status_code == 201
+    response = api.get("/orders?customer_id=")
+    assert (response.status_code, response.data["code"]) == (404, "customer_not_found")
