@@ -140,6 +140,9 @@ class ApiClient:
                 "Idempotency-Key"
             )
         check_against_openapi(method, url, response)
+        if response.streaming:  # a file (an export): read it with response.streaming_content
+            response.data = None
+            return response
         response.data = json.loads(response.content) if response.content else None
         return response
 
