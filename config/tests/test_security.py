@@ -92,13 +92,14 @@ def test_a_proxy_header_that_cannot_be_read_stops_the_process() -> None:
     assert "KIZUNA_SECURE_PROXY_SSL_HEADER is 'Header-Name: value'" in result.stderr
 
 
-def test_check_deploy_is_clean_in_production() -> None:
+def test_check_deploy_is_clean_in_production(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")},
             "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
             **PRODUCTION,
         },
         capture_output=True,

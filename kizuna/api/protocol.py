@@ -20,7 +20,7 @@ _CHUNK = 64 * 1024
 class HeadMiddleware:
     """Outermost: `HEAD` on any API path answers what `GET` would (status and headers,
     Content-Length included), without the body. The view runs as for a GET (ninja routes
-    know only the methods they declare); a streamed answer is closed unread."""
+    know only the methods they declare); a streamed answer is never produced."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -34,7 +34,8 @@ class HeadMiddleware:
         finally:
             request.method = "HEAD"
         if isinstance(response, StreamingHttpResponse):
-            response.close()
+            # Never iterated: the generator behind it does no work, and the server closes
+            # the response (and with it the generator) as for any other.
             response.streaming_content = []
         else:
             response["Content-Length"] = str(len(response.content))
