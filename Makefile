@@ -31,7 +31,7 @@ demo: install ## Set up, load demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py collectstatic --no-input -v 0
 	$(PY) manage.py load_demo --base-url http://$(HOST):$(PORT)
-	@echo "Serving on http://$(HOST):$(PORT) with a background-task worker (Ctrl-C stops both)"
+	@echo "Serving on http://$(HOST):$(PORT) with a task worker and the outbox dispatcher (Ctrl-C stops all)"
 	scripts/serve.sh $(PY) $(HOST) $(PORT)
 
 run: migrate ## Serve without loading demo data

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "kizuna.accounts",
     "kizuna.customers",
     "kizuna.orders",
+    "kizuna.textanalytics",
+    "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",
 ]
@@ -218,6 +220,11 @@ KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 # Seconds an API key lookup is kept in the cache. Revoking a key removes its entry; with the
 # local-memory cache (the default) other processes may still accept it for this long.
 KIZUNA_API_KEY_CACHE_SECONDS = env_int("KIZUNA_API_KEY_CACHE_SECONDS", 30)
+
+# The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
+KIZUNA_TEXT_ANALYZER = env_str(
+    "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.AccurateAnalyzer"
+)
 
 LOGGING = {
     "version": 1,

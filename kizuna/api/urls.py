@@ -19,7 +19,9 @@ from kizuna.api.errors import (
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.insights.api import conditions_router, segments_router
 from kizuna.orders.api import orders_router
+from kizuna.textanalytics.api import text_router
 
 
 class KizunaAPI(NinjaAPI):
@@ -92,3 +94,6 @@ api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
+api.add_router("/v1/text", text_router, auth=server_key)
+api.add_router("/v1/conditions", conditions_router, auth=server_key)
+api.add_router("/v1/segments", segments_router, auth=server_key)

@@ -7,4 +7,6 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers and events"
 
     def ready(self) -> None:
-        from kizuna.customers import events  # noqa: F401  (declares the event types)
+        from kizuna.customers import conditions, events  # noqa: F401  (declares the event types)
+
+        conditions.register()

@@ -13,6 +13,7 @@ from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
 from kizuna.customers.errors import CustomerNotFound
+from kizuna.customers.filters import customer_filter
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
@@ -63,13 +64,16 @@ def list_customers(
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[Customer], str | None]:
-    if segment:
-        raise ValidationFailed(
-            f"No segment {segment!r} in this workspace.",
-            code="segment_not_found",
-            field="segment",
-        )
     queryset = search_customers(listed_customers(workspace), q or "")
+    if segment:
+        by_segment = customer_filter("segment")
+        if by_segment is None:
+            raise ValidationFailed(
+                f"No segment {segment!r} in this workspace.",
+                code="segment_not_found",
+                field="segment",
+            )
+        queryset = queryset.filter(by_segment(workspace, segment))
     return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
 
 

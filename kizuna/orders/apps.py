@@ -8,8 +8,10 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from kizuna.orders import (
+            conditions,
             customer_data,
             events,  # noqa: F401  (declares the event types)
         )
 
         customer_data.register()
+        conditions.register()

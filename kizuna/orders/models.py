@@ -122,3 +122,30 @@ class RefundItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
+
+
+class CustomerOrderStats(TenantModel):
+    """A customer's paid orders, summed up, so that segments over order behaviour do not scan
+    every order (ADR 0017). Kept up to date in the transaction of each order, status change
+    and refund (`services/stats.py`); `manage.py rebuild_order_stats` recomputes it for data
+    loaded in bulk. Money is in the workspace's default currency: orders in other currencies
+    count in `orders_count` and the dates, not in the spend."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="order_stats"
+    )
+    orders_count = models.PositiveIntegerField(default=0)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    # Paid orders in the workspace's default currency, and their total net of refunds.
+    spend_orders_count = models.PositiveIntegerField(default=0)
+    total_spent = money_field(default=Decimal(0))
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "total_spent"]),
+            models.Index(fields=["workspace", "last_order_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"order stats of {self.customer_id}"

@@ -30,6 +30,12 @@ class Pin:
     list_of: str | None = None  # the kind of row a list grows with
 
 
+OSAKA = {"field": "customer.attributes.city", "op": "eq", "value": "Osaka"}
+# The reads over segments set work_mem and jit for their transaction on PostgreSQL.
+PG = connection.vendor == "postgresql"
+PG_SET = 2 if PG else 0
+
+
 def _order(n: int) -> dict[str, Any]:
     return sample_order(external_id=f"ord-{n}", customer_id=f"cust-{n}")
 
@@ -49,20 +55,27 @@ PINS = [
         6,
         lambda: {"id": "e-9", "name": "visit", "customer_id": "cust-0"},
     ),
-    Pin("POST", "/orders", "/orders", 7, lambda: _order(99) | {"customer_id": "cust-0"}),
+    Pin("POST", "/orders", "/orders", 8, lambda: _order(99) | {"customer_id": "cust-0"}),
     Pin(
         "POST",
         "/orders/{external_id}/status",
         "/orders/ord-0/status",
-        11,
+        13,
         lambda: {"status": "cancelled"},
     ),
     Pin(
         "POST",
         "/orders/{external_id}/refunds",
         "/orders/ord-0/refunds",
-        13,
+        14,
         lambda: {"external_id": "r-9", "items": [{"sku": "TEA-1", "quantity": 1}]},
+    ),
+    Pin(
+        "POST",
+        "/text/analyze",
+        "/text/analyze",
+        2,
+        lambda: {"texts": [{"id": "t-1", "text": "Great tea, slow delivery."}]},
     ),
     # Reads.
     Pin("GET", "/customers", "/customers", 2, list_of="customer"),
@@ -88,6 +101,32 @@ PINS = [
     Pin("GET", "/orders", "/orders", 4, list_of="order"),
     Pin("GET", "/orders", "/orders?customer_id=cust-0", 5, list_of="order"),
     Pin("GET", "/orders/{external_id}", "/orders/ord-0", 4),
+    # Conditions and segments (seeded by _seed_segments).
+    Pin("GET", "/conditions/fields", "/conditions/fields", 1),
+    Pin("POST", "/segments/preview", "/segments/preview", 6 + PG_SET, lambda: {"condition": OSAKA}),
+    Pin("POST", "/segments", "/segments", 4, lambda: {"name": "New", "condition": OSAKA}),
+    Pin("GET", "/segments", "/segments", 1),
+    Pin("GET", "/segments/{segment_id}", "/segments/osaka", 1),
+    Pin("PATCH", "/segments/{segment_id}", "/segments/osaka", 4, lambda: {"condition": OSAKA}),
+    Pin("DELETE", "/segments/{segment_id}", "/segments/gone", 6),
+    # A refresh is set-based: its statements do not grow with the customers who enter or
+    # leave. On PostgreSQL it also sets work_mem and jit and analyzes its matches.
+    Pin("POST", "/segments/{segment_id}/refresh", "/segments/members/refresh", 15 + PG_SET + PG),
+    Pin(
+        "GET",
+        "/segments/{segment_id}/customers",
+        "/segments/everyone/customers",
+        4 + PG_SET,
+        list_of="customer",
+    ),
+    Pin(
+        "GET",
+        "/segments/{segment_id}/customers",
+        "/segments/members/customers",
+        3 + PG_SET,
+        list_of="customer",
+    ),
+    Pin("GET", "/customers", "/customers?segment=osaka", 4, list_of="customer"),
 ]
 
 
@@ -109,6 +148,21 @@ def _seed(api: ApiClient, rows: int) -> None:
     # A second order of the first customer: per-customer lists hold more than one row.
     for n in range(rows):
         assert api.post("/orders", _order(1000 + n) | {"customer_id": "cust-0"}).status_code == 201
+    _seed_segments(api)
+
+
+def _seed_segments(api: ApiClient) -> None:
+    """A live segment of everyone, one of Osaka, and a materialized one, refreshed."""
+    everyone = {"all": [{"field": "customer.orders.count", "op": "gte", "value": 0}, OSAKA]}
+    for key, condition, materialized in (
+        ("everyone", {"any": [everyone, {"not": OSAKA}]}, False),
+        ("osaka", OSAKA, False),
+        ("gone", OSAKA, False),
+        ("members", {"any": [everyone, {"not": OSAKA}]}, True),
+    ):
+        body = {"id": key, "name": key, "condition": condition, "materialized": materialized}
+        assert api.post("/segments", body).status_code == 201
+    assert api.post("/segments/members/refresh").status_code == 200
 
 
 def _count(api: ApiClient, pin: Pin, path: str) -> int:
@@ -165,6 +219,7 @@ def _seed_more(api: ApiClient) -> None:
         assert api.post("/orders", _order(2000 + n) | {"customer_id": "cust-0"}).status_code == 201
         refund = {"external_id": f"r-{n}", "amount": "1.00"}
         assert api.post(f"/orders/ord-{n}/refunds", refund).status_code == 201
+    assert api.post("/segments/members/refresh").status_code == 200
 
 
 def test_every_operation_has_a_pin() -> None:

@@ -22,6 +22,7 @@ from kizuna.orders import events
 from kizuna.orders.errors import InvalidStatusTransition, OrderNotFound, TotalsMismatch
 from kizuna.orders.locks import lock_order
 from kizuna.orders.models import Order, OrderItem, OrderStatus
+from kizuna.orders.services import stats
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
         items = OrderItem.objects.bulk_create(item_rows(order, checked))
         set_prefetched(order, "items", items)
         set_prefetched(order, "refunds", [])
+        stats.order_recorded(workspace, order)
         timeline.add_entry(
             customer,
             "order",
@@ -249,6 +251,7 @@ def change_order_status(workspace: Workspace, external_id: str, status: str) -> 
         order.status = status
         order.updated_at = now()
         order.save(update_fields=["status", "updated_at"])
+        stats.order_status_changed(workspace, order, previous)
         timeline.add_entry(
             order.customer,
             "order_status",
