@@ -118,6 +118,11 @@ def sample_body(method: str, template: str) -> Any:
             "amount": "1.00",
         },
         ("POST", "/api/v1/events"): {"id": "evt-b", "name": "visit", "customer_id": "cust-b"},
+        # Every customer: a preview must show the caller's own only.
+        ("POST", "/api/v1/segments/preview"): {"condition": {"all": []}},
+        ("POST", "/api/v1/segments"): {"id": "everyone-b", "name": "B", "condition": {"all": []}},
+        ("PATCH", "/api/v1/segments/{segment_id}"): {"name": "Renamed"},
+        ("POST", "/api/v1/text/analyze"): {"texts": [{"id": "t-1", "text": "Great tea."}]},
     }
     if (method, template) in samples:
         return samples[(method, template)]
