@@ -6,10 +6,11 @@ PYTHON312 := $(shell scripts/find-python.sh 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+FUZZ_ARGS ?=
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo run worker dispatcher migrate test test-sqlite test-postgres lint fmt bench clean
+.PHONY: help install demo run worker dispatcher migrate test test-sqlite test-postgres fuzz lint fmt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -68,6 +69,9 @@ test-postgres: install ## The suite on PostgreSQL (DATABASE_URL or 127.0.0.1:543
 	fi
 
 test: lint test-sqlite test-postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
+
+fuzz: install ## schemathesis over the whole API, behind gunicorn on a scratch PostgreSQL database
+	$(PY) scripts/fuzz.py $(FUZZ_ARGS)
 
 bench: install ## Benchmarks (print figures)
 	$(PY) bench/run.py

@@ -3,7 +3,7 @@ response is checked against the OpenAPI document."""
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -140,6 +140,9 @@ class ApiClient:
                 "Idempotency-Key"
             )
         check_against_openapi(method, url, response)
+        if response.streaming:  # a file (an export): read it with response.streaming_content
+            response.data = None
+            return response
         response.data = json.loads(response.content) if response.content else None
         return response
 
@@ -160,6 +163,16 @@ class ApiClient:
 
 
 _counter = iter(range(1, 10**9))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate-limit counters and cached key lookups start empty in every test: the suite sends
+    thousands of requests (wrong keys among them) from one address."""
+    from django.core.cache import cache as django_cache
+
+    django_cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -7,8 +7,19 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_cache,
+    env_int,
+    env_json,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+    parse_rate,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -46,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # the API docs page loads its scripts from our static files, not a CDN
     "django_tasks_db",
     "kizuna.core",
     "kizuna.accounts",
@@ -59,11 +71,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kizuna.api.protocol.HeadMiddleware",
     "kizuna.api.middleware.RequestIdMiddleware",
+    "kizuna.api.protocol.ChunkedBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "kizuna.api.middleware.PagesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kizuna.api.ratelimit.RateLimitMiddleware",
     "kizuna.api.middleware.ApiBoundaryMiddleware",
 ]
 # Run by PagesMiddleware, in this order, for everything but the API (which keeps no session):
@@ -75,9 +91,11 @@ PAGES_MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
-# The admin's checks look for these three in MIDDLEWARE; they run for the admin through
-# PagesMiddleware (kizuna/accounts/tests/test_admin.py signs in to prove it).
-SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
+# The admin's checks look for these three in MIDDLEWARE, and the deployment check for the
+# CSRF middleware (security.W003); they run for the admin and pages through PagesMiddleware
+# (kizuna/accounts/tests/test_admin.py signs in to prove it; config/tests/test_security.py
+# checks that a form post without its CSRF token is refused).
+SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410", "security.W003"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -91,6 +109,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -122,6 +141,8 @@ DATABASES["default"]["TEST"] = {"NAME": _test_name or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.StaffUser"
+# Sign-in failures are counted and lock out an account or an address (ADR 0019).
+AUTHENTICATION_BACKENDS = ["kizuna.accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -154,6 +175,48 @@ TASKS = {
     }
 }
 
+# The cache: API key lookups, rate limits and sign-in failures. The local memory of each
+# process by default (limits then count per process); Redis in production, shared by all.
+CACHES = {"default": env_cache("KIZUNA_CACHE_URL", "locmem://")}
+
+# Rate limits (ADR 0019), each "requests/seconds" over a sliding window, or "off". Generous:
+# they stop a runaway client, never an integrator's bulk traffic (imports are one request).
+# read and write: per server key. public: per publishable key and client address.
+# failed_auth: wrong or revoked keys per client address; past it, the address is refused
+# whatever key it sends, until the window has passed.
+KIZUNA_RATE_LIMITS = {
+    "read": env_rate("KIZUNA_RATE_LIMIT_READ", "60000/60"),
+    "write": env_rate("KIZUNA_RATE_LIMIT_WRITE", "30000/60"),
+    "public": env_rate("KIZUNA_RATE_LIMIT_PUBLIC", "1200/60"),
+    "failed_auth": env_rate("KIZUNA_RATE_LIMIT_FAILED_AUTH", "100/60"),
+}
+# Per workspace, by slug: {"big-shop": {"write": "120000/60"}}.
+_workspace_limits = env_json("KIZUNA_RATE_LIMITS_BY_WORKSPACE", {})
+if not isinstance(_workspace_limits, dict) or not all(
+    isinstance(v, dict) and set(v) <= set(KIZUNA_RATE_LIMITS) for v in _workspace_limits.values()
+):
+    raise ImproperlyConfigured(
+        "KIZUNA_RATE_LIMITS_BY_WORKSPACE maps workspace slugs to "
+        '{"read"|"write"|"public"|"failed_auth": "requests/seconds"}.'
+    )
+KIZUNA_RATE_LIMITS_BY_WORKSPACE = {
+    slug: {
+        kind: parse_rate(f"KIZUNA_RATE_LIMITS_BY_WORKSPACE[{slug}][{kind}]", str(rate))
+        for kind, rate in limits.items()
+    }
+    for slug, limits in _workspace_limits.items()
+}
+# Proxies whose X-Forwarded-For is believed: the client is the first address, from the
+# right, that is not one of them. Empty: the client is REMOTE_ADDR.
+KIZUNA_TRUSTED_PROXIES = env_networks("KIZUNA_TRUSTED_PROXIES")
+# Staff sign-in (the admin, later the console): failures allowed per account and per client
+# address within the window before a lock-out, and how long a lock-out lasts
+# (`manage.py unlock_staff EMAIL` lifts one).
+KIZUNA_SIGNIN_FAILURES_PER_ACCOUNT = env_int("KIZUNA_SIGNIN_FAILURES_PER_ACCOUNT", 5)
+KIZUNA_SIGNIN_FAILURES_PER_ADDRESS = env_int("KIZUNA_SIGNIN_FAILURES_PER_ADDRESS", 20)
+KIZUNA_SIGNIN_WINDOW_SECONDS = env_int("KIZUNA_SIGNIN_WINDOW_SECONDS", 900)
+KIZUNA_SIGNIN_LOCKOUT_SECONDS = env_int("KIZUNA_SIGNIN_LOCKOUT_SECONDS", 900)
+
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 # Seconds an API key lookup is kept in the cache. Revoking a key removes its entry; with the
 # local-memory cache (the default) other processes may still accept it for this long.
@@ -184,7 +247,45 @@ LOGGING = {
     },
 }
 
+# Security headers (ADR 0019). Every response: nosniff, a same-origin referrer, no framing,
+# and a Content-Security-Policy that lets pages load only this site's own files (scripts and
+# styles of our own templates carry the request's nonce; the API docs load theirs from
+# /static/). In production also HSTS and a redirect to HTTPS: behind a proxy that terminates
+# TLS, set KIZUNA_SECURE_PROXY_SSL_HEADER to the header it sets ("X-Forwarded-Proto: https"),
+# or every request would be redirected again.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_HSTS_SECONDS = env_int("KIZUNA_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KIZUNA_HSTS_INCLUDE_SUBDOMAINS", True)
+# Allows a submission to the browsers' preload list; sending it does not submit the domain.
+SECURE_HSTS_PRELOAD = env_bool("KIZUNA_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("KIZUNA_SSL_REDIRECT", PRODUCTION)
+_proxy_header = env_str("KIZUNA_SECURE_PROXY_SSL_HEADER", "")
+if _proxy_header:
+    _name, _, _value = _proxy_header.partition(":")
+    if not _name.strip() or not _value.strip():
+        raise ImproperlyConfigured(
+            "KIZUNA_SECURE_PROXY_SSL_HEADER is 'Header-Name: value', such as "
+            "'X-Forwarded-Proto: https'."
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip(),
+    )
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("KIZUNA_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

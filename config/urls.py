@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import path
 
+from kizuna.accounts.forms import StaffSignInForm
 from kizuna.api.urls import api
 from kizuna.api.views import api_aware_404, api_aware_500, home
 
@@ -14,6 +15,8 @@ def _operators_only(request: HttpRequest) -> bool:
 
 
 admin.site.has_permission = _operators_only  # type: ignore[method-assign]
+# Says so when a sign-in lock-out refuses a sign-in (the backend counts the failures).
+admin.site.login_form = StaffSignInForm
 
 urlpatterns = [
     path("", home, name="home"),

@@ -56,3 +56,51 @@ def test_production_starts_with_safe_settings() -> None:
         KIZUNA_ENV="production", KIZUNA_SECRET_KEY=GOOD_KEY, KIZUNA_ALLOWED_HOSTS="k.example"
     )
     assert result.stdout.strip() == "started", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KIZUNA_RATE_LIMIT_READ": "lots"}, "KIZUNA_RATE_LIMIT_READ is a rate such as 600/60"),
+        ({"KIZUNA_RATE_LIMIT_WRITE": "10/0"}, "KIZUNA_RATE_LIMIT_WRITE is a rate"),
+        ({"KIZUNA_RATE_LIMITS_BY_WORKSPACE": "{not json"}, "must be JSON"),
+        ({"KIZUNA_RATE_LIMITS_BY_WORKSPACE": '{"shop": {"reads": "1/1"}}'}, "maps workspace"),
+        ({"KIZUNA_RATE_LIMITS_BY_WORKSPACE": '{"shop": {"read": "x"}}'}, "[shop][read] is a"),
+        ({"KIZUNA_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "not 'proxy.local'"),
+        ({"KIZUNA_CACHE_URL": "memcached://127.0.0.1"}, "KIZUNA_CACHE_URL is a cache URL"),
+    ],
+)
+def test_limits_and_the_cache_refuse_values_they_cannot_read(
+    env: dict[str, str], message: str
+) -> None:
+    result = start(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_limits_and_the_cache_are_read_from_the_environment() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.KIZUNA_RATE_LIMITS['read'], s.KIZUNA_RATE_LIMITS['write'], "
+        "s.KIZUNA_RATE_LIMITS_BY_WORKSPACE, [str(n) for n in s.KIZUNA_TRUSTED_PROXIES], "
+        "s.CACHES['default']['BACKEND'].rsplit('.', 1)[1], s.CACHES['default']['LOCATION'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
+    env = {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "KIZUNA_RATE_LIMIT_READ": "100/10",
+        "KIZUNA_RATE_LIMIT_WRITE": "off",
+        "KIZUNA_RATE_LIMITS_BY_WORKSPACE": '{"big": {"write": "5000/60"}}',
+        "KIZUNA_TRUSTED_PROXIES": "10.0.0.1, 2001:db8::/32",
+        "KIZUNA_CACHE_URL": "redis://127.0.0.1:6379/1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.stdout.split("\n")[0] == (
+        "(100, 10) None {'big': {'write': (5000, 60)}} ['10.0.0.1/32', '2001:db8::/32'] "
+        "RedisCache redis://127.0.0.1:6379/1"
+    ), result.stderr

@@ -85,4 +85,31 @@ class ApiKey(TenantModel):
         return f"{self.prefix}… ({self.kind})"
 
 
-__all__ = ["ApiKey", "Membership", "Role", "StaffUser", "Workspace"]
+class SignInLockout(models.Model):
+    """A staff sign-in lock-out: an account (by email) or a client address that failed to
+    sign in too often, refused until `locked_until` or until an owner lifts it
+    (`manage.py unlock_staff`). Kept when lifted or over, as a record."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account"
+        ADDRESS = "address"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The email, lower-cased (whether or not a staff user has it), or the client address.
+    subject = models.CharField(max_length=254)
+    failures = models.PositiveIntegerField()
+    locked_at = models.DateTimeField(default=now)
+    locked_until = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=254, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "subject", "locked_until"], name="signin_lockout_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} until {self.locked_until:%Y-%m-%d %H:%M}"
+
+
+__all__ = ["ApiKey", "Membership", "Role", "SignInLockout", "StaffUser", "Workspace"]

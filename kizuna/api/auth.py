@@ -14,6 +14,14 @@ from kizuna.accounts.services import touch_api_key
 from kizuna.core.errors import NotAuthenticated, PermissionDenied
 
 
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    authorization = request.headers.get("Authorization", "")
+    if authorization[:7].lower() != "bearer ":
+        return None
+    return authorization[7:]
+
+
 def resolve_api_key(request: HttpRequest, token: str) -> ApiKey | None:
     """The key for a bearer token, looked up once per request (the idempotency middleware
     needs it before the view does)."""

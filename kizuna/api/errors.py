@@ -22,6 +22,7 @@ DEFAULT_CODES = {
     404: ("not_found", "Nothing exists at this address."),
     405: ("method_not_allowed", "This method is not allowed here."),
     409: ("conflict", "The request conflicts with the current state."),
+    411: ("length_required", "Send the body with a Content-Length header."),
     413: ("request_too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send JSON with 'Content-Type: application/json'."),
     422: ("validation_error", "The request is not valid."),

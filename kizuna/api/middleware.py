@@ -2,7 +2,8 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable
-from urllib.parse import unquote_to_bytes
+from functools import cache
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -11,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import import_string
 
-from kizuna.api.auth import resolve_api_key
+from kizuna.api.auth import bearer_token, resolve_api_key
 from kizuna.api.errors import error_response, from_domain_error, is_error_body
 from kizuna.core import idempotency
 from kizuna.core.errors import KizunaError
@@ -105,6 +106,46 @@ def unstorable_input(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
+@cache
+def _path_templates() -> list[list[str]]:
+    from kizuna.api.urls import api
+
+    paths = api.get_openapi_schema(path_prefix="/api/")["paths"]
+    return [template.strip("/").split("/") for template in paths]
+
+
+def encoded_separator(request: HttpRequest) -> HttpResponse | None:
+    """`/customers/a%2Fb` reaches Django as `/customers/a/b`: a slash inside an id would move
+    the request to another path (`a%2Ftimeline`). Where the server passes the request target
+    as sent (gunicorn's RAW_URI, uWSGI's REQUEST_URI), an encoded slash in a segment is 422
+    `invalid_external_id`, naming the path parameter it is in."""
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    path = urlsplit(raw).path if raw.startswith(("http://", "https://")) else raw.split("?")[0]
+    if "%2f" not in path.lower():
+        return None
+    segments = path.strip("/").split("/")
+    for template in _path_templates():
+        if len(template) != len(segments):
+            continue
+        names = [
+            part[1:-1]
+            for part, segment in zip(template, segments, strict=True)
+            if part.startswith("{") and "%2f" in segment.lower()
+        ]
+        literal_match = all(
+            part.startswith("{") or part == segment
+            for part, segment in zip(template, segments, strict=True)
+        )
+        if literal_match and names:
+            return error_response(
+                422,
+                code="invalid_external_id",
+                message="Ids may not contain '/', encoded (%2F) or not.",
+                field=names[0],
+            )
+    return error_response(404)
+
+
 class ApiBoundaryMiddleware:
     """Innermost: the boundary of every API call under /api/v1/.
 
@@ -125,7 +166,7 @@ class ApiBoundaryMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_V1_PREFIX):
             return self.get_response(request)
-        refused = unstorable_input(request)
+        refused = encoded_separator(request) or unstorable_input(request)
         if refused is not None:
             return refused
         if request.method not in WRITE_METHODS:
@@ -133,10 +174,8 @@ class ApiBoundaryMiddleware:
         key = request.headers.get("Idempotency-Key")
         if key is None or request.method != "POST":
             return self._run_atomically(request)
-        authorization = request.headers.get("Authorization", "")
-        api_key = None
-        if authorization.lower().startswith("bearer "):
-            api_key = resolve_api_key(request, authorization[7:])
+        token = bearer_token(request)
+        api_key = resolve_api_key(request, token) if token is not None else None
         if api_key is None:
             return self._run_atomically(request)  # the view answers 401
         try:

@@ -5,12 +5,14 @@ from django.http import HttpRequest
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from kizuna.core.errors import MalformedRequest, UnsupportedMediaType, ValidationFailed
-from kizuna.core.text import UNSTORABLE
+from kizuna.core.errors import MalformedRequest, UnsupportedMediaType
+from kizuna.core.jsonvalues import check_json_value, object_pairs
 
 
 class StrictJsonParser(Parser):
-    """JSON bodies must be UTF-8 JSON objects; anything else is a 400 with a clear code."""
+    """JSON bodies must be UTF-8 JSON objects; anything else is a 400 with a clear code. Every
+    value in them is one that both databases can store (`check_json_value`): finite numbers,
+    no NUL or lone surrogates, bounded nesting, no key twice in an object."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         content_type = request.content_type or ""
@@ -30,41 +32,23 @@ class StrictJsonParser(Parser):
         if not text.strip():
             raise MalformedRequest("The body is empty; send a JSON object.", code="empty_body")
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=object_pairs)
+        except RecursionError as exc:
+            raise MalformedRequest(
+                "The body is nested too deeply to be read.", code="malformed_request"
+            ) from exc
         except ValueError as exc:
             raise MalformedRequest(
                 f"The body is not valid JSON: {exc}.", code="malformed_json"
             ) from exc
         if not isinstance(data, dict):
             raise MalformedRequest("The body must be a JSON object.", code="malformed_json")
-        check_characters(data)
+        check_json_value(data)
         return cast(dict[str, Any], data)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
-
-
-def check_characters(value: Any, field: str = "") -> None:
-    """Refuse NUL and lone surrogates in any key or string of a parsed JSON document (422,
-    naming the field at fault)."""
-    if isinstance(value, str):
-        if UNSTORABLE.search(value):
-            raise ValidationFailed(
-                "Text may not contain NUL (\\u0000) or unpaired surrogate (\\ud800-\\udfff) "
-                "characters.",
-                code="invalid_character",
-                field=field or None,
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{field}.{key}" if field else str(key)
-            if UNSTORABLE.search(key):
-                check_characters(key, field)
-            check_characters(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_characters(item, f"{field}[{index}]")
 
 
 class Utf8JsonRenderer(JSONRenderer):

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kizuna.api import openapi
 from kizuna.api.auth import server_key
 from kizuna.api.errors import (
     error_response,
@@ -19,7 +19,6 @@ from kizuna.api.errors import (
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
-from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
@@ -27,34 +26,10 @@ from kizuna.orders.api import orders_router
 from kizuna.textanalytics.api import text_router
 
 
-def idempotency_key_parameter() -> dict[str, Any]:
-    return {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": (
-            "A retry with the same key and body returns the stored response (with "
-            "`Idempotent-Replayed: true`); the same key with another body gets 422 "
-            "`idempotency_key_reused`; a retry while the first is still running gets 409 "
-            "`request_in_progress`. Keys are per workspace and kept for "
-            f"{settings.KIZUNA_IDEMPOTENCY_TTL_HOURS} hours."
-        ),
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-    }
-
-
 class KizunaAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """The generated document, plus what the API layer adds to every operation: the
-        `Idempotency-Key` header on each POST."""
-        schema = super().get_openapi_schema(**kwargs)
-        for operations in schema["paths"].values():
-            post = operations.get("post")
-            if post is not None:
-                parameters = post.setdefault("parameters", [])
-                if not any(p.get("name") == "Idempotency-Key" for p in parameters):
-                    parameters.append(idempotency_key_parameter())
-        return schema
+        """The generated document, with what the API layer adds (`kizuna.api.openapi`)."""
+        return openapi.complete(super().get_openapi_schema(**kwargs))
 
 
 api = KizunaAPI(
@@ -62,11 +37,15 @@ api = KizunaAPI(
     version="1",
     description=(
         "Loyalty and customer satisfaction, one customer profile. Authenticate with "
-        "`Authorization: Bearer sk_...`. Every POST accepts an `Idempotency-Key` header."
+        "`Authorization: Bearer sk_...`. Every POST accepts an `Idempotency-Key` header. "
+        "Calls are rate limited (429 with Retry-After); HEAD works wherever GET does."
     ),
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # Served from our static files (ninja is an installed app); no badge from a validator
+    # elsewhere, which the Content-Security-Policy would refuse anyway.
+    docs=Swagger(settings={"validatorUrl": None}),
     parser=StrictJsonParser(),
     renderer=Utf8JsonRenderer(),
 )

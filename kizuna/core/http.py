@@ -1,7 +1,9 @@
 """What handlers need from a request, without knowing how it was authenticated."""
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from kizuna.core.audit import Actor
@@ -28,3 +30,41 @@ def actor_of(request: HttpRequest) -> Actor:
     if user is not None and getattr(user, "is_authenticated", False):
         return Actor("staff", str(user.pk))
     raise NotAuthenticated("No API key.")
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+    return address is not None and any(
+        address in network for network in settings.KIZUNA_TRUSTED_PROXIES
+    )
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, as limits count it: REMOTE_ADDR, or, when that is
+    a proxy of KIZUNA_TRUSTED_PROXIES, the first address of X-Forwarded-For, read from the
+    right, that is not a trusted proxy (the hops to its left are the client's to invent).
+    IPv6 addresses count by their /64 network, which one client usually holds whole."""
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    client = remote
+    if _trusted(remote):
+        hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop]
+        for hop in reversed(hops):
+            address = _address(hop)
+            if address is None:
+                break  # not written by a trusted proxy: stop at the last good hop
+            client = address
+            if not _trusted(address):
+                break
+    if client is None:
+        return "unknown"
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        return str(client.ipv4_mapped)
+    if client.version == 6:
+        return str(ipaddress.ip_network(f"{client}/64", strict=False))
+    return str(client)

@@ -37,6 +37,13 @@ def check_key(key: str) -> str:
             code="invalid_idempotency_key",
             field="Idempotency-Key",
         )
+    if "," in key:
+        # HTTP servers join a header sent twice with a comma: which key was meant is unknown.
+        raise ValidationFailed(
+            "Send one Idempotency-Key header, without commas: two headers arrive joined by one.",
+            code="invalid_idempotency_key",
+            field="Idempotency-Key",
+        )
     return key
 
 

@@ -141,7 +141,7 @@ def keyset_page[M: Model](
     size = check_limit(limit)
     prefix = "-" if descending else ""
     queryset = queryset.order_by(*[prefix + f for f in fields])
-    if cursor:
+    if cursor is not None:  # an empty cursor is not one the API returned
         values = _check_values(queryset.model, fields, decode_cursor(cursor, len(fields)))
         op = "lt" if descending else "gt"
         condition = Q()

@@ -20,8 +20,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from kizuna.core.ids import EXTERNAL_ID, EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_RULE
-from kizuna.core.money import format_amount
+from kizuna.core.ids import (
+    EXTERNAL_ID_MAX_LENGTH,
+    EXTERNAL_ID_PATTERN,
+    EXTERNAL_ID_RULE,
+    is_external_id,
+    normalize_id,
+)
+from kizuna.core.money import CURRENCIES, format_amount
+from kizuna.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from kizuna.core.text import ISO_DATE
 from kizuna.core.times import DATETIME_EXAMPLE, MIN_YEAR
 
@@ -34,7 +41,12 @@ class ErrorOut(Schema):
     request_id: str
 
 
-ERROR_STATUSES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500})
+# Every operation may answer these with the error body: the API's own (400 to 500), and the
+# server's, before or around Django (411 a chunked body the server cannot read, 414 and 431
+# gunicorn's limits, 503 a request that ran past the worker timeout).
+ERROR_STATUSES = frozenset(
+    {400, 401, 403, 404, 405, 409, 411, 413, 414, 415, 422, 429, 431, 500, 503}
+)
 
 
 def with_errors(ok: dict[int, Any]) -> dict[Any, Any]:
@@ -43,8 +55,19 @@ def with_errors(ok: dict[int, Any]) -> dict[Any, Any]:
 
 
 class PageParams(Schema):
-    limit: int | None = Field(default=None, description="1 to 500; 50 when absent.")
-    cursor: str | None = Field(default=None, max_length=1000)
+    # The bounds are checked by the pagination (422 invalid_limit), and stated here for
+    # clients generated from the document.
+    limit: int | None = Field(
+        default=None,
+        description=f"1 to {MAX_LIMIT}; {DEFAULT_LIMIT} when absent.",
+        json_schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    )
+    cursor: str | None = Field(
+        default=None,
+        max_length=1000,
+        # As the API writes them (base64url and a signature); any other is invalid_cursor.
+        json_schema_extra={"pattern": "^[A-Za-z0-9_.-]+$"},
+    )
 
 
 class Page[T](Schema):
@@ -93,10 +116,18 @@ def _decimal_string(value: str) -> str:
     return value
 
 
+def _normalized(value: Any) -> Any:
+    return normalize_id(value) if isinstance(value, str) else value
+
+
 def _external_id(value: str) -> str:
-    if not EXTERNAL_ID.fullmatch(value):
+    if not is_external_id(value):
         raise ValueError(f"must be {EXTERNAL_ID_RULE}")
     return value
+
+
+# The id rule in the OpenAPI document.
+_ID_SCHEMA = {"minLength": 1, "maxLength": EXTERNAL_ID_MAX_LENGTH, "pattern": EXTERNAL_ID_PATTERN}
 
 
 def _date_string(value: Any) -> Any:
@@ -145,11 +176,35 @@ def _small_json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 DecimalString = Annotated[
-    str, Field(max_length=20, examples=["12.50"]), AfterValidator(_decimal_string)
+    str,
+    Field(
+        max_length=20,
+        examples=["12.50"],
+        json_schema_extra={"pattern": f"^{_DECIMAL.pattern}$"},
+    ),
+    AfterValidator(_decimal_string),
 ]
-ExternalId = Annotated[str, Field(max_length=EXTERNAL_ID_MAX_LENGTH), AfterValidator(_external_id)]
+ExternalId = Annotated[
+    str,
+    Field(max_length=EXTERNAL_ID_MAX_LENGTH, json_schema_extra=_ID_SCHEMA),
+    BeforeValidator(_normalized),
+    AfterValidator(_external_id),
+]
+# An id in a path (`/customers/{customer_id}`) or a query (`?customer_id=`), normalized to NFC
+# as a body's ids are. An id that breaks the rule names no object: a lookup answers 404, and a
+# service that would create the object (PUT) refuses it with 422 `invalid_external_id`.
+PathId = Annotated[str, Field(json_schema_extra=_ID_SCHEMA), BeforeValidator(_normalized)]
 SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, examples=["USD"])]
+# Checked by the money helpers (422 invalid_currency); the document lists the codes.
+Currency = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=3,
+        examples=["USD"],
+        json_schema_extra={"enum": sorted(CURRENCIES)},
+    ),
+]
 IsoDate = Annotated[date, BeforeValidator(_date_string)]
 IsoDateTime = Annotated[
     AwareDatetime, BeforeValidator(_aware_datetime), Field(examples=[DATETIME_EXAMPLE])

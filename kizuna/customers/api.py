@@ -1,16 +1,17 @@
 """HTTP handlers for customers and custom events: parse, call one service, present."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Status
+from pydantic import WithJsonSchema
 
 from kizuna.core.errors import MalformedRequest, ValidationFailed
 from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, page, with_errors
+from kizuna.core.schemas import Page, PageParams, PathId, page, with_errors
 from kizuna.customers import exports, schemas, selectors
 from kizuna.customers.imports import jobs, readers
 from kizuna.customers.services import custom_events, erasure, profiles
@@ -22,6 +23,8 @@ events_router = Router(tags=["events"])
 attributes_router = Router(tags=["customers"])
 
 CustomerDataExportOut = schemas.customer_data_export_schema()
+# Import runs are numbered; any other id is 404 import_not_found, as a run that never existed.
+ImportId = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,18}$"})]
 
 
 # ------------------------------------------------------------------ customers
@@ -83,7 +86,18 @@ _IMPORT_BODY = {
                         }
                     },
                     "required": ["file"],
-                }
+                },
+                "encoding": {
+                    "file": {
+                        "contentType": ", ".join(
+                            [
+                                "text/csv",
+                                readers.CONTENT_TYPES[readers.FileFormat.XLSX],
+                                "application/octet-stream",
+                            ]
+                        )
+                    }
+                },
             }
         },
     }
@@ -156,7 +170,7 @@ def import_customers(request: HttpRequest) -> Any:
     response=with_errors({200: schemas.CustomerImportOut}),
     summary="The progress and report of a customer import",
 )
-def get_customer_import(request: HttpRequest, import_id: str) -> Any:
+def get_customer_import(request: HttpRequest, import_id: ImportId) -> Any:
     return jobs.get_import(workspace_of(request), import_id)
 
 
@@ -166,7 +180,7 @@ def get_customer_import(request: HttpRequest, import_id: str) -> Any:
     summary="Create or update a customer",
 )
 def upsert_customer(
-    request: HttpRequest, customer_id: str, payload: schemas.CustomerUpsertIn
+    request: HttpRequest, customer_id: PathId, payload: schemas.CustomerUpsertIn
 ) -> Any:
     workspace = workspace_of(request)
     customer, created, _ = profiles.upsert_customer(
@@ -178,14 +192,16 @@ def upsert_customer(
 @customers_router.get(
     "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Get a customer"
 )
-def get_customer(request: HttpRequest, customer_id: str) -> Any:
+def get_customer(request: HttpRequest, customer_id: PathId) -> Any:
     return selectors.get_customer(workspace_of(request), customer_id)
 
 
 @customers_router.patch(
     "/{customer_id}", response=with_errors({200: schemas.CustomerOut}), summary="Update a customer"
 )
-def patch_customer(request: HttpRequest, customer_id: str, payload: schemas.CustomerPatchIn) -> Any:
+def patch_customer(
+    request: HttpRequest, customer_id: PathId, payload: schemas.CustomerPatchIn
+) -> Any:
     workspace = workspace_of(request)
     profiles.update_customer(workspace, customer_id, payload.model_dump(exclude_unset=True))
     return selectors.get_customer(workspace, customer_id)
@@ -197,7 +213,7 @@ def patch_customer(request: HttpRequest, customer_id: str, payload: schemas.Cust
     summary="The customer's timeline, newest first",
 )
 def customer_timeline(
-    request: HttpRequest, customer_id: str, page_params: Query[PageParams]
+    request: HttpRequest, customer_id: PathId, page_params: Query[PageParams]
 ) -> Any:
     rows, next_cursor = selectors.list_timeline(
         workspace_of(request), customer_id, cursor=page_params.cursor, limit=page_params.limit
@@ -215,7 +231,7 @@ def customer_timeline(
     description="Complete, however long the history: nothing is paginated or truncated. "
     "Lists are oldest first.",
 )
-def customer_data_export(request: HttpRequest, customer_id: str) -> Any:
+def customer_data_export(request: HttpRequest, customer_id: PathId) -> Any:
     return selectors.customer_data(workspace_of(request), customer_id)
 
 
@@ -228,7 +244,7 @@ def customer_data_export(request: HttpRequest, customer_id: str) -> Any:
     "refunds are kept with their amounts. Idempotent: a repeat for the same id answers the "
     "same erasure and changes nothing. Takes no body.",
 )
-def erase_customer(request: HttpRequest, customer_id: str) -> Any:
+def erase_customer(request: HttpRequest, customer_id: PathId) -> Any:
     done, _ = erasure.erase_customer(workspace_of(request), customer_id)
     return done
 

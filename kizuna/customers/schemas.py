@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from django.apps import apps
 from ninja import Schema
-from pydantic import BeforeValidator, Field, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 from kizuna.core.schemas import (
@@ -23,10 +23,17 @@ from kizuna.customers.models import (
     EVENT_NAME_MAX_LENGTH,
     PROFILE_MAX_LENGTHS,
     PROFILE_STRING_FIELDS,
+    ConsentChannel,
     Customer,
     CustomerImport,
 )
-from kizuna.customers.services.attributes import MAX_ATTRIBUTES
+from kizuna.customers.services.attributes import (
+    ATTRIBUTE_KEY,
+    MAX_ATTRIBUTE_NUMBER,
+    MAX_ATTRIBUTE_STRING,
+    MAX_ATTRIBUTES,
+)
+from kizuna.customers.services.custom_events import EVENT_NAME
 
 
 def _scalar(value: Any) -> Any:
@@ -49,10 +56,32 @@ def _few_attributes(value: Any) -> Any:
     return value
 
 
-AttributeValue = Annotated[str | bool | int | float | None, BeforeValidator(_scalar)]
+# The services check attribute names and values (for every caller); the document states the
+# same rules, so that generated clients refuse what the server refuses.
+AttributeValue = Annotated[
+    str | bool | int | float | None,
+    BeforeValidator(_scalar),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": MAX_ATTRIBUTE_STRING},
+                {
+                    "type": "number",
+                    "exclusiveMinimum": -MAX_ATTRIBUTE_NUMBER,
+                    "exclusiveMaximum": MAX_ATTRIBUTE_NUMBER,
+                },
+                {"type": "boolean"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
 Attributes = Annotated[
     dict[Annotated[str, Field(max_length=ATTRIBUTE_KEY_MAX_LENGTH)], AttributeValue],
-    Field(max_length=MAX_ATTRIBUTES),
+    Field(
+        max_length=MAX_ATTRIBUTES,
+        json_schema_extra={"propertyNames": {"pattern": f"^{ATTRIBUTE_KEY.pattern}$"}},
+    ),
     BeforeValidator(_few_attributes),
 ]
 Email = Annotated[str, Field(max_length=PROFILE_MAX_LENGTHS["email"])]
@@ -73,6 +102,12 @@ class ConsentIn(InputSchema):
     updated_at: IsoDateTime | None = None
 
 
+Consents = Annotated[
+    dict[str, ConsentIn],
+    Field(json_schema_extra={"propertyNames": {"enum": list(ConsentChannel.values)}}),
+]
+
+
 class CustomerFields(InputSchema):
     email: Email | None = None
     phone: Phone | None = None
@@ -85,10 +120,24 @@ class CustomerFields(InputSchema):
         default=None,
         description=f"At most {MAX_ATTRIBUTES} keys; null deletes a key.",
     )
-    consents: dict[str, ConsentIn] | None = None
+    consents: Consents | None = None
 
 
 class CustomerCreateIn(CustomerFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "cust-aiko",
+                    "email": "aiko@example.com",
+                    "first_name": "Aiko",
+                    "attributes": {"city": "Osaka", "member_since": "2024-05-01"},
+                    "consents": {"email_marketing": {"status": "granted"}},
+                }
+            ]
+        }
+    )
+
     external_id: ExternalId
 
 
@@ -101,7 +150,7 @@ class CustomerPatchIn(CustomerFields):
 
 
 class ConsentOut(Schema):
-    status: str
+    status: Literal["granted", "denied", "pending"]
     updated_at: datetime
 
 
@@ -182,8 +231,29 @@ class AttributeDefinitionOut(Schema):
 
 
 class EventIn(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "evt-1",
+                    "name": "review_posted",
+                    "customer_id": "cust-aiko",
+                    "properties": {"stars": 5},
+                    "occurred_at": "2026-03-02T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: ExternalId
-    name: Annotated[str, Field(min_length=1, max_length=EVENT_NAME_MAX_LENGTH)]
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=EVENT_NAME_MAX_LENGTH,
+            json_schema_extra={"pattern": f"^{EVENT_NAME.pattern}$"},
+        ),
+    ]
     customer_id: ExternalId
     email: Email | None = Field(
         default=None, description="Used only when the event creates a new customer."

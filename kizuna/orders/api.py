@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, page, with_errors
+from kizuna.core.schemas import Page, PageParams, PathId, page, with_errors
 from kizuna.orders import schemas, selectors
 from kizuna.orders.services import orders, refunds
 
@@ -33,7 +33,7 @@ def create_order(request: HttpRequest, payload: schemas.OrderIn) -> Any:
 def list_orders(
     request: HttpRequest,
     page_params: Query[PageParams],
-    customer_id: str | None = Query(default=None, max_length=128),
+    customer_id: Query[PathId | None] = None,
 ) -> Any:
     rows, next_cursor = selectors.list_orders(
         workspace_of(request),
@@ -47,7 +47,7 @@ def list_orders(
 @orders_router.get(
     "/{external_id}", response=with_errors({200: schemas.OrderOut}), summary="Get an order"
 )
-def get_order(request: HttpRequest, external_id: str) -> Any:
+def get_order(request: HttpRequest, external_id: PathId) -> Any:
     return selectors.get_order(workspace_of(request), external_id)
 
 
@@ -57,7 +57,7 @@ def get_order(request: HttpRequest, external_id: str) -> Any:
     summary="Change an order's status (pending -> paid, -> cancelled)",
 )
 def change_order_status(
-    request: HttpRequest, external_id: str, payload: schemas.OrderStatusIn
+    request: HttpRequest, external_id: PathId, payload: schemas.OrderStatusIn
 ) -> Any:
     workspace = workspace_of(request)
     orders.change_order_status(workspace, external_id, payload.status)
@@ -69,7 +69,7 @@ def change_order_status(
     response=with_errors({200: schemas.RefundOut, 201: schemas.RefundOut}),
     summary="Refund items or an amount (idempotent on the refund's external_id)",
 )
-def refund_order(request: HttpRequest, external_id: str, payload: schemas.RefundIn) -> Any:
+def refund_order(request: HttpRequest, external_id: PathId, payload: schemas.RefundIn) -> Any:
     workspace = workspace_of(request)
     refund, created = refunds.refund_order(
         workspace, external_id, payload.model_dump(exclude_unset=True)

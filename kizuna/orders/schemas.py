@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
 from kizuna.core.schemas import (
     Currency,
@@ -62,6 +62,28 @@ class PaymentOut(Schema):
 
 
 class OrderIn(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "ord-1001",
+                    "customer_id": "cust-aiko",
+                    "currency": "USD",
+                    "subtotal": "30.00",
+                    "discount_total": "5.00",
+                    "shipping_total": "4.00",
+                    "tax_total": "2.00",
+                    "total": "31.00",
+                    "occurred_at": "2026-03-01T10:00:00+09:00",
+                    "items": [
+                        {"sku": "TEA-1", "name": "Sencha", "quantity": 2, "unit_price": "10.00"},
+                        {"sku": "CUP-1", "name": "Cup", "quantity": 1, "unit_price": "10.00"},
+                    ],
+                }
+            ]
+        }
+    )
+
     external_id: ExternalId
     customer_id: ExternalId
     email: Email | None = Field(
@@ -100,6 +122,15 @@ class RefundItemIn(InputSchema):
 
 
 class RefundIn(InputSchema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"external_id": "ref-1", "items": [{"sku": "TEA-1", "quantity": 1}]},
+                {"external_id": "ref-2", "amount": "4.00", "reason": "damaged"},
+            ]
+        }
+    )
+
     external_id: ExternalId
     items: Annotated[list[RefundItemIn], Field(min_length=1, max_length=500)] | None = None
     amount: DecimalString | None = None
@@ -148,7 +179,7 @@ class RefundOut(Schema):
 class OrderOut(Schema):
     external_id: str
     customer_id: str = Field(alias="customer.external_id")
-    status: str
+    status: Literal["paid", "pending", "cancelled"]
     currency: str
     total: str
     subtotal: str
@@ -157,7 +188,7 @@ class OrderOut(Schema):
     tax_total: str
     prices_include_tax: bool
     refunded_total: str
-    channel: str
+    channel: Literal["online", "store", "app"]
     location: str
     occurred_at: datetime
     items: list[OrderItemOut]

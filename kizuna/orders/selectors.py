@@ -37,7 +37,7 @@ def list_orders(
     workspace: Workspace, *, customer_id: str | None, cursor: str | None, limit: int | None
 ) -> tuple[list[Order], str | None]:
     queryset = orders_with_details(workspace)
-    if customer_id:
+    if customer_id is not None:  # "" names no customer: 404, not every order
         queryset = queryset.filter(customer_id=customer_id_of(workspace, customer_id))
     rows, next_cursor = keyset_page(
         queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit

@@ -55,6 +55,24 @@ def snapshot() -> dict[str, Any]:
     return state
 
 
+def _workspace_field(model: type[Model]) -> str:
+    names = {field.name for field in model._meta.get_fields()}
+    if "workspace" in names:
+        return "workspace_id"
+    owner = next(name for name in ("order", "refund") if name in names)  # items
+    return f"{owner}__workspace_id"
+
+
+def workspace_snapshot(workspace_id: int) -> dict[str, Any]:
+    """Every row of every written table that belongs to one workspace, so that a test can
+    tell that another workspace's request left them as they were."""
+    state: dict[str, Any] = {}
+    for model in WRITTEN_MODELS:
+        rows = model.objects.filter(**{_workspace_field(model): workspace_id})  # type: ignore[attr-defined]
+        state[model.__name__] = [dict(row) for row in rows.order_by("pk").values()]
+    return state
+
+
 def error_of(response: Any) -> dict[str, Any]:
     """The error body, after checking its shape and that it names this response's request."""
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
@@ -81,6 +99,34 @@ def openapi_document() -> dict[str, Any]:
 
 
 SAMPLE_PATH_VALUES = {"customer_id": "cust-1", "external_id": "ord-1"}
+
+
+def sample_body(method: str, template: str) -> Any:
+    """A body that the operation would take from its own workspace's key (an empty object
+    for an operation without a sample, or a write without a JSON body): what the tenancy
+    matrix sends with another workspace's keys."""
+    from conftest import sample_order
+
+    samples: dict[tuple[str, str], Any] = {
+        ("POST", "/api/v1/customers"): {"external_id": "b-new", "first_name": "Bea"},
+        ("PUT", "/api/v1/customers/{customer_id}"): {"first_name": "Mallory"},
+        ("PATCH", "/api/v1/customers/{customer_id}"): {"first_name": "Mallory"},
+        ("POST", "/api/v1/orders"): sample_order(external_id="ord-b", customer_id="cust-b"),
+        ("POST", "/api/v1/orders/{external_id}/status"): {"status": "cancelled"},
+        ("POST", "/api/v1/orders/{external_id}/refunds"): {
+            "external_id": "ref-b",
+            "amount": "1.00",
+        },
+        ("POST", "/api/v1/events"): {"id": "evt-b", "name": "visit", "customer_id": "cust-b"},
+        # Every customer: a preview must show the caller's own only.
+        ("POST", "/api/v1/segments/preview"): {"condition": {"all": []}},
+        ("POST", "/api/v1/segments"): {"id": "everyone-b", "name": "B", "condition": {"all": []}},
+        ("PATCH", "/api/v1/segments/{segment_id}"): {"name": "Renamed"},
+        ("POST", "/api/v1/text/analyze"): {"texts": [{"id": "t-1", "text": "Great tea."}]},
+    }
+    if (method, template) in samples:
+        return samples[(method, template)]
+    return {} if method in {"POST", "PUT", "PATCH"} else None
 
 
 def operations() -> list[tuple[str, str, list[str]]]:

@@ -5,14 +5,17 @@ from typing import Any
 
 import pytest
 
+from conftest import ApiClient
 from kizuna.accounts.models import ApiKey
 from kizuna.accounts.services import NewWorkspace, revoke_api_key
 from kizuna.api.tests.support import (
     assert_error,
     fill_path,
     operations,
+    sample_body,
     server_operations,
     snapshot,
+    workspace_snapshot,
 )
 from kizuna.customers.models import Customer, CustomEvent
 from kizuna.orders.models import Order, Refund
@@ -267,3 +270,76 @@ def test_another_workspaces_key_cannot_replay_an_idempotent_response(
     assert theirs.status_code == 201
     assert "Idempotent-Replayed" not in theirs
     assert Customer.objects.filter(external_id="secret-customer").count() == 2
+
+
+# ---------------------------------------------------------------- the matrix
+# Every operation of the OpenAPI document (later ones included, as they are added), called
+# with another workspace's server key, another workspace's publishable key and A's own
+# publishable key, naming A's objects in its path: nothing of A's is shown or changed.
+
+# Text that only A's data holds: no request, document or example names it.
+SECRET = "tenant-a-secret-7f3c9"
+A_PATH_VALUES = {"customer_id": "shared-1", "external_id": "ord-a"}
+CALLERS = ["other-server-key", "other-publishable-key", "own-publishable-key"]
+
+
+@pytest.fixture
+def a_secrets(api: Any, a_data: dict[str, Any], order_body: Any) -> dict[str, Any]:
+    """A's data with the secret in a profile, an attribute, an order and an event."""
+    assert (
+        api.patch(
+            "/customers/shared-1", {"last_name": SECRET, "attributes": {"note": SECRET}}
+        ).status_code
+        == 200
+    )
+    order = order_body(external_id="ord-secret", customer_id="shared-1", location=SECRET)
+    assert api.post("/orders", order).status_code == 201
+    event = {"id": "evt-secret", "name": "visit", "customer_id": "shared-1"}
+    assert api.post("/events", {**event, "properties": {"s": SECRET}}).status_code == 201
+    return {
+        "customer": api.get("/customers/shared-1").data,
+        "order": api.get("/orders/ord-a").data,
+        "timeline": api.get("/customers/shared-1/timeline").data,
+    }
+
+
+def _a_path(template: str) -> str:
+    path = template
+    for name, value in A_PATH_VALUES.items():
+        path = path.replace("{" + name + "}", value)
+    return fill_path(path)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "template", "schemes"), operations(), ids=lambda v: str(v))
+def test_no_operation_shows_or_changes_another_workspaces_data(
+    workspace: NewWorkspace,
+    other_workspace: NewWorkspace,
+    a_secrets: dict[str, Any],
+    api: Any,
+    method: str,
+    template: str,
+    schemes: list[str],
+    caller: str,
+) -> None:
+    key = {
+        "other-server-key": other_workspace.server_key,
+        "other-publishable-key": other_workspace.publishable_key,
+        "own-publishable-key": workspace.publishable_key,
+    }[caller]
+    before = workspace_snapshot(workspace.workspace.pk)
+
+    # ApiClient checks the answer against the document and the error shape.
+    response = ApiClient(key).request(method, _a_path(template), sample_body(method, template))
+
+    assert response.status_code < 500, response.content[:300]
+    server_only = schemes == ["ServerKey"]
+    if caller != "other-server-key" and server_only:
+        assert_error(response, 403, "server_key_required")
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    if caller != "own-publishable-key":
+        assert SECRET.encode() not in raw, f"{method} {template} showed A's data to {caller}"
+    if caller == "other-server-key" and "{" in template and method == "GET":
+        assert response.status_code == 404, response.content[:300]
+    assert workspace_snapshot(workspace.workspace.pk) == before
+    _a_unchanged(api, a_secrets)

@@ -39,8 +39,11 @@ TEXT_LIMITS = {"external_id": EXTERNAL_ID_MAX_LENGTH, **PROFILE_MAX_LENGTHS}
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 # CSV cells a spreadsheet would run as a formula get a leading apostrophe on export, and lose
-# it again on import. Signed numbers and phone numbers ('+81 90...') are left alone.
-_FORMULA_START = re.compile(r"'*(?:[=@\t\r]|[+-](?![0-9 ().-]*\Z))")
+# it again on import: cells starting with = @, with whitespace or a line break (spreadsheets
+# skip it and read what follows), or with the fullwidth ＝ ＋ － ＠ that Japanese input methods
+# type (spreadsheets read them as = + - @). Signed numbers and phone numbers ('+81 90...')
+# are left alone.
+_FORMULA_START = re.compile(r"'*(?:[=@\s\uff1d\uff0b\uff0d\uff20]|[+-](?![0-9 ().-]*\Z))")
 _BOOLEANS = {"true": True, "false": False}
 
 

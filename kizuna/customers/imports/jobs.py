@@ -34,6 +34,7 @@ from kizuna.customers.imports.readers import (
     upload_limits,
 )
 from kizuna.customers.imports.rows import RowImporter
+from kizuna.customers.imports.workbooks import scan_workbook
 from kizuna.customers.locks import lock_import_state
 from kizuna.customers.models import CustomerImport, CustomerImportFile
 
@@ -49,6 +50,7 @@ BATCH_SIZE = 200
 
 _CHECKPOINT_FIELDS = (
     "status",
+    "total_rows",
     "processed_rows",
     "created_count",
     "updated_count",
@@ -70,8 +72,13 @@ class CheckedFile:
 
 
 def check_file(stream: IO[bytes], *, filename: str, size: int, limits: ImportLimits) -> CheckedFile:
-    """Everything that refuses a whole file, in one read through it: its size, format,
-    encoding, header and number of rows. Nothing is written."""
+    """Everything that refuses a whole file, in one bounded read through it: its size,
+    format, encoding, header and number of rows. Nothing is written.
+
+    A CSV file is read whole (at most `max_bytes`, and refused at the first row past
+    `max_rows`). A workbook's cells are not parsed here (`workbooks.scan_workbook`): its
+    parts, declared sizes and header are checked, and its rows counted by their tags; the
+    worker parses the cells."""
     if limits.max_bytes is not None and size > limits.max_bytes:
         raise too_large(limits.max_bytes)
     stream.seek(0)
@@ -79,6 +86,9 @@ def check_file(stream: IO[bytes], *, filename: str, size: int, limits: ImportLim
     file_format = check_file_format(filename, head)
     if not head:
         raise file_error("The file is empty.", code="empty_file")
+    if file_format is FileFormat.XLSX:
+        scanned = scan_workbook(stream, limits)
+        return CheckedFile(file_format, plan_columns(scanned.header), scanned.data_rows)
     table = open_table(file_format, stream)
     try:
         with closing(table.records()) as records:
@@ -217,6 +227,9 @@ class ImportJob:
                 self._next = next(self._rows, None)
             if self._next is None:
                 run.status = CustomerImport.Status.COMPLETED
+                # Exact now that every row was read (a workbook's rows were counted by
+                # their tags when it was uploaded).
+                run.total_rows = run.processed_rows
                 run.finished_at = now()
                 CustomerImportFile.objects.filter(run_id=run.pk).delete()
             run.checkpoint_at = now()

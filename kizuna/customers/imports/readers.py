@@ -11,11 +11,21 @@ from enum import StrEnum
 from typing import IO, Any
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from kizuna.core.errors import KizunaError, ValidationFailed
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Rows after the header, blank ones included: a reader goes through each of them.
 MAX_ROWS = 50_000
+# A workbook is a zip: what it holds once inflated, its number of parts, and the entries of
+# its shared-string table (which the worker holds in memory) are capped too.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_WORKBOOK_PARTS = 1_000
+MAX_SHARED_STRINGS = 2_000_000
+# Cells beyond column ZZ are refused (a header names at most MAX_COLUMNS columns): a row
+# with one cell far to the right would otherwise be read as thousands of empty cells.
+MAX_SHEET_COLUMNS = 702
 # Room for the multipart envelope around the file when the request's length is checked.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 READ_CHUNK = 64 * 1024
@@ -40,10 +50,20 @@ class ImportLimits:
 
     max_bytes: int | None
     max_rows: int | None
+    max_uncompressed_bytes: int | None = None
+    max_parts: int = MAX_WORKBOOK_PARTS
+    max_shared_strings: int | None = None
 
 
 def upload_limits() -> ImportLimits:
-    return ImportLimits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS)
+    # Read when called, so that a test can lower a limit with monkeypatch.
+    return ImportLimits(
+        max_bytes=MAX_UPLOAD_BYTES,
+        max_rows=MAX_ROWS,
+        max_uncompressed_bytes=MAX_UNCOMPRESSED_BYTES,
+        max_parts=MAX_WORKBOOK_PARTS,
+        max_shared_strings=MAX_SHARED_STRINGS,
+    )
 
 
 NO_LIMITS = ImportLimits(max_bytes=None, max_rows=None)
@@ -65,6 +85,24 @@ def too_large(max_bytes: int) -> KizunaError:
         code="file_too_large",
         field="file",
         status=413,
+    )
+
+
+def too_many_rows(max_rows: int, declared: int | None = None) -> ValidationFailed:
+    says = f" (the workbook says it has {declared:,})" if declared is not None else ""
+    return file_error(
+        f"A file has at most {max_rows:,} rows after the header, blank rows included{says}; "
+        "delete the blank rows below the data, split the file, or use the command line "
+        "(manage.py import_customers).",
+        code="too_many_rows",
+    )
+
+
+def too_many_columns() -> ValidationFailed:
+    return file_error(
+        f"A row has cells beyond column {get_column_letter(MAX_SHEET_COLUMNS)}; a file has at "
+        "most that many columns, however many are empty.",
+        code="too_many_columns",
     )
 
 
@@ -182,6 +220,8 @@ class XlsxTable:
         number = 0
         try:
             for number, row in enumerate(sheet.iter_rows(), start=1):
+                if len(row) > MAX_SHEET_COLUMNS:
+                    raise too_many_columns()
                 yield (
                     number,
                     [
@@ -189,6 +229,8 @@ class XlsxTable:
                         for cell in row
                     ],
                 )
+        except KizunaError:
+            raise
         except Exception as exc:  # a damaged part of the workbook
             raise file_error(
                 f"Row {number + 1} of the workbook cannot be read.", code="malformed_file"
@@ -216,16 +258,14 @@ def is_blank_row(cells: Cells) -> bool:
 
 
 def count_rows(table: Table, max_rows: int | None) -> int:
+    """The rows of customers after the header (blank rows skipped); past `max_rows` rows,
+    blank ones included, the file is refused at once."""
     total = 0
     with closing(table.records()) as records:
         for number, cells in records:
+            if max_rows is not None and number - 1 > max_rows:
+                raise too_many_rows(max_rows)
             if number == 1 or is_blank_row(cells):
                 continue
             total += 1
-            if max_rows is not None and total > max_rows:
-                raise file_error(
-                    f"A file has at most {max_rows:,} rows of customers; split it into smaller "
-                    "files or use the command line (manage.py import_customers).",
-                    code="too_many_rows",
-                )
     return total

@@ -9,7 +9,7 @@ from django.db import transaction
 from openpyxl.utils import get_column_letter
 
 from kizuna.core.errors import KizunaError
-from kizuna.core.ids import EXTERNAL_ID, EXTERNAL_ID_RULE
+from kizuna.core.ids import EXTERNAL_ID_RULE, is_external_id, normalize_id
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
 from kizuna.customers.imports.columns import (
@@ -116,7 +116,7 @@ class RowImporter:
                     if len(text) > limit:
                         raise CellProblem("too_long", f"At most {limit} characters.")
                     if column.key == "external_id":
-                        row.external_id = text
+                        row.external_id = normalize_id(text)
                     else:
                         row.data[column.key] = text
                 elif column.kind == "attribute":
@@ -137,7 +137,7 @@ class RowImporter:
         if not row.external_id:
             if not any(p["field"] == "external_id" for p in row.problems):
                 problem("external_id", "required", "Every row needs the customer's external_id.")
-        elif not EXTERNAL_ID.fullmatch(row.external_id):
+        elif not is_external_id(row.external_id):
             problem(
                 "external_id",
                 "invalid_external_id",

@@ -994,6 +994,48 @@ def test_xlsx_export_writes_typed_cells(api: ApiClient, rich_customers: None) ->
     assert rows["bare-1"]["email"] is None
 
 
+FORMULA_LIKE = {
+    "equals": "=1+1",
+    "at": "@SUM(A1)",
+    "plus-formula": "+A1",
+    "minus-formula": "-A1*2",
+    "tab": "\t=1+1",
+    "carriage-return": "\r=1+1",
+    "line-feed": "\n=1+1",
+    "space": " =1+1",
+    "ideographic-space": "\u3000=1+1",
+    "fullwidth-equals": "＝1+1",
+    "fullwidth-plus": "＋A1",
+    "fullwidth-minus": "－A1",
+    "fullwidth-at": "＠SUM(A1)",
+    "already-guarded": "'=1+1",
+}
+NOT_FORMULAS = ["+81 90 1234 5678", "-2.5", "1-2", "a=b", "ok ", "Osaka＝"]
+
+
+@pytest.mark.parametrize("value", FORMULA_LIKE.values(), ids=FORMULA_LIKE.keys())
+def test_csv_export_guards_every_cell_a_spreadsheet_would_run(
+    api: ApiClient, workspace: NewWorkspace, value: str
+) -> None:
+    assert api.put("/customers/c-1", {"attributes": {"note": value}}).status_code == 201
+    exported = download(api).body
+    assert csv_rows(exported)[0]["attributes.note"] == "'" + value
+    before = footprint(workspace)
+
+    status, report = upload(api, "customers.csv", exported)
+
+    assert status == 202, report
+    assert report["counts"]["unchanged"] == 1, report
+    assert footprint(workspace) == before
+    assert api.get("/customers/c-1").data["attributes"]["note"] == value
+
+
+@pytest.mark.parametrize("value", NOT_FORMULAS)
+def test_csv_export_leaves_other_text_as_it_is(api: ApiClient, value: str) -> None:
+    assert api.put("/customers/c-1", {"attributes": {"note": value}}).status_code == 201
+    assert csv_rows(download(api).body)[0]["attributes.note"] == value
+
+
 def test_export_refuses_an_unknown_format(api: ApiClient) -> None:
     response = api.get("/customers/export?format=pdf")
     assert response.status_code == 422
