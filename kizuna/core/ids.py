@@ -82,6 +82,8 @@ def check_object_id(value: object, field: str = "id") -> str:
 def new_object_id(prefix: str) -> str:
     """A generated id for an object created without one, e.g. `rule-3f9a1c2b`."""
     return f"{prefix}-{secrets.token_hex(4)}"
+
+
 # The rule as a JSON Schema (ECMA-262) pattern for the OpenAPI document, so that generated
 # clients refuse what the server refuses: `external_id_pattern()` written out (a test checks
 # that the two agree, so a new Unicode version cannot part them).
