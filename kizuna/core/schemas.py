@@ -24,6 +24,8 @@ from kizuna.core.ids import (
     EXTERNAL_ID_MAX_LENGTH,
     EXTERNAL_ID_PATTERN,
     EXTERNAL_ID_RULE,
+    OBJECT_ID,
+    OBJECT_ID_MAX_LENGTH,
     is_external_id,
     normalize_id,
 )
@@ -194,6 +196,18 @@ ExternalId = Annotated[
 # as a body's ids are. An id that breaks the rule names no object: a lookup answers 404, and a
 # service that would create the object (PUT) refuses it with 422 `invalid_external_id`.
 PathId = Annotated[str, Field(json_schema_extra=_ID_SCHEMA), BeforeValidator(_normalized)]
+# The id of a configured object (a program, a rule, a tier, a segment) in a path: its rule in
+# the document; an id that breaks it names no object (404).
+ObjectPathId = Annotated[
+    str,
+    Field(
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": OBJECT_ID_MAX_LENGTH,
+            "pattern": f"^{OBJECT_ID.pattern}$",
+        }
+    ),
+]
 SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
 # Checked by the money helpers (422 invalid_currency); the document lists the codes.
 Currency = Annotated[

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, page, with_errors
+from kizuna.core.schemas import ObjectPathId, Page, PageParams, page, with_errors
 from kizuna.customers.schemas import CustomerOut
 from kizuna.insights import schemas, selectors
 from kizuna.insights.services import refresh, segments
@@ -57,14 +57,16 @@ def list_segments(request: HttpRequest, page_params: Query[PageParams]) -> Any:
 @segments_router.get(
     "/{segment_id}", response=with_errors({200: schemas.SegmentOut}), summary="Get a segment"
 )
-def get_segment(request: HttpRequest, segment_id: str) -> Any:
+def get_segment(request: HttpRequest, segment_id: ObjectPathId) -> Any:
     return selectors.get_segment(workspace_of(request), segment_id)
 
 
 @segments_router.patch(
     "/{segment_id}", response=with_errors({200: schemas.SegmentOut}), summary="Change a segment"
 )
-def update_segment(request: HttpRequest, segment_id: str, payload: schemas.SegmentPatchIn) -> Any:
+def update_segment(
+    request: HttpRequest, segment_id: ObjectPathId, payload: schemas.SegmentPatchIn
+) -> Any:
     data = payload.model_dump(exclude_unset=True)
     return segments.update_segment(workspace_of(request), segment_id, data)
 
@@ -72,7 +74,7 @@ def update_segment(request: HttpRequest, segment_id: str, payload: schemas.Segme
 @segments_router.delete(
     "/{segment_id}", response=with_errors({204: None}), summary="Delete a segment"
 )
-def delete_segment(request: HttpRequest, segment_id: str) -> Any:
+def delete_segment(request: HttpRequest, segment_id: ObjectPathId) -> Any:
     segments.delete_segment(workspace_of(request), segment_id)
     return Status(204, None)
 
@@ -83,7 +85,9 @@ def delete_segment(request: HttpRequest, segment_id: str) -> Any:
     summary="The segment's customers: a materialized segment's members at its last refresh, "
     "a live segment's evaluated now",
 )
-def segment_customers(request: HttpRequest, segment_id: str, page_params: Query[PageParams]) -> Any:
+def segment_customers(
+    request: HttpRequest, segment_id: ObjectPathId, page_params: Query[PageParams]
+) -> Any:
     rows, next_cursor = selectors.segment_customers(
         workspace_of(request), segment_id, cursor=page_params.cursor, limit=page_params.limit
     )
@@ -95,5 +99,5 @@ def segment_customers(request: HttpRequest, segment_id: str, page_params: Query[
     response=with_errors({200: schemas.SegmentRefreshOut}),
     summary="Refresh a segment now: who entered, who left, its size",
 )
-def refresh_segment(request: HttpRequest, segment_id: str) -> Any:
+def refresh_segment(request: HttpRequest, segment_id: ObjectPathId) -> Any:
     return refresh.refresh_segment(workspace_of(request), segment_id)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from kizuna.core.http import actor_of, workspace_of
-from kizuna.core.schemas import Page, PageParams, page, with_errors
+from kizuna.core.schemas import ObjectPathId, Page, PageParams, PathId, page, with_errors
 from kizuna.loyalty import schemas, selectors
 from kizuna.loyalty.services import adjustments, milestones, programs, rules, simulation, tiers
 
@@ -45,14 +45,16 @@ def list_programs(request: HttpRequest, page_params: Query[PageParams]) -> Any:
 @programs_router.get(
     "/{program_id}", response=with_errors({200: schemas.ProgramOut}), summary="Get a program"
 )
-def get_program(request: HttpRequest, program_id: str) -> Any:
+def get_program(request: HttpRequest, program_id: ObjectPathId) -> Any:
     return programs.get_program(workspace_of(request), program_id)
 
 
 @programs_router.patch(
     "/{program_id}", response=with_errors({200: schemas.ProgramOut}), summary="Change a program"
 )
-def update_program(request: HttpRequest, program_id: str, payload: schemas.ProgramPatch) -> Any:
+def update_program(
+    request: HttpRequest, program_id: ObjectPathId, payload: schemas.ProgramPatch
+) -> Any:
     return programs.update_program(
         workspace_of(request), program_id, _body(payload), actor_of(request)
     )
@@ -63,7 +65,7 @@ def update_program(request: HttpRequest, program_id: str, payload: schemas.Progr
     response=with_errors({200: schemas.MemberOut, 201: schemas.MemberOut}),
     summary="Enrol a customer (201), or answer the membership they have (200)",
 )
-def enrol(request: HttpRequest, program_id: str, payload: schemas.MemberIn) -> Any:
+def enrol(request: HttpRequest, program_id: ObjectPathId, payload: schemas.MemberIn) -> Any:
     account, created = programs.enrol(workspace_of(request), program_id, payload.customer_id)
     return Status(201 if created else 200, account)
 
@@ -73,7 +75,9 @@ def enrol(request: HttpRequest, program_id: str, payload: schemas.MemberIn) -> A
     response=with_errors({200: Page[schemas.MemberOut]}),
     summary="List members",
 )
-def list_members(request: HttpRequest, program_id: str, page_params: Query[PageParams]) -> Any:
+def list_members(
+    request: HttpRequest, program_id: ObjectPathId, page_params: Query[PageParams]
+) -> Any:
     return page(
         *selectors.list_members(
             workspace_of(request), program_id, cursor=page_params.cursor, limit=page_params.limit
@@ -87,7 +91,9 @@ def list_members(request: HttpRequest, program_id: str, page_params: Query[PageP
     summary="What the program would give for an order or an event, or over stored orders; "
     "nothing is written",
 )
-def simulate_program(request: HttpRequest, program_id: str, payload: schemas.SimulateIn) -> Any:
+def simulate_program(
+    request: HttpRequest, program_id: ObjectPathId, payload: schemas.SimulateIn
+) -> Any:
     return simulation.simulate(workspace_of(request), program_id, None, _body(payload))
 
 
@@ -99,7 +105,7 @@ def simulate_program(request: HttpRequest, program_id: str, payload: schemas.Sim
     response=with_errors({201: schemas.RuleOut}),
     summary="Create an earning rule",
 )
-def create_rule(request: HttpRequest, program_id: str, payload: schemas.RuleIn) -> Any:
+def create_rule(request: HttpRequest, program_id: ObjectPathId, payload: schemas.RuleIn) -> Any:
     return Status(
         201, rules.create_rule(workspace_of(request), program_id, _body(payload), actor_of(request))
     )
@@ -110,7 +116,9 @@ def create_rule(request: HttpRequest, program_id: str, payload: schemas.RuleIn) 
     response=with_errors({200: Page[schemas.RuleOut]}),
     summary="List earning rules",
 )
-def list_rules(request: HttpRequest, program_id: str, page_params: Query[PageParams]) -> Any:
+def list_rules(
+    request: HttpRequest, program_id: ObjectPathId, page_params: Query[PageParams]
+) -> Any:
     return page(
         *selectors.list_rules(
             workspace_of(request), program_id, cursor=page_params.cursor, limit=page_params.limit
@@ -123,7 +131,7 @@ def list_rules(request: HttpRequest, program_id: str, page_params: Query[PagePar
     response=with_errors({200: schemas.RuleOut}),
     summary="Get an earning rule",
 )
-def get_rule(request: HttpRequest, program_id: str, rule_id: str) -> Any:
+def get_rule(request: HttpRequest, program_id: ObjectPathId, rule_id: ObjectPathId) -> Any:
     return rules.get_rule(programs.get_program(workspace_of(request), program_id), rule_id)
 
 
@@ -133,7 +141,10 @@ def get_rule(request: HttpRequest, program_id: str, rule_id: str) -> Any:
     summary="Change an earning rule",
 )
 def update_rule(
-    request: HttpRequest, program_id: str, rule_id: str, payload: schemas.RulePatch
+    request: HttpRequest,
+    program_id: ObjectPathId,
+    rule_id: ObjectPathId,
+    payload: schemas.RulePatch,
 ) -> Any:
     return rules.update_rule(
         workspace_of(request), program_id, rule_id, _body(payload), actor_of(request)
@@ -145,7 +156,7 @@ def update_rule(
     response=with_errors({204: None}),
     summary="Delete an earning rule",
 )
-def delete_rule(request: HttpRequest, program_id: str, rule_id: str) -> Any:
+def delete_rule(request: HttpRequest, program_id: ObjectPathId, rule_id: ObjectPathId) -> Any:
     rules.delete_rule(workspace_of(request), program_id, rule_id, actor_of(request))
     return Status(204, None)
 
@@ -157,7 +168,10 @@ def delete_rule(request: HttpRequest, program_id: str, rule_id: str) -> Any:
     "nothing is written",
 )
 def simulate_rule(
-    request: HttpRequest, program_id: str, rule_id: str, payload: schemas.SimulateIn
+    request: HttpRequest,
+    program_id: ObjectPathId,
+    rule_id: ObjectPathId,
+    payload: schemas.SimulateIn,
 ) -> Any:
     return simulation.simulate(workspace_of(request), program_id, rule_id, _body(payload))
 
@@ -168,7 +182,7 @@ def simulate_rule(
 @programs_router.post(
     "/{program_id}/tiers", response=with_errors({201: schemas.TierOut}), summary="Create a tier"
 )
-def create_tier(request: HttpRequest, program_id: str, payload: schemas.TierIn) -> Any:
+def create_tier(request: HttpRequest, program_id: ObjectPathId, payload: schemas.TierIn) -> Any:
     return Status(
         201, tiers.create_tier(workspace_of(request), program_id, _body(payload), actor_of(request))
     )
@@ -179,7 +193,7 @@ def create_tier(request: HttpRequest, program_id: str, payload: schemas.TierIn) 
     response=with_errors({200: Page[schemas.TierOut]}),
     summary="List tiers, lowest first",
 )
-def list_tiers(request: HttpRequest, program_id: str) -> Any:
+def list_tiers(request: HttpRequest, program_id: ObjectPathId) -> Any:
     return page(selectors.list_tiers(workspace_of(request), program_id), None)
 
 
@@ -188,7 +202,7 @@ def list_tiers(request: HttpRequest, program_id: str) -> Any:
     response=with_errors({200: schemas.TierOut}),
     summary="Get a tier",
 )
-def get_tier(request: HttpRequest, program_id: str, tier_id: str) -> Any:
+def get_tier(request: HttpRequest, program_id: ObjectPathId, tier_id: ObjectPathId) -> Any:
     return tiers.get_tier(programs.get_program(workspace_of(request), program_id), tier_id)
 
 
@@ -198,7 +212,10 @@ def get_tier(request: HttpRequest, program_id: str, tier_id: str) -> Any:
     summary="Change a tier",
 )
 def update_tier(
-    request: HttpRequest, program_id: str, tier_id: str, payload: schemas.TierPatch
+    request: HttpRequest,
+    program_id: ObjectPathId,
+    tier_id: ObjectPathId,
+    payload: schemas.TierPatch,
 ) -> Any:
     return tiers.update_tier(
         workspace_of(request), program_id, tier_id, _body(payload), actor_of(request)
@@ -210,7 +227,9 @@ def update_tier(
     response=with_errors({201: schemas.MilestoneOut}),
     summary="Create a milestone",
 )
-def create_milestone(request: HttpRequest, program_id: str, payload: schemas.MilestoneIn) -> Any:
+def create_milestone(
+    request: HttpRequest, program_id: ObjectPathId, payload: schemas.MilestoneIn
+) -> Any:
     return Status(
         201,
         milestones.create_milestone(
@@ -224,7 +243,7 @@ def create_milestone(request: HttpRequest, program_id: str, payload: schemas.Mil
     response=with_errors({200: Page[schemas.MilestoneOut]}),
     summary="List milestones",
 )
-def list_milestones(request: HttpRequest, program_id: str) -> Any:
+def list_milestones(request: HttpRequest, program_id: ObjectPathId) -> Any:
     return page(selectors.list_milestones(workspace_of(request), program_id), None)
 
 
@@ -236,7 +255,7 @@ def list_milestones(request: HttpRequest, program_id: str) -> Any:
     response=with_errors({200: schemas.LoyaltyOut}),
     summary="The customer's points, tier and milestones in each program they belong to",
 )
-def customer_loyalty(request: HttpRequest, customer_id: str) -> Any:
+def customer_loyalty(request: HttpRequest, customer_id: PathId) -> Any:
     return {"data": selectors.loyalty_of(workspace_of(request), customer_id)}
 
 
@@ -246,7 +265,10 @@ def customer_loyalty(request: HttpRequest, customer_id: str) -> Any:
     summary="The customer's points ledger in the program, newest first",
 )
 def customer_transactions(
-    request: HttpRequest, customer_id: str, program_id: str, page_params: Query[PageParams]
+    request: HttpRequest,
+    customer_id: PathId,
+    program_id: ObjectPathId,
+    page_params: Query[PageParams],
 ) -> Any:
     return page(
         *selectors.transactions(
@@ -265,7 +287,10 @@ def customer_transactions(
     summary="Add or remove points by hand, with a reason (audited)",
 )
 def adjust(
-    request: HttpRequest, customer_id: str, program_id: str, payload: schemas.AdjustmentIn
+    request: HttpRequest,
+    customer_id: PathId,
+    program_id: ObjectPathId,
+    payload: schemas.AdjustmentIn,
 ) -> Any:
     return Status(
         201,
