@@ -3,7 +3,7 @@ points and review tiers. Each is safe when several run at once, and when run aga
 
 from django.tasks import task
 
-from kizuna.loyalty.services import expiry, pending, tiers
+from kizuna.loyalty.services import birthdays, expiry, pending, tiers
 
 
 @task()
@@ -28,3 +28,9 @@ def review_tiers() -> int:
     while reviewed := tiers.review_due():
         total += reviewed
     return total
+
+
+@task()
+def award_birthdays() -> int:
+    """Give today's birthday points in every live program; returns the members who got them."""
+    return birthdays.award_due()

@@ -7,6 +7,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders and refunds"
 
     def ready(self) -> None:
+        from kizuna.customers.conditions import register_fact_provider
         from kizuna.orders import (
             conditions,
             customer_data,
@@ -15,3 +16,4 @@ class OrdersConfig(AppConfig):
 
         customer_data.register()
         conditions.register()
+        register_fact_provider(conditions.customer_order_facts)

@@ -22,6 +22,18 @@ def order_facts(order: Order) -> dict[str, Any]:
     return {"order": order, "order_items": c.Lazy(lambda: list(order.items.all()))}
 
 
+def customer_order_facts(customer: Any) -> dict[str, Any]:
+    """What the `customer.orders.*` fields read in memory about one customer (their order
+    history, the current order included once stored), loaded only if read. Registered as a
+    fact provider of the customer facts, so every rule that reads a customer has them."""
+    return {
+        "customer_orders": c.Lazy(
+            lambda: order_histories(customer.workspace, [customer.pk])[customer.pk]
+        ),
+        "workspace_currency": c.Lazy(lambda: customer.workspace.default_currency),
+    }
+
+
 def register(registry: c.Registry = c.registry) -> None:
     c.register_scope("order", {"order": "", "customer": "customer__"})
     c.register_scope("item", {"item": "", "order": "order__", "customer": "order__customer__"})

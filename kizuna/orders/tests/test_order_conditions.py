@@ -60,13 +60,14 @@ def orders(api: Any, order_body: Any) -> list[Order]:
 
 
 def order_context(order: Order, histories: dict[int, Any]) -> Context:
-    return Context(
-        now=NOW,
+    facts = {
         **order_facts(order),
         **customer_facts(order.customer),
-        customer_orders=histories[order.customer_id],
-        workspace_currency=order.workspace.default_currency,
-    )
+        # The histories of all customers, read at once (the provider would read each).
+        "customer_orders": histories[order.customer_id],
+        "workspace_currency": order.workspace.default_currency,
+    }
+    return Context(now=NOW, **facts)
 
 
 LEAVES = [
