@@ -42,3 +42,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_ints(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of integers."""
+    parts = env_list(name, [str(n) for n in default])
+    try:
+        return [int(part) for part in parts]
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be comma-separated integers, not {os.environ.get(name)!r}."
+        ) from exc

@@ -8,7 +8,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_ints, env_list, env_str
 
 django_stubs_ext.monkeypatch()
 
@@ -145,11 +145,32 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KIZUNA_MAX_BODY_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("KIZUNA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+# Background tasks (ADR 0002, ADR 0021): the database backend by default (no extra server);
+# `redis` for distributed workers on RQ (`manage.py task_worker`). A dotted path also works.
+KIZUNA_REDIS_URL = env_str("KIZUNA_REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "kizuna.core.tasks_redis.RedisTaskBackend",
+}
+_task_backend = env_str("KIZUNA_TASKS_BACKEND", "database")
+_task_backend = _TASK_BACKENDS.get(_task_backend, _task_backend)
+_task_options: dict[str, object] = {}
+if _task_backend == _TASK_BACKENDS["redis"]:
+    _task_options = {
+        "URL": KIZUNA_REDIS_URL,
+        "RETRIES": env_int("KIZUNA_TASK_RETRIES", 3),
+        "RETRY_INTERVALS": env_ints("KIZUNA_TASK_RETRY_SECONDS", [10, 60, 300]),
+        "TIMEOUT": env_int("KIZUNA_TASK_TIMEOUT_SECONDS", 3600),
     }
+TASKS = {"default": {"BACKEND": _task_backend, "QUEUES": ["default"], "OPTIONS": _task_options}}
+
+# The cache (API key lookups): in each process's memory by default; a shared Redis cache with
+# KIZUNA_CACHE_URL=redis://... (production), so that a revoked key is refused everywhere.
+_cache_url = env_str("KIZUNA_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
