@@ -8,7 +8,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_ints, env_list, env_str
+from config.env import env_bool, env_int, env_ints, env_list, env_schedules, env_str
 
 django_stubs_ext.monkeypatch()
 
@@ -172,6 +172,11 @@ CACHES = {
     if _cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Schedules of the periodic jobs, run by `manage.py scheduler` (ADR 0022): a JSON object in
+# KIZUNA_SCHEDULE ('{"outbox_sweep": "1m"}') or KIZUNA_SCHEDULE_<JOB>=1m; "off" disables one.
+# Jobs not named keep the defaults their apps registered.
+KIZUNA_SCHEDULE = env_schedules("KIZUNA_SCHEDULE")
 
 KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 # Seconds an API key lookup is kept in the cache. Revoking a key removes its entry; with the

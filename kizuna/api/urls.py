@@ -16,6 +16,7 @@ from kizuna.api.errors import (
     log_unhandled,
     parsed_body,
 )
+from kizuna.api.jobs import jobs_router
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
@@ -115,3 +116,4 @@ api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
 api.add_router("/v1/text", text_router, auth=server_key)
+api.add_router("/v1/jobs", jobs_router, auth=server_key)

@@ -111,3 +111,36 @@ def set_prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:
     queryset._prefetch_done = True
     cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
     cache[name] = queryset
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (`kizuna.core.schedule`) for one period of its schedule.
+    The row is the claim: (job, period) is unique, so however many schedulers run, a job runs
+    once per period; the one whose insert wins runs it and records the outcome."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    job = models.CharField(max_length=64)
+    # The start of the period, ISO 8601 in UTC; "manual:<time>" for a run asked for by hand.
+    period = models.CharField(max_length=40)
+    started_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    # What the job said it did (one line), or the error that stopped it.
+    output = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    # host.pid of the scheduler that ran it.
+    runner = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="job_run_once_per_period"),
+        ]
+        indexes = [models.Index(fields=["job", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} ({self.outcome})"

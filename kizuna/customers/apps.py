@@ -7,4 +7,9 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers and events"
 
     def ready(self) -> None:
-        from kizuna.customers import events  # noqa: F401  (declares the event types)
+        from kizuna.customers import (
+            events,  # noqa: F401  (declares the event types)
+            jobs,
+        )
+
+        jobs.register()

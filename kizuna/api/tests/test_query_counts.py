@@ -95,6 +95,7 @@ PINS = [
     Pin("GET", "/orders", "/orders", 4, list_of="order"),
     Pin("GET", "/orders", "/orders?customer_id=cust-0", 5, list_of="order"),
     Pin("GET", "/orders/{external_id}", "/orders/ord-0", 4),
+    Pin("GET", "/jobs", "/jobs", 1),
 ]
 
 
