@@ -1,11 +1,13 @@
 """The shared kernel's periodic jobs, registered with the scheduler at start-up."""
 
+from datetime import timedelta
 from io import StringIO
 
 from django.apps import apps
 from django.core.management import call_command
 
 from kizuna.core import dispatcher, idempotency
+from kizuna.core.imports import runs
 from kizuna.core.schedule import register_job
 
 
@@ -29,6 +31,21 @@ def prune_task_results() -> str:
     return out.getvalue().strip().splitlines()[-1] if out.getvalue().strip() else "pruned"
 
 
+def resume_bulk_imports() -> str:
+    """Finish the order and event imports whose task was lost or whose worker died (no
+    progress for 10 minutes), from their last checkpoint, in this process."""
+    ids = runs.stalled_ids(timedelta(minutes=10))
+    failed = []
+    for import_id in ids:
+        try:
+            runs.process(import_id)
+        except Exception:  # recorded on the run (import_interrupted) and logged
+            failed.append(import_id)
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(ids)} stalled import(s) failed: {failed}")
+    return f"resumed {len(ids)} stalled import(s)"
+
+
 def register() -> None:
     register_job(
         "outbox_sweep",
@@ -48,4 +65,11 @@ def register() -> None:
         prune_task_results,
         "1d@03:30",
         "Deletes finished results of the database task backend older than 14 days.",
+    )
+    register_job(
+        "bulk_import_resume",
+        resume_bulk_imports,
+        "5m",
+        "Finishes order and event imports whose task was lost or whose worker died (no "
+        "progress for 10 minutes), from their last checkpoint.",
     )

@@ -144,3 +144,65 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period} ({self.outcome})"
+
+
+class BulkImport(TenantModel):
+    """One run of a bulk import of facts (orders, events) from a CSV, XLSX or JSON lines
+    file, with its progress, counts and per-row errors (`kizuna.core.imports.runs`). An upload
+    waits `queued` until a worker takes it; its rows are then written in batches, each
+    committed with the run's checkpoint."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=32)  # orders, events: a registered import kind
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)
+    file_size = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=16, default="api")  # api or command
+    # What the caller chose, e.g. {"emit_events": true}.
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=64, blank=True, default="")
+    failure_message = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    checkpoint_at = models.DateTimeField(default=now)
+    interruptions = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "checkpoint_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.COMPLETED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, 100 * self.processed_rows // self.total_rows)
+
+
+class BulkImportFile(TenantModel):
+    """The uploaded file of a bulk import, kept in the database until its run completes."""
+
+    run = models.OneToOneField(
+        BulkImport, primary_key=True, on_delete=models.CASCADE, related_name="upload"
+    )
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"file of import {self.run_id}"

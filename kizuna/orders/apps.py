@@ -7,9 +7,12 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders and refunds"
 
     def ready(self) -> None:
+        from kizuna.core.imports.kinds import register_import_kind
         from kizuna.orders import (
             customer_data,
             events,  # noqa: F401  (declares the event types)
+            imports,
         )
 
         customer_data.register()
+        register_import_kind(imports.KIND)

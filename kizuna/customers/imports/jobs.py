@@ -19,9 +19,7 @@ from django.db.models import F, Q
 
 from kizuna.core.clock import now
 from kizuna.core.errors import KizunaError, NotFound
-from kizuna.core.models import Workspace
-from kizuna.customers.imports.columns import Column, plan_columns
-from kizuna.customers.imports.readers import (
+from kizuna.core.imports.readers import (
     Cells,
     FileFormat,
     ImportLimits,
@@ -33,6 +31,8 @@ from kizuna.customers.imports.readers import (
     too_large,
     upload_limits,
 )
+from kizuna.core.models import Workspace
+from kizuna.customers.imports.columns import Column, plan_columns
 from kizuna.customers.imports.rows import RowImporter
 from kizuna.customers.locks import lock_import_state
 from kizuna.customers.models import CustomerImport, CustomerImportFile

@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from kizuna.core.errors import KizunaError
 from kizuna.core.ids import EXTERNAL_ID, EXTERNAL_ID_RULE
+from kizuna.core.imports.readers import Cells, FileFormat, SheetError, is_blank
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
 from kizuna.customers.imports.columns import (
@@ -24,7 +25,6 @@ from kizuna.customers.imports.columns import (
     typed_attribute,
     unguard,
 )
-from kizuna.customers.imports.readers import Cells, FileFormat, SheetError, is_blank
 from kizuna.customers.models import AttributeDefinition, CustomerImport
 from kizuna.customers.services.profiles import upsert_customer
 

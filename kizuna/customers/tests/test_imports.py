@@ -19,9 +19,10 @@ from openpyxl import Workbook, load_workbook
 from conftest import ApiClient, check_against_openapi
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import dispatcher
+from kizuna.core.imports import readers
 from kizuna.core.models import OutboxEvent
 from kizuna.customers import exports, tasks
-from kizuna.customers.imports import columns, jobs, readers
+from kizuna.customers.imports import columns, jobs
 from kizuna.customers.imports import rows as row_import
 from kizuna.customers.models import (
     AttributeDefinition,
