@@ -12,4 +12,8 @@ class CustomersConfig(AppConfig):
             jobs,
         )
 
+        from kizuna.core.imports.kinds import register_import_kind
+        from kizuna.customers.imports import events as event_imports
+
         jobs.register()
+        register_import_kind(event_imports.KIND)
