@@ -7,12 +7,11 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers and events"
 
     def ready(self) -> None:
+        from kizuna.core.imports.kinds import register_import_kind
         from kizuna.customers import (
             events,  # noqa: F401  (declares the event types)
             jobs,
         )
-
-        from kizuna.core.imports.kinds import register_import_kind
         from kizuna.customers.imports import events as event_imports
 
         jobs.register()
