@@ -241,7 +241,7 @@ def test_a_file_the_import_cannot_read_is_refused_whole(
     assert api.get("/orders/imports/999").status_code == 404
 
 
-EVENTS = [
+EVENTS: list[dict[str, Any]] = [
     {
         "id": "e-1",
         "name": "review_posted",
