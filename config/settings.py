@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kizuna.api.middleware.RequestIdMiddleware",
+    "kizuna.api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "kizuna.api.middleware.PagesMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,17 +189,27 @@ KIZUNA_TEXT_ANALYZER = env_str(
     "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.AccurateAnalyzer"
 )
 
+# KIZUNA_LOG_FORMAT=json: one JSON object a line, with the request id (production).
+_log_format = env_str("KIZUNA_LOG_FORMAT", "plain")
+if _log_format not in {"plain", "json"}:
+    raise ImproperlyConfigured("KIZUNA_LOG_FORMAT is plain or json.")
+# Requests, one line each (method, route, status, duration): KIZUNA_ACCESS_LOG=1.
+KIZUNA_ACCESS_LOG = env_bool("KIZUNA_ACCESS_LOG", False)
+# /metrics answers only `Authorization: Bearer <token>` when a token is set.
+KIZUNA_METRICS_TOKEN = env_str("KIZUNA_METRICS_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "kizuna.core.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kizuna.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": _log_format,
             "filters": ["request_id"],
         },
     },
