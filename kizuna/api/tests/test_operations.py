@@ -38,9 +38,10 @@ def test_readyz_names_the_part_that_does_not_answer(
 
 def _sample(text: str, name: str, **labels: str) -> float | None:
     for line in text.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
-            if all(f'{k}="{v}"' in line for k, v in labels.items()):
-                return float(line.rsplit(" ", 1)[1])
+        if line.startswith((name + "{", name + " ")) and all(
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
+            return float(line.rsplit(" ", 1)[1])
     return None
 
 
