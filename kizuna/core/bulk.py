@@ -12,6 +12,26 @@ from typing import Any
 from django.db import connections, router
 from django.db.models import AutoField, Model
 
+_AS_IS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "BigIntegerField",
+        "IntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "BooleanField",
+        "CharField",
+        "SlugField",
+        "TextField",
+        "ForeignKey",
+        "OneToOneField",
+    }
+)
+
 
 def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     """Insert `objs` (all of one model) and return them with their primary keys."""
@@ -27,6 +47,9 @@ def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     pk = meta.pk
     assert pk is not None
     fields = list(meta.local_concrete_fields)
+    # Fields whose value psycopg takes as it is (the conversion for an INSERT returns it
+    # unchanged on PostgreSQL); the others convert as for an INSERT.
+    plain = [f.get_internal_type() in _AS_IS for f in fields]
     with connection.cursor() as cursor:
         if isinstance(pk, AutoField):
             missing = [obj for obj in rows if obj.pk is None]
@@ -44,7 +67,12 @@ def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
             for obj in rows:
                 obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
                 copy.write_row(
-                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                    [
+                        getattr(obj, f.attname)
+                        if as_is
+                        else f.get_db_prep_save(getattr(obj, f.attname), connection)
+                        for f, as_is in zip(fields, plain, strict=True)
+                    ]
                 )
     for obj in rows:
         obj._state.adding = False

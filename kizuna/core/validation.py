@@ -2,7 +2,12 @@
 code, message}`, the field in the API's path syntax (`items[0].quantity`). The API layer and
 the file imports (which validate each row with the same schemas) share it."""
 
+import functools
+import types
+import typing
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, create_model
 
 from kizuna.core.errors import KizunaError
 
@@ -130,3 +135,38 @@ def validation_details(errors: list[dict[str, Any]], body: Any = ABSENT) -> list
             }
         )
     return _merge_alternatives(details)
+
+
+def _plain(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return plain_model(annotation)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if not args:
+        return annotation
+    plain_args = tuple(_plain(arg) for arg in args)
+    if plain_args == args:
+        return annotation
+    if origin is typing.Annotated:
+        return typing.Annotated[(plain_args[0], *annotation.__metadata__)]
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[plain_args]  # noqa: UP007
+    return origin[plain_args if len(plain_args) > 1 else plain_args[0]]
+
+
+@functools.cache
+def plain_model(schema: type[BaseModel]) -> type[BaseModel]:
+    """A pydantic model with the fields, types, constraints and configuration of `schema`
+    (a django-ninja input schema), for validating many bodies: the same rules and the same
+    errors, without the wrapper that ninja's schemas run around every validation (it
+    validates a body twice so that ORM objects can be read too). Schemas with validators
+    of their own are returned as they are."""
+    if schema.__pydantic_decorators__.field_validators or (
+        len(schema.__pydantic_decorators__.model_validators) > 1
+    ):
+        return schema
+    fields: dict[str, Any] = {
+        name: (_plain(field.rebuild_annotation()), field)
+        for name, field in schema.model_fields.items()
+    }
+    config = ConfigDict(extra=schema.model_config.get("extra", "ignore"))
+    return create_model(f"{schema.__name__}Row", __config__=config, **fields)

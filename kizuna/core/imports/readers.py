@@ -230,7 +230,8 @@ class BadLine(str):
 
 class JsonlTable:
     """A JSON lines file: one JSON object a line, blank lines skipped. Each record is
-    (line number, [the object]) or (line number, [BadLine(why)])."""
+    (line number, [the object, whether the line holds a \\u escape]) or (line number,
+    [BadLine(why)])."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
@@ -256,7 +257,9 @@ class JsonlTable:
             if not isinstance(value, dict):
                 yield number, [BadLine(f"Line {number} is not a JSON object.")]
                 continue
-            yield number, [value]
+            # Whether the line escapes a character (NUL and lone surrogates can only come
+            # in as escapes): the rows without any need no look for unstorable text.
+            yield number, [value, b"\\u" in line]
 
     def close(self) -> None:
         pass

@@ -117,36 +117,44 @@ def _refuse(field: str | None, code: str, message: str) -> Refused:
 
 def row_body(kind: ImportKind, header: Header | None, cells: list[object]) -> Row:
     """The body of one row as the single endpoint takes it, or the problem that stops it."""
+    unstorable = _refuse(
+        None,
+        "invalid_character",
+        "The row holds a character no text can store (NUL or a lone surrogate).",
+    )
     if header is None:  # JSON lines: the line's object is the body
         value = cells[0]
         if isinstance(value, BadLine):
             return _refuse(None, "invalid_json", str(value))
         body: dict[str, Any] = value  # type: ignore[assignment]
-    else:
-        body = {}
-        for position, value in enumerate(cells):
-            name = header.columns.get(position)
-            if name is None:
-                if not is_blank(value):
-                    letter = get_column_letter(position + 1)
-                    message = f"Column {letter} has no header, but this row has a value."
-                    return _refuse(None, "value_without_column", message)
-                continue
-            if is_blank(value):
-                continue
-            if isinstance(value, SheetError):
-                return _refuse(name, "invalid_value", f"The cell holds the error {value}.")
-            text = _cell_text(value)
-            if name in kind.json_columns:
-                try:
-                    body[name] = json.loads(text)
-                except ValueError as exc:
-                    return _refuse(name, "invalid_json", f"The cell is not JSON: {exc}.")
-            else:
-                body[name] = text
-    if _unstorable(body):
-        message = "The row holds a character no text can store (NUL or a lone surrogate)."
-        return _refuse(None, "invalid_character", message)
+        if cells[1] and _unstorable(body):
+            return unstorable
+        return body
+    body = {}
+    for position, value in enumerate(cells):
+        name = header.columns.get(position)
+        if name is None:
+            if not is_blank(value):
+                letter = get_column_letter(position + 1)
+                message = f"Column {letter} has no header, but this row has a value."
+                return _refuse(None, "value_without_column", message)
+            continue
+        if is_blank(value):
+            continue
+        if isinstance(value, SheetError):
+            return _refuse(name, "invalid_value", f"The cell holds the error {value}.")
+        text = _cell_text(value)
+        if UNSTORABLE.search(text):
+            return unstorable
+        if name in kind.json_columns:
+            try:
+                body[name] = json.loads(text)
+            except ValueError as exc:
+                return _refuse(name, "invalid_json", f"The cell is not JSON: {exc}.")
+            if "\\u" in text and _unstorable(body[name]):
+                return unstorable
+        else:
+            body[name] = text
     return body
 
 
