@@ -72,7 +72,7 @@ def order_file(count: int, tag: str, file_format: str) -> bytes:
 def raw_copy(dsn: str, workspace_id: int, count: int, tag: str) -> float:
     """COPY the rows an import of `count` orders writes; the seconds it took."""
     with psycopg.connect(dsn) as conn:
-        customers = dict(
+        customers: dict[str, int] = dict(
             conn.execute(
                 "SELECT external_id, id FROM customers_customer WHERE workspace_id = %s",
                 [workspace_id],
