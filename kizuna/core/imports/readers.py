@@ -236,6 +236,23 @@ class JsonlTable:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
 
+    def numbers(self) -> Generator[int]:
+        """The numbers of the non-blank lines, each checked to be UTF-8 (not parsed)."""
+        self._stream.seek(0)
+        for number, line in enumerate(self._stream, start=1):
+            if self._text(number, line).strip():
+                yield number
+
+    @staticmethod
+    def _text(number: int, line: bytes) -> str:
+        try:
+            return line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise file_error(
+                f"Line {number} is not UTF-8 text; JSON lines files are UTF-8.",
+                code="invalid_encoding",
+            ) from exc
+
     def records(self) -> Generator[tuple[int, Cells]]:
         self._stream.seek(0)
         number = 0

@@ -2,7 +2,7 @@
 and each row turned into the body that the single endpoint takes (ADR 0023)."""
 
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from typing import IO, Any
@@ -14,6 +14,7 @@ from kizuna.core.imports.readers import (
     BadLine,
     FileFormat,
     ImportLimits,
+    JsonlTable,
     SheetError,
     check_file_format,
     file_error,
@@ -185,6 +186,26 @@ def records(
         table.close()
 
 
+def _row_numbers(kind: ImportKind, file_format: FileFormat, stream: IO[bytes]) -> Iterator[int]:
+    """The numbers of the non-blank data rows, the header checked, the rows not parsed into
+    bodies (JSON lines are only decoded: a line that is not JSON is that row's problem)."""
+    if file_format is FileFormat.JSONL:
+        yield from JsonlTable(stream).numbers()
+        return
+    table = open_table(file_format, stream)
+    try:
+        with closing(table.records()) as rows:
+            first = next(rows, None)
+            if first is None:
+                raise file_error("The file is empty.", code="empty_file")
+            check_header(kind, list(first[1]))
+            for number, cells in rows:
+                if not is_blank_row(cells):
+                    yield number
+    finally:
+        table.close()
+
+
 def check_file(
     kind: ImportKind, stream: IO[bytes], *, filename: str, size: int, limits: ImportLimits
 ) -> CheckedFile:
@@ -198,7 +219,7 @@ def check_file(
     if not head:
         raise file_error("The file is empty.", code="empty_file")
     total = 0
-    for _ in records(kind, file_format, stream):
+    for _ in _row_numbers(kind, file_format, stream):
         total += 1
         if limits.max_rows is not None and total > limits.max_rows:
             raise file_error(
