@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "kizuna.accounts",
     "kizuna.customers",
     "kizuna.orders",
+    "kizuna.loyalty",
     "kizuna.textanalytics",
+    "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",
 ]

@@ -18,9 +18,12 @@ from kizuna.api.errors import (
 )
 from kizuna.api.jobs import jobs_router
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
+from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.core.idempotency import MAX_KEY_LENGTH
 from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.insights.api import conditions_router, segments_router
+from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
 from kizuna.textanalytics.api import text_router
 
@@ -115,5 +118,10 @@ api.add_router("/v1/customers", customers_router, auth=server_key)
 api.add_router("/v1/orders", orders_router, auth=server_key)
 api.add_router("/v1/events", events_router, auth=server_key)
 api.add_router("/v1/customer-attributes", attributes_router, auth=server_key)
+api.add_router("/v1/programs", programs_router, auth=server_key)
+api.add_router("/v1/customers", members_router, auth=server_key)
+api.add_router("/v1/audit-log", audit_router, auth=server_key)
 api.add_router("/v1/text", text_router, auth=server_key)
 api.add_router("/v1/jobs", jobs_router, auth=server_key)
+api.add_router("/v1/conditions", conditions_router, auth=server_key)
+api.add_router("/v1/segments", segments_router, auth=server_key)

@@ -10,10 +10,11 @@ each committed insert sends, and runs the subscribers, which must be safe to run
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import UUID4, JSONObject
 from pydantic import BaseModel, ConfigDict
 
 from kizuna.core.bulk import bulk_insert
@@ -81,6 +82,47 @@ def emit(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
 def emit_many(workspace: Workspace, payloads: Sequence[EventPayload]) -> list[OutboxEvent]:
     """Emit events in bulk (a bulk path that records news), in the order given."""
     return bulk_insert([_event(workspace, payload) for payload in payloads])
+
+
+def emit_for_rows(
+    workspace: Workspace,
+    payload_type: type[EventPayload],
+    rows: QuerySet[Any],
+    payload: dict[str, Any],
+) -> int:
+    """Emit one event of `payload_type` per row of `rows`, in one INSERT ... SELECT inside
+    the caller's transaction (a segment refresh announces every customer who entered, however
+    many). `payload` maps each field of the type to an expression over the rows; the payload
+    is built in SQL, so its field names are checked here, once, against the declared schema.
+    Returns how many were emitted."""
+    name = payload_type.event_name
+    if EVENT_TYPES.get(name) is not payload_type:
+        raise RuntimeError(f"{payload_type.__name__} is not a declared event type.")
+    if set(payload) != set(payload_type.model_fields):
+        raise RuntimeError(
+            f"The payload of {name} has the fields {sorted(payload_type.model_fields)}; "
+            f"got {sorted(payload)}."
+        )
+    if not connection.in_atomic_block:
+        raise RuntimeError("emit_for_rows() must run inside the transaction of the change.")
+    moment = Value(now(), output_field=DateTimeField())
+    select = rows.values_list(
+        UUID4(),
+        Value(workspace.pk, output_field=IntegerField()),
+        Value(name, output_field=CharField()),
+        JSONObject(**payload),
+        moment,
+        moment,
+    )
+    select_sql, params = select.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {OutboxEvent._meta.db_table} "  # noqa: S608 (the table name only)
+            "(id, workspace_id, type, payload, occurred_at, next_attempt_at, attempts, "
+            f"last_error) SELECT s.*, 0, '' FROM ({select_sql}) s",
+            params,
+        )
+        return max(cursor.rowcount, 0)
 
 
 # Seconds before a failed event is tried again by the dispatcher: doubled with each attempt,

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
+from kizuna.core.audit import Actor
 from kizuna.core.errors import MalformedRequest, NotAuthenticated, ValidationFailed
 from kizuna.core.models import Workspace
 
@@ -41,3 +42,16 @@ def form_flag(request: HttpRequest, name: str) -> bool:
     if value not in {"true", "false", "1", "0"}:
         raise ValidationFailed(f"{name} is true or false.", code="invalid_choice", field=name)
     return value in {"true", "1"}
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """Who makes the request, for the audit log: the API key (by its public prefix), or the
+    signed-in staff user."""
+    api_key: Any = getattr(request, "auth", None)
+    prefix = getattr(api_key, "prefix", None)
+    if prefix:
+        return Actor("api_key", str(prefix))
+    user: Any = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return Actor("staff", str(user.pk))
+    raise NotAuthenticated("No API key.")

@@ -206,3 +206,29 @@ class BulkImportFile(TenantModel):
 
     def __str__(self) -> str:
         return f"file of import {self.run_id}"
+
+
+class AuditEntry(TenantModel):
+    """Who changed what, when, from what to what: written in the transaction of the change it
+    records (`kizuna.core.audit.record`), never edited."""
+
+    actor_type = models.CharField(max_length=16)  # staff, api_key or system
+    actor_id = models.CharField(max_length=128, blank=True, default="")
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=128)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True, default="")
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "created_at", "id"]),
+            models.Index(fields=["workspace", "object_type", "object_id", "created_at"]),
+            models.Index(fields=["workspace", "actor_type", "actor_id", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}:{self.object_id}"

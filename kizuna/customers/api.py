@@ -281,4 +281,6 @@ def get_event_import(request: HttpRequest, import_id: str) -> Any:
 def create_event(request: HttpRequest, payload: schemas.EventIn) -> Any:
     workspace = workspace_of(request)
     event, created = custom_events.record_event(workspace, payload.model_dump(exclude_unset=True))
+    if not created:  # the stored event, with what it did
+        event = selectors.get_event(workspace, event.pk)
     return Status(201 if created else 200, event)

@@ -17,6 +17,7 @@ from kizuna.core.schemas import (
     IsoDateTime,
     SmallJson,
 )
+from kizuna.customers import participants
 from kizuna.customers.models import (
     ATTRIBUTE_KEY_MAX_LENGTH,
     EVENT_NAME_MAX_LENGTH,
@@ -192,9 +193,25 @@ class EventIn(InputSchema):
 
 
 class LoyaltyEffectOut(Schema):
+    """What an order or event did in one loyalty program."""
+
     program_id: str
     points_earned: int
     points_pending: int
+    balance: int
+    tier: str | None = None
+    points_clawed_back: int = Field(
+        default=0, description="Taken back by refunds and cancellations."
+    )
+    points_spent: int = Field(default=0, description="Spent by the order's points payments.")
+
+
+class RefundLoyaltyEffectOut(Schema):
+    """What a refund or a cancellation did in one loyalty program."""
+
+    program_id: str
+    points_clawed_back: int
+    points_returned: int
     balance: int
 
 
@@ -209,7 +226,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_loyalty(event: Any) -> list[Any]:
-        return []
+        return participants.effects(event, "loyalty")
 
 
 # ---------------------------------------------------------------- import and export

@@ -12,7 +12,9 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
+from kizuna.customers import participants
 from kizuna.customers.errors import CustomerNotFound
+from kizuna.customers.filters import customer_filter
 from kizuna.customers.models import (
     AttributeDefinition,
     Consent,
@@ -63,13 +65,16 @@ def list_customers(
     cursor: str | None,
     limit: int | None,
 ) -> tuple[list[Customer], str | None]:
-    if segment:
-        raise ValidationFailed(
-            f"No segment {segment!r} in this workspace.",
-            code="segment_not_found",
-            field="segment",
-        )
     queryset = search_customers(listed_customers(workspace), q or "")
+    if segment:
+        by_segment = customer_filter("segment")
+        if by_segment is None:
+            raise ValidationFailed(
+                f"No segment {segment!r} in this workspace.",
+                code="segment_not_found",
+                field="segment",
+            )
+        queryset = queryset.filter(by_segment(workspace, segment))
     return keyset_page(queryset, fields=("id",), descending=False, cursor=cursor, limit=limit)
 
 
@@ -132,7 +137,9 @@ def list_attribute_definitions(
 
 
 def get_event(workspace: Workspace, event_id: int) -> CustomEvent:
-    return CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
+    event = CustomEvent.objects.for_workspace(workspace).select_related("customer").get(pk=event_id)
+    participants.attach([event])
+    return event
 
 
 # ------------------------------------------------------------------ data export
@@ -173,6 +180,11 @@ class CustomerData:
     timeline: list[TimelineEntry]
 
 
+def _with_effects(events: list[CustomEvent]) -> list[CustomEvent]:
+    participants.attach(events)
+    return events
+
+
 def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
     """The whole of what the workspace holds about the customer, read in one go: a legal
     export is complete, so nothing is paged or capped, however long the history."""
@@ -198,11 +210,13 @@ def customer_data(workspace: Workspace, external_id: str) -> CustomerData:
             name: section.collect(workspace, customer)
             for name, section in DATA_EXPORT_SECTIONS.items()
         },
-        events=list(
-            CustomEvent.objects.for_workspace(workspace)
-            .filter(customer=customer)
-            .select_related("customer")
-            .order_by("occurred_at", "id")
+        events=_with_effects(
+            list(
+                CustomEvent.objects.for_workspace(workspace)
+                .filter(customer=customer)
+                .select_related("customer")
+                .order_by("occurred_at", "id")
+            )
         ),
         timeline=list(
             TimelineEntry.objects.for_workspace(workspace)

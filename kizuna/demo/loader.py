@@ -37,6 +37,7 @@ from kizuna.demo import catalog
 from kizuna.demo.generate import plan_demo
 from kizuna.demo.people import ATTRIBUTE_TYPES
 from kizuna.demo.plans import CustomerPlan, DemoPlan, OrderPlan
+from kizuna.demo.segments import add_segments
 from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 from kizuna.orders.services import history
 from kizuna.orders.services import orders as order_services
@@ -163,6 +164,7 @@ def load_demo(customers: int, seed: int, anchor: datetime, reset: bool, report: 
             plan = plan_demo(customers, seed, anchor, Progress(report, "planning", customers))
             report("Writing ...")
             write_plan(workspace, plan, report)
+            add_segments(workspace, report)
         credentials = issue_credentials(workspace, keys)
     return Outcome(
         workspace=workspace,

@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from kizuna.core.imports.kinds import register_import_kind
         from kizuna.orders import (
+            conditions,
             customer_data,
             events,  # noqa: F401  (declares the event types)
             imports,
@@ -16,3 +17,4 @@ class OrdersConfig(AppConfig):
 
         customer_data.register()
         register_import_kind(imports.KIND)
+        conditions.register()

@@ -22,6 +22,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
+class PaymentMethod(models.TextChoices):
+    CARD = "card"
+    CASH = "cash"
+    POINTS = "points"
+    GIFT_CARD = "gift_card"
+    STORE_CREDIT = "store_credit"
+    OTHER = "other"
+
+
 class OrderChannel(models.TextChoices):
     ONLINE = "online"
     STORE = "store"
@@ -43,6 +52,9 @@ class Order(TenantModel):
     channel = models.CharField(max_length=16, choices=OrderChannel.choices)
     location = models.CharField(max_length=LOCATION_MAX_LENGTH, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
+    # How the order was paid: [{"method": "card", "amount": "21.00"}, ...]. Value paid with
+    # points, gift cards or store credit earns no points.
+    payments = models.JSONField(default=list, blank=True)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
@@ -122,3 +134,30 @@ class RefundItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} x{self.quantity}"
+
+
+class CustomerOrderStats(TenantModel):
+    """A customer's paid orders, summed up, so that segments over order behaviour do not scan
+    every order (ADR 0017). Kept up to date in the transaction of each order, status change
+    and refund (`services/stats.py`); `manage.py rebuild_order_stats` recomputes it for data
+    loaded in bulk. Money is in the workspace's default currency: orders in other currencies
+    count in `orders_count` and the dates, not in the spend."""
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="order_stats"
+    )
+    orders_count = models.PositiveIntegerField(default=0)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    # Paid orders in the workspace's default currency, and their total net of refunds.
+    spend_orders_count = models.PositiveIntegerField(default=0)
+    total_spent = money_field(default=Decimal(0))
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "total_spent"]),
+            models.Index(fields=["workspace", "last_order_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"order stats of {self.customer_id}"

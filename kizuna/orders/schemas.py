@@ -16,7 +16,8 @@ from kizuna.core.schemas import (
     SmallJson,
     money,
 )
-from kizuna.customers.schemas import Email, LoyaltyEffectOut
+from kizuna.customers.schemas import Email, LoyaltyEffectOut, RefundLoyaltyEffectOut
+from kizuna.orders import participants
 from kizuna.orders.models import (
     CATEGORY_MAX_LENGTH,
     ITEM_NAME_MAX_LENGTH,
@@ -35,6 +36,29 @@ class OrderItemIn(InputSchema):
     category: Annotated[str, Field(max_length=CATEGORY_MAX_LENGTH)] = ""
     quantity: Quantity
     unit_price: DecimalString
+
+
+class PaymentIn(InputSchema):
+    method: Literal["card", "cash", "points", "gift_card", "store_credit", "other"]
+    amount: DecimalString
+    points: int | None = Field(
+        default=None,
+        ge=1,
+        description="With the method points: how many points the customer spends; they are "
+        "taken from the balance in the order's transaction (refused when short).",
+    )
+    program_id: ExternalId | None = Field(
+        default=None,
+        description="With the method points: the program whose points are spent; needed only "
+        "when several live programs use the order's currency.",
+    )
+
+
+class PaymentOut(Schema):
+    method: str
+    amount: str
+    points: int | None = None
+    program_id: str | None = None
 
 
 class OrderIn(InputSchema):
@@ -59,6 +83,11 @@ class OrderIn(InputSchema):
     occurred_at: IsoDateTime | None = None
     items: Annotated[list[OrderItemIn], Field(max_length=500)] = []
     metadata: SmallJson = {}
+    payments: Annotated[list[PaymentIn], Field(max_length=20)] = Field(
+        default=[],
+        description="How the order was paid. Value paid with points, gift cards or store "
+        "credit earns no points.",
+    )
 
 
 class OrderStatusIn(InputSchema):
@@ -107,13 +136,13 @@ class RefundOut(Schema):
     items: list[RefundItemOut]
     occurred_at: datetime
     created_at: datetime
-    loyalty: list[LoyaltyEffectOut]
+    loyalty: list[RefundLoyaltyEffectOut]
 
     resolve_amount = money("amount")
 
     @staticmethod
     def resolve_loyalty(refund: Any) -> list[Any]:
-        return []
+        return participants.effects(refund, "loyalty")
 
 
 class OrderOut(Schema):
@@ -134,6 +163,7 @@ class OrderOut(Schema):
     items: list[OrderItemOut]
     refunds: list[RefundOut]
     metadata: dict[str, Any]
+    payments: list[PaymentOut]
     created_at: datetime
     updated_at: datetime
     loyalty: list[LoyaltyEffectOut]
@@ -147,4 +177,4 @@ class OrderOut(Schema):
 
     @staticmethod
     def resolve_loyalty(order: Any) -> list[Any]:
-        return []
+        return participants.effects(order, "loyalty")

@@ -6,6 +6,7 @@ from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
 from kizuna.customers.models import Customer
 from kizuna.customers.selectors import customer_id_of
+from kizuna.orders import participants
 from kizuna.orders.errors import OrderNotFound
 from kizuna.orders.models import Order, OrderItem, Refund
 
@@ -28,6 +29,7 @@ def get_order(workspace: Workspace, external_id: str) -> Order:
     order = one_or_none(orders_with_details(workspace).filter(external_id=external_id))
     if order is None:
         raise OrderNotFound(f"No order {external_id!r}.")
+    participants.attach([order])
     return order
 
 
@@ -37,22 +39,28 @@ def list_orders(
     queryset = orders_with_details(workspace)
     if customer_id:
         queryset = queryset.filter(customer_id=customer_id_of(workspace, customer_id))
-    return keyset_page(
+    rows, next_cursor = keyset_page(
         queryset, fields=("occurred_at", "id"), descending=True, cursor=cursor, limit=limit
     )
+    participants.attach(rows)
+    return rows, next_cursor
 
 
 def customer_orders(workspace: Workspace, customer: Customer) -> list[Order]:
     """Every order of the customer with its items and refunds, oldest first."""
-    return list(
+    orders = list(
         orders_with_details(workspace).filter(customer=customer).order_by("occurred_at", "id")
     )
+    participants.attach(orders)
+    return orders
 
 
 def get_refund(workspace: Workspace, refund_id: int) -> Refund:
-    return (
+    refund = (
         Refund.objects.for_workspace(workspace)
         .select_related("order")
         .prefetch_related("items")
         .get(pk=refund_id)
     )
+    participants.attach_refunds([refund])
+    return refund

@@ -15,7 +15,7 @@ from kizuna.accounts.services import NewWorkspace
 from kizuna.core import tasks
 from kizuna.core.models import BulkImport, OutboxEvent
 from kizuna.customers.models import Customer, CustomEvent, TimelineEntry
-from kizuna.orders.models import Order, OrderItem
+from kizuna.orders.models import CustomerOrderStats, Order, OrderItem
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +119,17 @@ def rows_of(workspace: NewWorkspace) -> dict[str, Any]:
                 "quantity",
                 "unit_price",
                 "refunded_quantity",
+            )
+        ),
+        "order_stats": sorted(
+            (row.pop("customer__external_id"), sorted(row.items(), key=str))
+            for row in CustomerOrderStats.objects.for_workspace(ws).values(
+                "customer__external_id",
+                *(
+                    f.attname
+                    for f in CustomerOrderStats._meta.concrete_fields
+                    if f.attname not in {"customer_id", "workspace_id"}
+                ),
             )
         ),
         "events": sorted(

@@ -208,6 +208,7 @@ def test_the_export_holds_everything_about_the_person(api: ApiClient) -> None:
         "consents",
         "consent_history",
         "orders",
+        "loyalty",
         "events",
         "timeline",
     }

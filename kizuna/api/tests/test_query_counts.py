@@ -31,6 +31,12 @@ class Pin:
     list_of: str | None = None  # the kind of row a list grows with
 
 
+OSAKA = {"field": "customer.attributes.city", "op": "eq", "value": "Osaka"}
+# The reads over segments set work_mem and jit for their transaction on PostgreSQL.
+PG = connection.vendor == "postgresql"
+PG_SET = 2 if PG else 0
+
+
 def _order(n: int) -> dict[str, Any]:
     return sample_order(external_id=f"ord-{n}", customer_id=f"cust-{n}")
 
@@ -41,28 +47,28 @@ PINS = [
     Pin("POST", "/customers", "/customers", 6, lambda: {"external_id": "new-1"}),
     Pin("PUT", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"first_name": "Ann"}),
     Pin("PATCH", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"last_name": "Li"}),
-    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 17),
+    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 19),
     Pin("POST", "/customers/import", "/customers/import", 6),
     Pin(
         "POST",
         "/events",
         "/events",
-        6,
+        8,
         lambda: {"id": "e-9", "name": "visit", "customer_id": "cust-0"},
     ),
-    Pin("POST", "/orders", "/orders", 7, lambda: _order(99) | {"customer_id": "cust-0"}),
+    Pin("POST", "/orders", "/orders", 18, lambda: _order(99) | {"customer_id": "cust-0"}),
     Pin(
         "POST",
         "/orders/{external_id}/status",
         "/orders/ord-0/status",
-        11,
+        29,
         lambda: {"status": "cancelled"},
     ),
     Pin(
         "POST",
         "/orders/{external_id}/refunds",
         "/orders/ord-0/refunds",
-        13,
+        25,
         lambda: {"external_id": "r-9", "items": [{"sku": "TEA-1", "quantity": 1}]},
     ),
     Pin(
@@ -72,7 +78,109 @@ PINS = [
         2,
         lambda: {"texts": [{"id": "t-1", "text": "Great tea, slow delivery."}]},
     ),
+    Pin("POST", "/programs", "/programs", 4, lambda: {**CLUB, "id": "other"}),
+    Pin("PATCH", "/programs/{program_id}", "/programs/club", 5, lambda: {"name": "Club 2"}),
+    Pin(
+        "POST",
+        "/programs/{program_id}/members",
+        "/programs/club/members",
+        7,
+        lambda: {"customer_id": "cust-1"},
+    ),
+    Pin(
+        "POST",
+        "/programs/{program_id}/earning-rules",
+        "/programs/club/earning-rules",
+        6,
+        lambda: {**PER_DOLLAR, "id": "another"},
+    ),
+    Pin(
+        "PATCH",
+        "/programs/{program_id}/earning-rules/{rule_id}",
+        "/programs/club/earning-rules/per-dollar",
+        9,
+        lambda: {"priority": 5},
+    ),
+    Pin(
+        "DELETE",
+        "/programs/{program_id}/earning-rules/{rule_id}",
+        "/programs/club/earning-rules/per-dollar",
+        8,
+    ),
+    Pin(
+        "POST",
+        "/programs/{program_id}/simulate",
+        "/programs/club/simulate",
+        5,
+        lambda: {"order": _order(500)},
+    ),
+    Pin(
+        "POST",
+        "/programs/{program_id}/earning-rules/{rule_id}/simulate",
+        "/programs/club/earning-rules/per-dollar/simulate",
+        9,
+        lambda: {"backtest": {"from": "2026-01-01T00:00:00Z", "to": "2026-12-31T00:00:00Z"}},
+    ),
+    Pin(
+        "POST",
+        "/programs/{program_id}/tiers",
+        "/programs/club/tiers",
+        7,
+        lambda: {
+            "id": "bronze",
+            "name": "Bronze",
+            "rank": 3,
+            "qualify": {"metric": "orders", "threshold": 50, "window": "lifetime"},
+        },
+    ),
+    Pin(
+        "PATCH",
+        "/programs/{program_id}/tiers/{tier_id}",
+        "/programs/club/tiers/gold",
+        9,
+        lambda: {"grace_days": 30},
+    ),
+    Pin(
+        "POST",
+        "/programs/{program_id}/milestones",
+        "/programs/club/milestones",
+        6,
+        lambda: {
+            "id": "ten",
+            "name": "Ten",
+            "goal": {"type": "count", "trigger": {"type": "order_paid"}, "target": 10},
+        },
+    ),
+    Pin(
+        "POST",
+        "/customers/{customer_id}/loyalty/{program_id}/adjustments",
+        "/customers/cust-0/loyalty/club/adjustments",
+        13,
+        lambda: {"points": -5, "reason": "goodwill corrected"},
+    ),
     # Reads.
+    Pin("GET", "/programs", "/programs", 1),
+    Pin("GET", "/programs/{program_id}", "/programs/club", 1),
+    Pin("GET", "/programs/{program_id}/members", "/programs/club/members", 2, list_of="member"),
+    Pin("GET", "/programs/{program_id}/earning-rules", "/programs/club/earning-rules", 2),
+    Pin(
+        "GET",
+        "/programs/{program_id}/earning-rules/{rule_id}",
+        "/programs/club/earning-rules/per-dollar",
+        3,
+    ),
+    Pin("GET", "/programs/{program_id}/tiers", "/programs/club/tiers", 2),
+    Pin("GET", "/programs/{program_id}/tiers/{tier_id}", "/programs/club/tiers/gold", 3),
+    Pin("GET", "/programs/{program_id}/milestones", "/programs/club/milestones", 2),
+    Pin("GET", "/customers/{customer_id}/loyalty", "/customers/cust-0/loyalty", 7, list_of="order"),
+    Pin(
+        "GET",
+        "/customers/{customer_id}/loyalty/{program_id}/transactions",
+        "/customers/cust-0/loyalty/club/transactions",
+        4,
+        list_of="order",
+    ),
+    Pin("GET", "/audit-log", "/audit-log", 1),
     Pin("GET", "/customers", "/customers", 2, list_of="customer"),
     Pin("GET", "/customers", "/customers?q=cust", 2, list_of="customer"),
     Pin("GET", "/customers/{customer_id}", "/customers/cust-0", 2),
@@ -87,15 +195,41 @@ PINS = [
         "GET",
         "/customers/{customer_id}/data-export",
         "/customers/cust-0/data-export",
-        10,
+        18,
         list_of="order",
     ),
     Pin("GET", "/customers/export", "/customers/export", 3, list_of="customer"),
     Pin("GET", "/customers/imports/{import_id}", "/customers/imports/{import}", 1),
     Pin("GET", "/customer-attributes", "/customer-attributes", 1),
-    Pin("GET", "/orders", "/orders", 4, list_of="order"),
-    Pin("GET", "/orders", "/orders?customer_id=cust-0", 5, list_of="order"),
-    Pin("GET", "/orders/{external_id}", "/orders/ord-0", 4),
+    Pin("GET", "/orders", "/orders", 9, list_of="order"),
+    Pin("GET", "/orders", "/orders?customer_id=cust-0", 10, list_of="order"),
+    Pin("GET", "/orders/{external_id}", "/orders/ord-0", 9),
+    # Conditions and segments (seeded by _seed_segments).
+    Pin("GET", "/conditions/fields", "/conditions/fields", 2),
+    Pin("POST", "/segments/preview", "/segments/preview", 6 + PG_SET, lambda: {"condition": OSAKA}),
+    Pin("POST", "/segments", "/segments", 4, lambda: {"name": "New", "condition": OSAKA}),
+    Pin("GET", "/segments", "/segments", 1),
+    Pin("GET", "/segments/{segment_id}", "/segments/osaka", 1),
+    Pin("PATCH", "/segments/{segment_id}", "/segments/osaka", 4, lambda: {"condition": OSAKA}),
+    Pin("DELETE", "/segments/{segment_id}", "/segments/gone", 6),
+    # A refresh is set-based: its statements do not grow with the customers who enter or
+    # leave. On PostgreSQL it also sets work_mem and jit and analyzes its matches.
+    Pin("POST", "/segments/{segment_id}/refresh", "/segments/members/refresh", 15 + PG_SET + PG),
+    Pin(
+        "GET",
+        "/segments/{segment_id}/customers",
+        "/segments/everyone/customers",
+        4 + PG_SET,
+        list_of="customer",
+    ),
+    Pin(
+        "GET",
+        "/segments/{segment_id}/customers",
+        "/segments/members/customers",
+        3 + PG_SET,
+        list_of="customer",
+    ),
+    Pin("GET", "/customers", "/customers?segment=osaka", 4, list_of="customer"),
     Pin("GET", "/jobs", "/jobs", 1),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
@@ -114,8 +248,48 @@ UPLOADS = {
 }
 
 
+CLUB: dict[str, Any] = {
+    "id": "club",
+    "name": "Club",
+    "currency": "USD",
+    "timezone": "Asia/Tokyo",
+    "status": "active",
+    "expiry": {"policy": "rolling", "months": 12, "reset_on_activity": False},
+}
+PER_DOLLAR: dict[str, Any] = {
+    "id": "per-dollar",
+    "name": "Per dollar",
+    "trigger": {"type": "order_paid"},
+    "effect": {"type": "proportional", "points": 1, "per": "1.00", "base": "total"},
+}
+
+
+def _seed_loyalty(api: ApiClient) -> None:
+    """A live program with a rule per dollar, two tiers and a milestone: orders and events
+    earn, so their pins count what earning costs."""
+    assert api.post("/programs", CLUB).status_code == 201
+    assert api.post("/programs/club/earning-rules", PER_DOLLAR).status_code == 201
+    for rank, (key, threshold) in enumerate((("silver", 10), ("gold", 1000)), start=1):
+        tier = {
+            "id": key,
+            "name": key,
+            "rank": rank,
+            "qualify": {"metric": "points_earned", "threshold": threshold, "window": "lifetime"},
+        }
+        assert api.post("/programs/club/tiers", tier).status_code == 201
+    milestone = {
+        "id": "five",
+        "name": "Five orders",
+        "points": 50,
+        "goal": {"type": "count", "trigger": {"type": "order_paid"}, "target": 5},
+    }
+    assert api.post("/programs/club/milestones", milestone).status_code == 201
+
+
 def _seed(api: ApiClient, rows: int) -> None:
-    """`rows` customers, each with an order (two items, one refunded), a consent, an event."""
+    """A program; `rows` customers, each with an order (two items, one refunded), a consent,
+    an event."""
+    _seed_loyalty(api)
     for n in range(rows):
         assert (
             api.put(
@@ -132,6 +306,21 @@ def _seed(api: ApiClient, rows: int) -> None:
     # A second order of the first customer: per-customer lists hold more than one row.
     for n in range(rows):
         assert api.post("/orders", _order(1000 + n) | {"customer_id": "cust-0"}).status_code == 201
+    _seed_segments(api)
+
+
+def _seed_segments(api: ApiClient) -> None:
+    """A live segment of everyone, one of Osaka, and a materialized one, refreshed."""
+    everyone = {"all": [{"field": "customer.orders.count", "op": "gte", "value": 0}, OSAKA]}
+    for key, condition, materialized in (
+        ("everyone", {"any": [everyone, {"not": OSAKA}]}, False),
+        ("osaka", OSAKA, False),
+        ("gone", OSAKA, False),
+        ("members", {"any": [everyone, {"not": OSAKA}]}, True),
+    ):
+        body = {"id": key, "name": key, "condition": condition, "materialized": materialized}
+        assert api.post("/segments", body).status_code == 201
+    assert api.post("/segments/members/refresh").status_code == 200
 
 
 def _count(api: ApiClient, pin: Pin, path: str) -> int:
@@ -188,6 +377,7 @@ def _seed_more(api: ApiClient) -> None:
         assert api.post("/orders", _order(2000 + n) | {"customer_id": "cust-0"}).status_code == 201
         refund = {"external_id": f"r-{n}", "amount": "1.00"}
         assert api.post(f"/orders/ord-{n}/refunds", refund).status_code == 201
+    assert api.post("/segments/members/refresh").status_code == 200
 
 
 def test_every_operation_has_a_pin() -> None:

@@ -16,7 +16,7 @@ from kizuna.core.ids import check_external_id
 from kizuna.core.models import Workspace
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
-from kizuna.customers import events
+from kizuna.customers import events, participants
 from kizuna.customers.models import Customer, CustomEvent
 from kizuna.customers.services import timeline
 from kizuna.customers.services.profiles import customer_for_fact
@@ -63,6 +63,7 @@ def record_event(workspace: Workspace, data: Mapping[str, Any]) -> tuple[CustomE
         )
         if not created:
             return stored.get(), False
+        participants.event_recorded(event)
         timeline.add_entry(
             customer,
             "event",

@@ -40,11 +40,23 @@ def entry(
     customer: Customer, kind: str, object_id: str, occurred_at: datetime, summary: dict[str, Any]
 ) -> TimelineEntry:
     """An unsaved entry (bulk writers save many at once)."""
+    return entry_of(customer.workspace_id, customer.pk, kind, object_id, occurred_at, summary)
+
+
+def entry_of(
+    workspace_id: int,
+    customer_id: int,
+    kind: str,
+    object_id: str,
+    occurred_at: datetime,
+    summary: dict[str, Any],
+) -> TimelineEntry:
+    """An unsaved entry of the customer with this id."""
     if kind not in KINDS:
         raise RuntimeError(f"Timeline kind {kind} is not registered.")
     return TimelineEntry(
-        workspace_id=customer.workspace_id,
-        customer=customer,
+        workspace_id=workspace_id,
+        customer_id=customer_id,
         kind=kind,
         object_id=object_id,
         occurred_at=occurred_at,

@@ -19,6 +19,7 @@ from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
 from kizuna.customers.services import timeline
 from kizuna.orders.models import Order, OrderItem, OrderStatus, Refund, RefundItem
+from kizuna.orders.services import stats
 from kizuna.orders.services.orders import (
     CheckedOrder,
     check_transition,
@@ -100,6 +101,7 @@ def bulk_insert_orders(workspace: Workspace, records: Sequence[OrderRecord]) -> 
         batch_size=BATCH_SIZE,
     )
     timeline.bulk_add([entry for w in written for entry in w.entries])
+    stats.orders_loaded(workspace, [order.customer_id for order in orders])
     return orders
 
 

@@ -1,7 +1,7 @@
 """Orders: checked, stored once per external_id, and moved through their statuses."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -18,10 +18,11 @@ from kizuna.core.upsert import insert_once
 from kizuna.customers.models import Customer
 from kizuna.customers.services import timeline
 from kizuna.customers.services.profiles import customer_for_fact
-from kizuna.orders import events
+from kizuna.orders import events, participants
 from kizuna.orders.errors import InvalidStatusTransition, OrderNotFound, TotalsMismatch
 from kizuna.orders.locks import lock_order
-from kizuna.orders.models import Order, OrderItem, OrderStatus
+from kizuna.orders.models import Order, OrderItem, OrderStatus, PaymentMethod
+from kizuna.orders.services import stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class CheckedOrder:
     occurred_at: datetime
     items: list[CheckedItem]
     metadata: dict[str, Any]
+    payments: list[dict[str, str]] = field(default_factory=list)
 
 
 def check_order(data: Mapping[str, Any]) -> CheckedOrder:
@@ -111,6 +113,7 @@ def check_order(data: Mapping[str, Any]) -> CheckedOrder:
             f"({format_amount(expected, currency)}).",
             field="total",
         )
+    payments = _check_payments(data.get("payments") or [], currency, total)
     return CheckedOrder(
         external_id=data["external_id"],
         customer_id=data["customer_id"],
@@ -128,7 +131,66 @@ def check_order(data: Mapping[str, Any]) -> CheckedOrder:
         occurred_at=check_occurred_at(data.get("occurred_at")),
         items=items,
         metadata=dict(data.get("metadata") or {}),
+        payments=payments,
     )
+
+
+def _points_paid(payment: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """A payment with points names how many (and, optionally, of which program); loyalty
+    spends them when the order is paid."""
+    points = payment.get("points")
+    if payment["method"] != PaymentMethod.POINTS:
+        if points is not None or payment.get("program_id") is not None:
+            raise ValidationFailed(
+                "Only a payment with the method points names points or a program.",
+                code="invalid_payment",
+                field=f"payments[{i}].points",
+            )
+        return {}
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ValidationFailed(
+            "A payment with points says how many: a whole number of at least 1.",
+            code="invalid_points",
+            field=f"payments[{i}].points",
+        )
+    program = payment.get("program_id")
+    if program is not None and not isinstance(program, str):
+        raise ValidationFailed(
+            "program_id is a program's id.",
+            code="invalid_payment",
+            field=f"payments[{i}].program_id",
+        )
+    return {"points": points, **({"program_id": program} if program is not None else {})}
+
+
+def _check_payments(payments: list[Any], currency: str, total: Decimal) -> list[dict[str, str]]:
+    """How the order was paid: each method known, each amount in the currency, together no
+    more than the total."""
+    clean = []
+    paid = Decimal(0)
+    for i, payment in enumerate(payments):
+        if not isinstance(payment, Mapping) or payment.get("method") not in PaymentMethod.values:
+            raise ValidationFailed(
+                f"The method is one of {', '.join(PaymentMethod.values)}.",
+                code="invalid_payment_method",
+                field=f"payments[{i}].method",
+            )
+        amount = check_amount(payment.get("amount"), currency, field=f"payments[{i}].amount")
+        paid += amount
+        clean.append(
+            {
+                "method": payment["method"],
+                "amount": format_amount(amount, currency),
+                **_points_paid(payment, i),
+            }
+        )
+    if paid > total:
+        raise TotalsMismatch(
+            f"The payments ({format_amount(paid, currency)}) exceed the total "
+            f"({format_amount(total, currency)}).",
+            field="payments",
+        )
+    return clean
 
 
 def order_row(workspace: Workspace, customer: Customer, checked: CheckedOrder) -> Order:
@@ -149,6 +211,7 @@ def order_row(workspace: Workspace, customer: Customer, checked: CheckedOrder) -
         location=checked.location,
         occurred_at=checked.occurred_at,
         metadata=checked.metadata,
+        payments=checked.payments,
     )
 
 
@@ -199,6 +262,9 @@ def record_order(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Order, 
         items = OrderItem.objects.bulk_create(item_rows(order, checked))
         set_prefetched(order, "items", items)
         set_prefetched(order, "refunds", [])
+        stats.order_recorded(workspace, order)
+        if order.status == OrderStatus.PAID:
+            participants.order_paid(order, items)
         timeline.add_entry(
             customer,
             "order",
@@ -249,6 +315,11 @@ def change_order_status(workspace: Workspace, external_id: str, status: str) -> 
         order.status = status
         order.updated_at = now()
         order.save(update_fields=["status", "updated_at"])
+        stats.order_status_changed(workspace, order, previous)
+        if status == OrderStatus.PAID:
+            participants.order_paid(order, list(order.items.all()))
+        elif previous == OrderStatus.PAID:
+            participants.order_cancelled(order)
         timeline.add_entry(
             order.customer,
             "order_status",

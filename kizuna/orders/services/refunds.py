@@ -15,10 +15,11 @@ from kizuna.core.money import format_amount
 from kizuna.core.times import check_occurred_at
 from kizuna.core.upsert import insert_once
 from kizuna.customers.services import timeline
-from kizuna.orders import events
+from kizuna.orders import events, participants
 from kizuna.orders.errors import OrderNotFound, RefundConflict
 from kizuna.orders.locks import lock_order, lock_order_items
 from kizuna.orders.models import Order, OrderItem, OrderStatus, Refund, RefundItem
+from kizuna.orders.services import stats
 from kizuna.orders.services.refund_pricing import RefundLine, price_refund
 
 
@@ -89,6 +90,8 @@ def refund_order(
             refunded_total=F("refunded_total") + amount, updated_at=now()
         )
         order.refresh_from_db(fields=["refunded_total", "updated_at"])
+        stats.order_refunded(workspace, order, amount)
+        participants.order_refunded(order, refund)
         timeline.add_entry(
             order.customer, "refund", refund.external_id, occurred_at, refund_summary(order, amount)
         )

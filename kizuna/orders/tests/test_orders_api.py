@@ -82,6 +82,7 @@ def test_post_order_returns_201_with_items_and_no_loyalty(
         ],
         "refunds": [],
         "metadata": {"cart": "abc"},
+        "payments": [],
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
         "loyalty": [],

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_outbox_notify'),
+        ('core', '0003_audit_entry'),
     ]
 
     operations = [

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    name = "kizuna.insights"
+    label = "insights"
+    verbose_name = "Insights: segments"
+
+    def ready(self) -> None:
+        from kizuna.customers.filters import register_customer_filter
+        from kizuna.insights import events  # noqa: F401  (declares the event types)
+        from kizuna.insights.selectors import segment_filter
+
+        register_customer_filter("segment", segment_filter)

@@ -1,0 +1,26 @@
+"""Row locks of the loyalty app. Accounts come after the customer and the orders a write
+touches (docs/concepts.md, Locking), in primary-key order; an account's lots after it."""
+
+from django.db.models import QuerySet
+
+from kizuna.core.models import one_or_none
+from kizuna.loyalty.models import Account, EarningRule, Program
+
+
+def lock_account(program: Program, customer_id: int) -> Account | None:
+    account = one_or_none(
+        Account.objects.select_for_update(of=("self",))
+        .filter(program=program, customer_id=customer_id)
+        .select_related("tier")
+    )
+    if account is not None:
+        account.program = program
+    return account
+
+
+def lock_accounts(queryset: QuerySet[Account]) -> list[Account]:
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_rule(rule_pk: int) -> EarningRule | None:
+    return one_or_none(EarningRule.objects.select_for_update().filter(pk=rule_pk))
