@@ -14,6 +14,7 @@ again row by row."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from kizuna.core import events as outbox
@@ -28,7 +29,6 @@ from kizuna.customers.models import (
     Consent,
     ConsentChange,
     Customer,
-    TimelineEntry,
 )
 from kizuna.customers.services import timeline
 from kizuna.customers.services.attributes import merge_attributes_known
@@ -54,7 +54,7 @@ class _Writes:
     consents_new: list[Consent] = field(default_factory=list)
     consents_changed: list[Consent] = field(default_factory=list)
     changes: list[ConsentChange] = field(default_factory=list)
-    entries: list[TimelineEntry] = field(default_factory=list)
+    entries: list[tuple[Customer, str, datetime, dict[str, Any]]] = field(default_factory=list)
     events: list[EventPayload] = field(default_factory=list)
 
 
@@ -173,10 +173,10 @@ class BulkUpsert:
                     occurred_at=wanted["updated_at"],
                 )
             )
+            # Made in `write`, once a new customer has its key.
             self.writes.entries.append(
-                timeline.entry(
+                (
                     customer,
-                    "consent",
                     channel,
                     wanted["updated_at"],
                     timeline.consent_summary(channel, wanted["status"], previous),
@@ -225,5 +225,10 @@ class BulkUpsert:
         if w.consents_changed:
             Consent.objects.bulk_update(w.consents_changed, ["status", "updated_at"])
         bulk_insert(w.changes)
-        bulk_insert(w.entries)
+        bulk_insert(
+            [
+                timeline.entry(c, "consent", channel, at, summary)
+                for c, channel, at, summary in w.entries
+            ]
+        )
         outbox.emit_many(self.workspace, w.events)
