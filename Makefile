@@ -10,7 +10,7 @@ FUZZ_ARGS ?=
 export PYTHONPATH := $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo run worker dispatcher migrate test test-sqlite test-postgres fuzz lint fmt bench clean
+.PHONY: help install demo run worker dispatcher scheduler prod smoke migrate test test-sqlite test-postgres fuzz lint fmt bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -42,6 +42,15 @@ worker: migrate ## Run the background-task worker (database backend)
 
 dispatcher: migrate ## Run the outbox dispatcher (event subscribers, as events are committed)
 	$(PY) manage.py dispatch_outbox --follow
+
+scheduler: migrate ## Run the scheduler of the periodic jobs (manage.py jobs lists them)
+	$(PY) manage.py scheduler
+
+prod: install ## Serve as production does: gunicorn, task workers on Redis, dispatcher, scheduler (DATABASE_URL, KIZUNA_REDIS_URL)
+	scripts/prod.sh
+
+smoke: install ## Start the production stack on loopback, send orders and imports, check, stop
+	$(PY) scripts/smoke.py
 
 lint: install ## ruff, mypy, import contracts, module sizes, migrations check
 	$(VENV)/bin/ruff check .

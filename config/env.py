@@ -112,3 +112,34 @@ def env_cache(name: str, default: str) -> dict[str, Any]:
         f"{name} is a cache URL (locmem://, redis://host:6379/1, db://table or dummy://), "
         f"not {raw!r}."
     )
+
+
+def env_ints(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of integers."""
+    parts = env_list(name, [str(n) for n in default])
+    try:
+        return [int(part) for part in parts]
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be comma-separated integers, not {os.environ.get(name)!r}."
+        ) from exc
+
+
+def env_schedules(name: str) -> dict[str, str]:
+    """Job schedules: `name` holds a JSON object of job name to schedule, and each variable
+    `<name>_<JOB>` sets one job's (it wins over the JSON)."""
+    raw = os.environ.get(name, "").strip()
+    schedules: dict[str, str] = {}
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must be a JSON object, not {raw!r}.") from exc
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise ImproperlyConfigured(f'{name} must map job names to schedules: {{"job": "5m"}}.')
+        schedules.update(parsed)
+    prefix = f"{name}_"
+    for variable, value in os.environ.items():
+        if variable.startswith(prefix):
+            schedules[variable.removeprefix(prefix).lower()] = value.strip()
+    return schedules

@@ -6,6 +6,8 @@ them, and a worker timeout, in the API's JSON error shape (config/web_worker.py)
 
 import multiprocessing
 import os
+import shutil
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -19,13 +21,20 @@ def _int(name: str, default: int) -> int:
 
 
 wsgi_app = "config.wsgi:application"
-bind = os.environ.get("KIZUNA_WEB_BIND", "127.0.0.1:8000").split(",")
+bind = (os.environ.get("KIZUNA_WEB_BIND") or os.environ.get("KIZUNA_BIND", "127.0.0.1:8000")).split(
+    ","
+)
 worker_class = "config.web_worker.KizunaWorker"
 workers = _int("KIZUNA_WEB_WORKERS", 2 * multiprocessing.cpu_count() + 1)
 # A request running longer than this is stopped: its worker is replaced, its transaction
 # rolled back, and the client answered 503 request_timeout (logged with the request id).
 timeout = _int("KIZUNA_WEB_TIMEOUT", 30)
 graceful_timeout = _int("KIZUNA_WEB_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("KIZUNA_WEB_KEEPALIVE", 5)
+# Workers are replaced after this many requests (with jitter), which bounds slow leaks.
+max_requests = _int("KIZUNA_WEB_MAX_REQUESTS", 5000)
+max_requests_jitter = max_requests // 10
+loglevel = os.environ.get("KIZUNA_LOG_LEVEL", "info").lower()
 # Limits of the request before Django reads it (414 and 431 beyond, in the JSON shape).
 # 8190, gunicorn's largest, holds the longest request the API takes (ids and search text in
 # any script, percent-encoded).
@@ -55,3 +64,18 @@ def worker_abort(worker: object) -> None:
         getattr(worker, "abort_request_id", None) or "-",
         getattr(worker, "abort_stack", ""),
     )
+
+
+def on_starting(server: Any) -> None:
+    """Prometheus counts of every worker meet in PROMETHEUS_MULTIPROC_DIR: start it empty."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -13,10 +13,12 @@ from config.env import (
     env_bool,
     env_cache,
     env_int,
+    env_ints,
     env_json,
     env_list,
     env_networks,
     env_rate,
+    env_schedules,
     env_str,
     parse_rate,
 )
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "kizuna.api.protocol.HeadMiddleware",
     "kizuna.api.middleware.RequestIdMiddleware",
+    "kizuna.api.metrics.MetricsMiddleware",
     "kizuna.api.protocol.ChunkedBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -168,12 +171,38 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("KIZUNA_MAX_BODY_BYTES", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("KIZUNA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
+# Background tasks (ADR 0002, ADR 0021): the database backend by default (no extra server);
+# `redis` for distributed workers on RQ (`manage.py task_worker`). A dotted path also works.
+KIZUNA_REDIS_URL = env_str("KIZUNA_REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "kizuna.core.tasks_redis.RedisTaskBackend",
 }
+_task_backend = env_str("KIZUNA_TASKS_BACKEND", "database")
+_task_backend = _TASK_BACKENDS.get(_task_backend, _task_backend)
+_task_options: dict[str, object] = {}
+if _task_backend == _TASK_BACKENDS["redis"]:
+    _task_options = {
+        "URL": KIZUNA_REDIS_URL,
+        "RETRIES": env_int("KIZUNA_TASK_RETRIES", 3),
+        "RETRY_INTERVALS": env_ints("KIZUNA_TASK_RETRY_SECONDS", [10, 60, 300]),
+        "TIMEOUT": env_int("KIZUNA_TASK_TIMEOUT_SECONDS", 3600),
+    }
+TASKS = {"default": {"BACKEND": _task_backend, "QUEUES": ["default"], "OPTIONS": _task_options}}
+
+# The cache (API key lookups): in each process's memory by default; a shared Redis cache with
+# KIZUNA_CACHE_URL=redis://... (production), so that a revoked key is refused everywhere.
+_cache_url = env_str("KIZUNA_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# Schedules of the periodic jobs, run by `manage.py scheduler` (ADR 0022): a JSON object in
+# KIZUNA_SCHEDULE ('{"outbox_sweep": "1m"}') or KIZUNA_SCHEDULE_<JOB>=1m; "off" disables one.
+# Jobs not named keep the defaults their apps registered.
+KIZUNA_SCHEDULE = env_schedules("KIZUNA_SCHEDULE")
 
 # The cache: API key lookups, rate limits and sign-in failures. The local memory of each
 # process by default (limits then count per process); Redis in production, shared by all.
@@ -227,17 +256,27 @@ KIZUNA_TEXT_ANALYZER = env_str(
     "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.AccurateAnalyzer"
 )
 
+# KIZUNA_LOG_FORMAT=json: one JSON object a line, with the request id (production).
+_log_format = env_str("KIZUNA_LOG_FORMAT", "plain")
+if _log_format not in {"plain", "json"}:
+    raise ImproperlyConfigured("KIZUNA_LOG_FORMAT is plain or json.")
+# Requests, one line each (method, route, status, duration): KIZUNA_ACCESS_LOG=1.
+KIZUNA_ACCESS_LOG = env_bool("KIZUNA_ACCESS_LOG", False)
+# /metrics answers only `Authorization: Bearer <token>` when a token is set.
+KIZUNA_METRICS_TOKEN = env_str("KIZUNA_METRICS_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "kizuna.core.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kizuna.core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": _log_format,
             "filters": ["request_id"],
         },
     },

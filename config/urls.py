@@ -3,6 +3,8 @@ from django.http import HttpRequest
 from django.urls import path
 
 from kizuna.accounts.forms import StaffSignInForm
+from kizuna.api.health import healthz, readyz
+from kizuna.api.metrics import metrics_view
 from kizuna.api.urls import api
 from kizuna.api.views import api_aware_404, api_aware_500, home
 
@@ -22,6 +24,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler404 = api_aware_404

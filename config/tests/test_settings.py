@@ -104,3 +104,54 @@ def test_limits_and_the_cache_are_read_from_the_environment() -> None:
         "(100, 10) None {'big': {'write': (5000, 60)}} ['10.0.0.1/32', '2001:db8::/32'] "
         "RedisCache redis://127.0.0.1:6379/1"
     ), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KIZUNA_LOG_FORMAT": "xml"}, "KIZUNA_LOG_FORMAT is plain or json"),
+        ({"KIZUNA_SCHEDULE": "{not json"}, "KIZUNA_SCHEDULE must be a JSON object"),
+        (
+            {"KIZUNA_TASKS_BACKEND": "redis", "KIZUNA_TASK_RETRY_SECONDS": "10,soon"},
+            "comma-separated integers",
+        ),
+    ],
+)
+def test_production_settings_that_cannot_be_read_stop_the_process(
+    env: dict[str, str], message: str
+) -> None:
+    result = start(**env)
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_the_redis_task_backend_and_cache_are_chosen_by_name() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TASKS['default']['BACKEND'], s.TASKS['default']['OPTIONS']['RETRY_INTERVALS'], "
+        "s.CACHES['default']['BACKEND'], s.KIZUNA_SCHEDULE)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KIZUNA_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **clean,
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "KIZUNA_TASKS_BACKEND": "redis",
+            "KIZUNA_TASK_RETRY_SECONDS": "1,2",
+            "KIZUNA_CACHE_URL": "redis://127.0.0.1:6379/1",
+            "KIZUNA_SCHEDULE": '{"outbox_sweep": "1m"}',
+            "KIZUNA_SCHEDULE_IDEMPOTENCY_PURGE": "off",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split(" ", 3)[:3] == [
+        "kizuna.core.tasks_redis.RedisTaskBackend",
+        "[1,",
+        "2]",
+    ], result.stderr
+    assert "RedisCache" in result.stdout
+    assert "'outbox_sweep': '1m', 'idempotency_purge': 'off'" in result.stdout

@@ -12,6 +12,7 @@ from django.http.request import RawPostDataException
 from kizuna.core.errors import KizunaError
 from kizuna.core.logging import request_id_var
 from kizuna.core.schemas import ErrorOut
+from kizuna.core.validation import ABSENT, validation_details
 
 logger = logging.getLogger("kizuna.api")
 
@@ -71,136 +72,12 @@ def from_domain_error(exc: KizunaError) -> JsonResponse:
     )
 
 
-_SOURCES = frozenset({"body", "query", "path", "header", "form", "file", "cookie"})
-_ABSENT = object()
-
-
-def _child(node: Any, part: Any) -> Any:
-    if isinstance(node, dict) and isinstance(part, str) and part in node:
-        return node[part]
-    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-        return node[part]
-    return _ABSENT
-
-
-def loc_to_field(
-    loc: list[Any] | tuple[Any, ...], body: Any = _ABSENT, *, missing: bool = False
-) -> str | None:
-    """('body', 'payload', 'items', 0, 'quantity') -> 'items[0].quantity'.
-
-    Validation locations also hold steps that are not in the input: the member tried in a
-    union ('str', 'int', a model's name, a discriminator's value) and '[key]' for a dict's
-    keys. With the parsed `body` at hand, a step that the input does not contain is such a
-    step and is left out, except the last one of a `missing` error (the absent field)."""
-    parts = list(loc)
-    source = None
-    if parts and parts[0] in _SOURCES:
-        source = parts.pop(0)
-        if source == "body" and parts and parts[0] == "payload":
-            parts.pop(0)
-    walk = source == "body" and body is not _ABSENT
-    node = body
-    field = ""
-    for position, part in enumerate(parts):
-        last = position == len(parts) - 1
-        if walk:
-            child = _child(node, part)
-            if child is not _ABSENT:
-                node = child
-            elif not (last and missing):
-                continue
-        elif part == "[key]" or (
-            isinstance(part, str) and part.startswith(("function-", "union[", "tagged-union"))
-        ):
-            continue
-        if isinstance(part, int):
-            field += f"[{part}]"
-        else:
-            field += ("." if field else "") + str(part)
-    return field or None
-
-
-_PYDANTIC_CODES = {
-    "missing": "required",
-    "extra_forbidden": "unknown_field",
-    "string_too_long": "too_long",
-    "string_too_short": "too_short",
-    "timezone_aware": "datetime_without_offset",
-    "string_unicode": "invalid_character",
-    "value_error": "validation_error",
-}
-
-
-def _friendly_code(kind: str) -> str:
-    if kind in _PYDANTIC_CODES:
-        return _PYDANTIC_CODES[kind]
-    if kind.endswith(("_type", "_parsing")) or kind in {"is_instance_of", "model_attributes_type"}:
-        return "invalid_type"
-    if kind.startswith(("greater_than", "less_than")):
-        return "out_of_range"
-    if kind in {"literal_error", "enum"}:
-        return "invalid_choice"
-    if kind in {"too_long", "too_short"}:
-        return f"list_{kind}"
-    return kind
-
-
-def _merge_alternatives(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One detail per field: the members of a union each report on the same value, so
-    'a valid string', 'a valid boolean'... become one message listing what is accepted."""
-    merged: dict[str | None, list[dict[str, Any]]] = {}
-    for detail in details:
-        merged.setdefault(detail["field"], []).append(detail)
-    result = []
-    for group in merged.values():
-        if len(group) == 1:
-            result.append(group[0])
-            continue
-        prefix = "Input should be "
-        if all(d["message"].startswith(prefix) for d in group):
-            options = list(dict.fromkeys(d["message"].removeprefix(prefix) for d in group))
-            message = prefix + (
-                options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
-            )
-        else:
-            message = "; ".join(dict.fromkeys(d["message"] for d in group))
-        codes = {d["code"] for d in group}
-        result.append(
-            {
-                "field": group[0]["field"],
-                "code": codes.pop() if len(codes) == 1 else "invalid_type",
-                "message": message,
-            }
-        )
-    return result
-
-
-def validation_details(errors: list[dict[str, Any]], body: Any = _ABSENT) -> list[dict[str, Any]]:
-    details = []
-    for err in errors:
-        kind = str(err.get("type", "invalid"))
-        message = str(err.get("msg", "Invalid value."))
-        custom = err.get("ctx", {}).get("error") if isinstance(err.get("ctx"), dict) else None
-        if isinstance(custom, KizunaError):
-            kind, message = custom.code, custom.message
-        elif message.startswith("Value error, "):
-            message = message.removeprefix("Value error, ")
-        details.append(
-            {
-                "field": loc_to_field(err.get("loc", ()), body, missing=kind == "missing"),
-                "code": _friendly_code(kind),
-                "message": message,
-            }
-        )
-    return _merge_alternatives(details)
-
-
 def _is_missing_body(err: dict[str, Any]) -> bool:
     loc = tuple(err.get("loc", ()))
     return err.get("type") == "missing" and len(loc) == 2 and loc[0] == "body"
 
 
-def from_validation_errors(errors: list[dict[str, Any]], body: Any = _ABSENT) -> JsonResponse:
+def from_validation_errors(errors: list[dict[str, Any]], body: Any = ABSENT) -> JsonResponse:
     if any(_is_missing_body(err) for err in errors):
         return error_response(
             400, code="empty_body", message="The body is empty; send a JSON object."
@@ -222,10 +99,10 @@ def from_validation_errors(errors: list[dict[str, Any]], body: Any = _ABSENT) ->
 def parsed_body(request: HttpRequest) -> Any:
     """The request's JSON body for locating validation errors, or nothing when there is none."""
     try:
-        return json.loads(request.body) if request.body else _ABSENT
+        return json.loads(request.body) if request.body else ABSENT
     except (ValueError, RawPostDataException, RequestDataTooBig):
         # Not JSON, or a multipart body already read as a stream, or too large to read.
-        return _ABSENT
+        return ABSENT
 
 
 def is_error_body(response: HttpResponse) -> bool:

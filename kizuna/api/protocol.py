@@ -10,7 +10,7 @@ from django.core.handlers.wsgi import LimitedStream, WSGIRequest
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from kizuna.api.errors import error_response
-from kizuna.customers.imports.readers import MAX_UPLOAD_BYTES, MULTIPART_OVERHEAD_BYTES
+from kizuna.core.imports.readers import MAX_UPLOAD_BYTES, MULTIPART_OVERHEAD_BYTES
 
 Handler = Callable[[HttpRequest], HttpResponse]
 API_PREFIX = "/api/"

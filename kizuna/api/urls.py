@@ -16,6 +16,7 @@ from kizuna.api.errors import (
     log_unhandled,
     parsed_body,
 )
+from kizuna.api.jobs import jobs_router
 from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
@@ -100,5 +101,6 @@ api.add_router("/v1/programs", programs_router, auth=server_key)
 api.add_router("/v1/customers", members_router, auth=server_key)
 api.add_router("/v1/audit-log", audit_router, auth=server_key)
 api.add_router("/v1/text", text_router, auth=server_key)
+api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "kizuna.core"
     label = "core"
     verbose_name = "Kizuna core"
+
+    def ready(self) -> None:
+        from kizuna.core import jobs
+
+        jobs.register()

@@ -8,7 +8,7 @@ The outbox is the only record of the work pending: the dispatcher (`kizuna.core.
 each committed insert sends, and runs the subscribers, which must be safe to run again."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -17,6 +17,7 @@ from django.db.models import CharField, DateTimeField, IntegerField, Q, QuerySet
 from django.db.models.functions import UUID4, JSONObject
 from pydantic import BaseModel, ConfigDict
 
+from kizuna.core.bulk import bulk_insert
 from kizuna.core.clock import now
 from kizuna.core.locks import lock_pending_event
 from kizuna.core.models import OutboxEvent, Workspace
@@ -63,14 +64,24 @@ def unsubscribe(name: str, handler: Subscriber) -> None:
         handlers.remove(handler)
 
 
-def emit(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
+def _event(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
     name = type(payload).event_name
     if EVENT_TYPES.get(name) is not type(payload):
         raise RuntimeError(f"{type(payload).__name__} is not a declared event type.")
     if not connection.in_atomic_block:
         raise RuntimeError("emit() must run inside the transaction of the change it records.")
-    data = payload.model_dump(mode="json")
-    return OutboxEvent.objects.create(workspace=workspace, type=name, payload=data)
+    return OutboxEvent(workspace=workspace, type=name, payload=payload.model_dump(mode="json"))
+
+
+def emit(workspace: Workspace, payload: EventPayload) -> OutboxEvent:
+    event = _event(workspace, payload)
+    event.save(force_insert=True)
+    return event
+
+
+def emit_many(workspace: Workspace, payloads: Sequence[EventPayload]) -> list[OutboxEvent]:
+    """Emit events in bulk (a bulk path that records news), in the order given."""
+    return bulk_insert([_event(workspace, payload) for payload in payloads])
 
 
 def emit_for_rows(

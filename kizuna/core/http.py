@@ -4,10 +4,13 @@ import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 
 from kizuna.core.audit import Actor
-from kizuna.core.errors import NotAuthenticated
+from kizuna.core.errors import MalformedRequest, NotAuthenticated, ValidationFailed
 from kizuna.core.models import Workspace
 
 
@@ -17,6 +20,30 @@ def workspace_of(request: HttpRequest) -> Workspace:
     if not isinstance(workspace, Workspace):
         raise NotAuthenticated("No API key.")
     return workspace
+
+
+def uploaded_file(request: HttpRequest) -> UploadedFile:
+    """The multipart/form-data field `file` of an upload (400 when the body cannot be read,
+    422 when the field is missing)."""
+    try:
+        upload = request.FILES.get("file")
+    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as exc:
+        raise MalformedRequest(
+            "The multipart/form-data body could not be read.", code="malformed_multipart"
+        ) from exc
+    if upload is None or upload.file is None:
+        raise ValidationFailed(
+            "Send the file as the multipart/form-data field 'file'.", code="required", field="file"
+        )
+    return upload
+
+
+def form_flag(request: HttpRequest, name: str) -> bool:
+    """A true/false field of a multipart form (absent: false)."""
+    value = request.POST.get(name, "false").strip().lower()
+    if value not in {"true", "false", "1", "0"}:
+        raise ValidationFailed(f"{name} is true or false.", code="invalid_choice", field=name)
+    return value in {"true", "1"}
 
 
 def actor_of(request: HttpRequest) -> Actor:

@@ -113,6 +113,101 @@ def set_prefetched(instance: models.Model, name: str, rows: list[Any]) -> None:
     cache[name] = queryset
 
 
+class JobRun(models.Model):
+    """One run of a scheduled job (`kizuna.core.schedule`) for one period of its schedule.
+    The row is the claim: (job, period) is unique, so however many schedulers run, a job runs
+    once per period; the one whose insert wins runs it and records the outcome."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    job = models.CharField(max_length=64)
+    # The start of the period, ISO 8601 in UTC; "manual:<time>" for a run asked for by hand.
+    period = models.CharField(max_length=40)
+    started_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    # What the job said it did (one line), or the error that stopped it.
+    output = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    # host.pid of the scheduler that ran it.
+    runner = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="job_run_once_per_period"),
+        ]
+        indexes = [models.Index(fields=["job", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} ({self.outcome})"
+
+
+class BulkImport(TenantModel):
+    """One run of a bulk import of facts (orders, events) from a CSV, XLSX or JSON lines
+    file, with its progress, counts and per-row errors (`kizuna.core.imports.runs`). An upload
+    waits `queued` until a worker takes it; its rows are then written in batches, each
+    committed with the run's checkpoint."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=32)  # orders, events: a registered import kind
+    filename = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=8)
+    file_size = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(max_length=16, default="api")  # api or command
+    # What the caller chose, e.g. {"emit_events": true}.
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    errors_truncated = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=64, blank=True, default="")
+    failure_message = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    checkpoint_at = models.DateTimeField(default=now)
+    interruptions = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "checkpoint_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.COMPLETED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, 100 * self.processed_rows // self.total_rows)
+
+
+class BulkImportFile(TenantModel):
+    """The uploaded file of a bulk import, kept in the database until its run completes."""
+
+    run = models.OneToOneField(
+        BulkImport, primary_key=True, on_delete=models.CASCADE, related_name="upload"
+    )
+    content = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"file of import {self.run_id}"
+
+
 class AuditEntry(TenantModel):
     """Who changed what, when, from what to what: written in the transaction of the change it
     records (`kizuna.core.audit.record`), never edited."""

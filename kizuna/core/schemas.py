@@ -223,3 +223,103 @@ IsoDate = Annotated[date, BeforeValidator(_date_string)]
 IsoDateTime = Annotated[
     AwareDatetime, BeforeValidator(_aware_datetime), Field(examples=[DATETIME_EXAMPLE])
 ]
+
+
+# ---------------------------------------------------------------- bulk imports (ADR 0023)
+
+
+class BulkImportErrorOut(Schema):
+    row: int = Field(
+        description="The row (CSV, XLSX: the header is row 1) or line (JSON lines) at fault."
+    )
+    id: str | None = Field(description="The row's external_id (orders) or id (events).")
+    field: str | None = Field(description="The field at fault, e.g. items[0].quantity.")
+    code: str
+    message: str
+
+
+class BulkImportCountsOut(Schema):
+    created: int = Field(alias="created_count")
+    unchanged: int = Field(
+        alias="unchanged_count", description="Rows whose fact was stored already."
+    )
+    rejected: int = Field(alias="rejected_count")
+
+
+class BulkImportFailureOut(Schema):
+    code: str = Field(alias="failure_code")
+    message: str = Field(alias="failure_message")
+
+
+class BulkImportOut(Schema):
+    id: str
+    kind: str = Field(description="orders or events.")
+    filename: str
+    format: str = Field(alias="file_format", description="csv, xlsx or jsonl.")
+    status: str = Field(description="queued, running, completed or failed (see failure).")
+    emit_events: bool = Field(description="Whether the imported facts emit outbox events.")
+    total_rows: int
+    processed_rows: int = Field(description="Rows written so far; counts are as of then.")
+    percent: int
+    counts: BulkImportCountsOut
+    errors: list[BulkImportErrorOut] = Field(description="At most 1,000 are kept.")
+    errors_truncated: bool
+    failure: BulkImportFailureOut | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_id(run: Any) -> str:
+        return str(run.pk)
+
+    @staticmethod
+    def resolve_emit_events(run: Any) -> bool:
+        return bool(run.options.get("emit_events"))
+
+    @staticmethod
+    def resolve_counts(run: Any) -> Any:
+        return run
+
+    @staticmethod
+    def resolve_failure(run: Any) -> Any:
+        return run if run.status == "failed" else None
+
+
+def bulk_import_body(noun: str, example: str) -> dict[str, Any]:
+    """The OpenAPI request body of `POST /<noun>/import`."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": (
+                                    "A .csv (UTF-8), .xlsx or .jsonl file of at most 50 MB and "
+                                    f"500,000 {noun}. JSON lines: one body of POST /{noun} a "
+                                    "line. CSV and XLSX: row 1 names the columns, the fields "
+                                    f"of that body ({example} hold JSON). See "
+                                    "docs/bulk-import.md."
+                                ),
+                            },
+                            "emit_events": {
+                                "type": "boolean",
+                                "default": False,
+                                "description": (
+                                    "Emit outbox events for what is created, as the single "
+                                    "endpoint does. Off by default: a history import is not "
+                                    "news."
+                                ),
+                            },
+                        },
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    }

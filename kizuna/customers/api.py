@@ -2,18 +2,23 @@
 
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, StreamingHttpResponse
-from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Status
 from pydantic import WithJsonSchema
 
-from kizuna.core.errors import MalformedRequest, ValidationFailed
-from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, PathId, page, with_errors
+from kizuna.core.http import form_flag, uploaded_file, workspace_of
+from kizuna.core.imports import readers, runs
+from kizuna.core.schemas import (
+    BulkImportOut,
+    Page,
+    PageParams,
+    PathId,
+    bulk_import_body,
+    page,
+    with_errors,
+)
 from kizuna.customers import exports, schemas, selectors
-from kizuna.customers.imports import jobs, readers
+from kizuna.customers.imports import jobs
 from kizuna.customers.services import custom_events, erasure, profiles
 
 # Mounted by kizuna.api with server-key auth.
@@ -117,20 +122,6 @@ _EXPORT_RESPONSES = {
 }
 
 
-def _uploaded_file(request: HttpRequest) -> UploadedFile:
-    try:
-        upload = request.FILES.get("file")
-    except (MultiPartParserError, TooManyFieldsSent, TooManyFilesSent) as exc:
-        raise MalformedRequest(
-            "The multipart/form-data body could not be read.", code="malformed_multipart"
-        ) from exc
-    if upload is None or upload.file is None:
-        raise ValidationFailed(
-            "Send the file as the multipart/form-data field 'file'.", code="required", field="file"
-        )
-    return upload
-
-
 @customers_router.get(
     "/export",
     response=with_errors({200: None}),
@@ -157,7 +148,7 @@ def export_customers(
 def import_customers(request: HttpRequest) -> Any:
     workspace = workspace_of(request)
     readers.check_upload_length(request.META.get("CONTENT_LENGTH"))
-    upload = _uploaded_file(request)
+    upload = uploaded_file(request)
     assert upload.file is not None
     run = jobs.submit_import(
         workspace, upload.file, filename=upload.name or "", size=upload.size or 0
@@ -265,6 +256,38 @@ def list_customer_attributes(request: HttpRequest, page_params: Query[PageParams
 
 
 # ------------------------------------------------------------------ custom events
+
+
+@events_router.post(
+    "/import",
+    response=with_errors({202: BulkImportOut}),
+    summary="Import custom events from a CSV, XLSX or JSON lines file, in the background "
+    "(202: the queued run; follow it at /events/imports/{id})",
+    openapi_extra=bulk_import_body("events", "properties"),
+)
+def import_events(request: HttpRequest) -> Any:
+    workspace = workspace_of(request)
+    readers.check_upload_length(request.META.get("CONTENT_LENGTH"), runs.MAX_UPLOAD_BYTES)
+    upload = uploaded_file(request)
+    assert upload.file is not None
+    run = runs.submit(
+        workspace,
+        "events",
+        upload.file,
+        filename=upload.name or "",
+        size=upload.size or 0,
+        options={"emit_events": form_flag(request, "emit_events")},
+    )
+    return Status(202, run)
+
+
+@events_router.get(
+    "/imports/{import_id}",
+    response=with_errors({200: BulkImportOut}),
+    summary="The progress and report of an event import",
+)
+def get_event_import(request: HttpRequest, import_id: str) -> Any:
+    return runs.get_run(workspace_of(request), "events", import_id)
 
 
 @events_router.post(

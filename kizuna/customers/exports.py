@@ -17,6 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from kizuna.core.clock import now
+from kizuna.core.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
 from kizuna.core.models import Workspace
 from kizuna.customers import selectors
 from kizuna.customers.imports.columns import (
@@ -26,7 +27,6 @@ from kizuna.customers.imports.columns import (
     as_text,
     guard,
 )
-from kizuna.customers.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
 from kizuna.customers.models import AttributeType, ConsentChannel, Customer
 
 EXPORT_CHUNK = 1_000

@@ -45,3 +45,14 @@ def lock_import_state(import_id: int) -> tuple[str, int] | None:
         .first()
     )
     return state
+
+
+def lock_customers_for_facts(workspace: Workspace, external_ids: list[str]) -> list[Customer]:
+    """The customers with these ids, locked FOR NO KEY UPDATE in primary-key order (a batch
+    of imported orders or events, as `lock_customer_for_facts` locks one)."""
+    return list(
+        Customer.objects.for_workspace(workspace)
+        .select_for_update(no_key=True)
+        .filter(external_id__in=external_ids)
+        .order_by("pk")
+    )

@@ -5,8 +5,18 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from kizuna.core.http import workspace_of
-from kizuna.core.schemas import Page, PageParams, PathId, page, with_errors
+from kizuna.core.http import form_flag, uploaded_file, workspace_of
+from kizuna.core.imports import runs
+from kizuna.core.imports.readers import check_upload_length
+from kizuna.core.schemas import (
+    BulkImportOut,
+    Page,
+    PageParams,
+    PathId,
+    bulk_import_body,
+    page,
+    with_errors,
+)
 from kizuna.orders import schemas, selectors
 from kizuna.orders.services import orders, refunds
 
@@ -42,6 +52,38 @@ def list_orders(
         limit=page_params.limit,
     )
     return page(rows, next_cursor)
+
+
+@orders_router.post(
+    "/import",
+    response=with_errors({202: BulkImportOut}),
+    summary="Import orders from a CSV, XLSX or JSON lines file, in the background (202: the "
+    "queued run; follow it at /orders/imports/{id})",
+    openapi_extra=bulk_import_body("orders", "items and metadata"),
+)
+def import_orders(request: HttpRequest) -> Any:
+    workspace = workspace_of(request)
+    check_upload_length(request.META.get("CONTENT_LENGTH"), runs.MAX_UPLOAD_BYTES)
+    upload = uploaded_file(request)
+    assert upload.file is not None
+    run = runs.submit(
+        workspace,
+        "orders",
+        upload.file,
+        filename=upload.name or "",
+        size=upload.size or 0,
+        options={"emit_events": form_flag(request, "emit_events")},
+    )
+    return Status(202, run)
+
+
+@orders_router.get(
+    "/imports/{import_id}",
+    response=with_errors({200: BulkImportOut}),
+    summary="The progress and report of an order import",
+)
+def get_order_import(request: HttpRequest, import_id: str) -> Any:
+    return runs.get_run(workspace_of(request), "orders", import_id)
 
 
 @orders_router.get(

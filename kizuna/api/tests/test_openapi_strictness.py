@@ -10,8 +10,8 @@ from kizuna.api.tests.support import openapi_document
 from kizuna.core import idempotency
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import EXTERNAL_ID_MAX_LENGTH, EXTERNAL_ID_PATTERN
+from kizuna.core.imports.readers import CONTENT_TYPES, FileFormat
 from kizuna.core.pagination import MAX_LIMIT
-from kizuna.customers.imports.readers import CONTENT_TYPES, FileFormat
 from kizuna.customers.models import ConsentChannel
 
 

@@ -4,6 +4,7 @@ Every operation of the OpenAPI document has a pin (a new endpoint without one fa
 `test_every_operation_has_a_pin`). Lists are measured at two sizes and must cost the same.
 A change that moves a count changes its pin here, in the same commit, on purpose."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -229,7 +230,22 @@ PINS = [
         list_of="customer",
     ),
     Pin("GET", "/customers", "/customers?segment=osaka", 4, list_of="customer"),
+    Pin("GET", "/jobs", "/jobs", 1),
+    Pin("POST", "/orders/import", "/orders/import", 6),
+    Pin("POST", "/events/import", "/events/import", 6),
+    Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),
+    Pin("GET", "/events/imports/{import_id}", "/events/imports/{import}", 1),
 ]
+
+# The uploads of the import endpoints: a small file each.
+UPLOADS = {
+    "/customers/import": ("customers.csv", CSV.encode()),
+    "/orders/import": ("orders.jsonl", (json.dumps(_order(77)) + "\n").encode()),
+    "/events/import": (
+        "events.csv",
+        b"id,name,customer_id\r\ne-77,visit,cust-0\r\n",
+    ),
+}
 
 
 CLUB: dict[str, Any] = {
@@ -311,9 +327,9 @@ def _count(api: ApiClient, pin: Pin, path: str) -> int:
     api.get("/customer-attributes")  # the key is looked up once, then cached
     body = pin.body() if pin.body else None
     with CaptureQueriesContext(connection) as queries:
-        if pin.template == "/customers/import":
+        if pin.template in UPLOADS:
             response = api.client.post(
-                "/api/v1/customers/import", {"file": _csv_upload()}, format="multipart"
+                f"/api/v1{pin.template}", {"file": _upload(pin.template)}, format="multipart"
             )
         elif pin.template == "/customers/export":
             response = api.client.get(f"/api/v1{path}")
@@ -324,18 +340,18 @@ def _count(api: ApiClient, pin: Pin, path: str) -> int:
     return len(queries)
 
 
-def _csv_upload() -> Any:
+def _upload(template: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile("customers.csv", CSV.encode(), content_type="text/csv")
+    name, content = UPLOADS[template]
+    return SimpleUploadedFile(name, content)
 
 
 def _path(api: ApiClient, pin: Pin) -> str:
     if "{import}" not in pin.path:
         return pin.path
-    response = api.client.post(
-        "/api/v1/customers/import", {"file": _csv_upload()}, format="multipart"
-    )
+    upload = "/" + pin.path.split("/")[1] + "/import"
+    response = api.client.post(f"/api/v1{upload}", {"file": _upload(upload)}, format="multipart")
     return pin.path.replace("{import}", str(response.json()["id"]))
 
 

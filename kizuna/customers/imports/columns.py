@@ -9,8 +9,8 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from kizuna.core.ids import EXTERNAL_ID_MAX_LENGTH
+from kizuna.core.imports.readers import Cells, file_error
 from kizuna.core.text import ISO_DATE
-from kizuna.customers.imports.readers import Cells, file_error
 from kizuna.customers.models import (
     PROFILE_MAX_LENGTHS,
     AttributeType,

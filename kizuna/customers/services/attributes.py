@@ -66,17 +66,11 @@ def check_attribute_value(key: str, value: Any, declared: str | None, field: str
     return value
 
 
-def merge_attributes(
-    workspace: Workspace, current: Mapping[str, Any], incoming: Mapping[str, Any], prefix: str = ""
-) -> dict[str, Any]:
-    """Merge `incoming` into `current` (None deletes a key). New keys get a type, which later
-    writes must respect. Call inside a transaction: definitions are created as needed.
-
-    Everything is checked before anything is written: the number of keys, the names, then
-    the values against the types already declared. The missing definitions are then created
-    in one statement, in key order, so that concurrent writers of the same new keys wait on
-    each other in one order and never deadlock. Their types are read back (another writer
-    may have defined a key first) and the values written to them are checked again."""
+def _merged(
+    current: Mapping[str, Any], incoming: Mapping[str, Any], prefix: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The attributes after the merge and the values written, once the number of keys and
+    their names are checked (no value checked yet)."""
     attributes_field = f"{prefix}attributes"
     too_many = ValidationFailed(
         f"A customer has at most {MAX_ATTRIBUTES} attributes.",
@@ -101,14 +95,33 @@ def merge_attributes(
             merged[key] = written[key] = value
     if len(merged) > MAX_ATTRIBUTES:
         raise too_many
+    return merged, written
+
+
+def _check_written(written: Mapping[str, Any], declared: Mapping[str, str], prefix: str) -> None:
+    for key, value in written.items():
+        check_attribute_value(key, value, declared.get(key), f"{prefix}attributes.{key}")
+
+
+def merge_attributes(
+    workspace: Workspace, current: Mapping[str, Any], incoming: Mapping[str, Any], prefix: str = ""
+) -> dict[str, Any]:
+    """Merge `incoming` into `current` (None deletes a key). New keys get a type, which later
+    writes must respect. Call inside a transaction: definitions are created as needed.
+
+    Everything is checked before anything is written: the number of keys, the names, then
+    the values against the types already declared. The missing definitions are then created
+    in one statement, in key order, so that concurrent writers of the same new keys wait on
+    each other in one order and never deadlock. Their types are read back (another writer
+    may have defined a key first) and the values written to them are checked again."""
+    merged, written = _merged(current, incoming, prefix)
     if not written:
         return merged
     definitions = AttributeDefinition.objects.for_workspace(workspace)
     declared: dict[str, str] = dict(
         definitions.filter(key__in=list(written)).values_list("key", "type")
     )
-    for key, value in written.items():
-        check_attribute_value(key, value, declared.get(key), f"{attributes_field}.{key}")
+    _check_written(written, declared, prefix)
     missing = sorted(key for key in written if key not in declared)
     if missing:
         AttributeDefinition.objects.bulk_create(
@@ -121,9 +134,19 @@ def merge_attributes(
             ignore_conflicts=True,
         )
         declared.update(definitions.filter(key__in=missing).values_list("key", "type"))
-        for key in missing:
-            check_attribute_value(key, written[key], declared[key], f"{attributes_field}.{key}")
+        _check_written({key: written[key] for key in missing}, declared, prefix)
     return merged
+
+
+def merge_attributes_known(
+    current: Mapping[str, Any], incoming: Mapping[str, Any], declared: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """`merge_attributes` against types known in memory (a bulk path that read them once):
+    the merged attributes and the types the new keys take, which the caller declares."""
+    merged, written = _merged(current, incoming, "")
+    _check_written(written, declared, "")
+    new = {key: str(infer_attribute_type(written[key])) for key in written if key not in declared}
+    return merged, new
 
 
 def declare_attributes(

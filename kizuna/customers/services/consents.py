@@ -42,6 +42,13 @@ def check_consents(consents: Mapping[str, Any], prefix: str = "") -> dict[str, d
     return clean
 
 
+def is_news(existing: Consent | None, wanted: Mapping[str, Any]) -> bool:
+    """Whether a checked consent changes what is held: a new status, not older than it."""
+    return existing is None or (
+        existing.status != wanted["status"] and existing.updated_at <= wanted["updated_at"]
+    )
+
+
 def apply_consents(
     customer: Customer, consents: Mapping[str, dict[str, Any]], source: str
 ) -> list[str]:
@@ -51,9 +58,7 @@ def apply_consents(
     current = {c.channel: c for c in Consent.objects.filter(customer=customer)}
     for channel, wanted in consents.items():
         existing = current.get(channel)
-        if existing is not None and (
-            existing.status == wanted["status"] or existing.updated_at > wanted["updated_at"]
-        ):
+        if not is_news(existing, wanted):
             continue  # no change, or older news than what we hold
         previous = existing.status if existing else None
         if existing is None:

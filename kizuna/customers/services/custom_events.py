@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from kizuna.core import events as outbox
+from kizuna.core.bulk import bulk_insert
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_external_id
 from kizuna.core.models import Workspace
@@ -120,5 +121,5 @@ def bulk_insert_events(workspace: Workspace, records: Sequence[EventRecord]) -> 
         )
         entry.created_at = record.recorded_at
         entries.append(entry)
-    CustomEvent.objects.bulk_create(events_, batch_size=1000)
+    bulk_insert(events_)
     timeline.bulk_add(entries)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kizuna.core.bulk import bulk_insert
 from kizuna.customers.models import Customer, TimelineEntry
 
 
@@ -73,7 +74,7 @@ def event_summary(name: str, properties: dict[str, Any]) -> dict[str, Any]:
 
 def bulk_add(entries: list[TimelineEntry], batch_size: int = 1000) -> None:
     """Save entries made with `entry` (a bulk path that writes history sets their times)."""
-    TimelineEntry.objects.bulk_create(entries, batch_size=batch_size)
+    bulk_insert(entries, batch_size=batch_size)
 
 
 def add_entry(

@@ -19,19 +19,21 @@ from openpyxl import Workbook, load_workbook
 from conftest import ApiClient, check_against_openapi
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import dispatcher
+from kizuna.core.imports import readers
 from kizuna.core.models import OutboxEvent
 from kizuna.customers import exports, tasks
-from kizuna.customers.imports import columns, jobs, readers
+from kizuna.customers.imports import columns, jobs
 from kizuna.customers.imports import rows as row_import
 from kizuna.customers.models import (
     AttributeDefinition,
+    Consent,
     ConsentChange,
     Customer,
     CustomerImport,
     CustomerImportFile,
     TimelineEntry,
 )
-from kizuna.customers.services import profiles
+from kizuna.customers.services import bulk_profiles, profiles
 
 pytestmark = pytest.mark.django_db
 
@@ -829,6 +831,7 @@ def test_a_crash_inside_a_batch_rolls_that_batch_back_and_the_retry_is_exact(
             raise RuntimeError("the database went away")
         return upsert(workspace, external_id, data, source)
 
+    monkeypatch.setattr(row_import, "BULK", False)  # rows one by one, to fail one
     monkeypatch.setattr(row_import, "upsert_customer", crash_on_c4)
     run_worker()  # the next batch (rows 4, 6, 7) stops at row 7
 
@@ -1327,6 +1330,7 @@ def test_the_sweep_goes_on_past_an_import_that_fails_and_exits_non_zero(
             raise RuntimeError("the database went away")
         return upsert(workspace, external_id, data, source)
 
+    monkeypatch.setattr(row_import, "BULK", False)  # rows one by one, to fail one
     monkeypatch.setattr(row_import, "upsert_customer", crash_on_boom)
     out = StringIO()
 
@@ -1374,6 +1378,7 @@ def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_a
             call_command("resume_imports", "--idle-minutes", "10", stdout=out)
         return out.getvalue().splitlines()
 
+    monkeypatch.setattr(row_import, "BULK", False)  # rows one by one, to fail one
     monkeypatch.setattr(row_import, "upsert_customer", crash_on_boom)
     with pytest.raises(RuntimeError):
         tasks.process_customer_import.call(import_id)
@@ -1398,3 +1403,137 @@ def test_the_sweep_resumes_an_interrupted_import_a_few_times_then_leaves_it_to_a
     report = report_of(api, import_id)
     assert (report["status"], report["processed_rows"]) == ("completed", 2)
     assert customer_ids(workspace) == ["a-1", "boom"]
+
+
+# ------------------------------------------------------------------ the bulk path
+
+
+def written_rows(workspace: NewWorkspace) -> dict[str, Any]:
+    """Every row an import writes about customers, without keys and times of writing."""
+    ws = workspace.workspace
+    return {
+        "customers": sorted(
+            Customer.objects.for_workspace(ws).values_list(
+                "external_id",
+                "email",
+                "phone",
+                "first_name",
+                "last_name",
+                "birthdate",
+                "locale",
+                "timezone",
+                "attributes",
+                "erased_at",
+            ),
+            key=str,
+        ),
+        "definitions": sorted(
+            AttributeDefinition.objects.for_workspace(ws).values_list("key", "type")
+        ),
+        "consents": sorted(
+            Consent.objects.for_workspace(ws).values_list(
+                "customer__external_id", "channel", "status"
+            )
+        ),
+        "consent_changes": sorted(
+            ConsentChange.objects.for_workspace(ws).values_list(
+                "customer__external_id", "channel", "status", "previous_status", "source"
+            )
+        ),
+        "timeline": sorted(
+            (e.customer.external_id, e.kind, e.object_id, json.dumps(e.summary, sort_keys=True))
+            for e in TimelineEntry.objects.for_workspace(ws).select_related("customer")
+        ),
+        "outbox": [
+            (e.type, json.dumps(e.payload, sort_keys=True))
+            for e in OutboxEvent.objects.for_workspace(ws).order_by("occurred_at", "type")
+        ],
+    }
+
+
+RICH = [
+    [
+        "external_id",
+        "email",
+        "first_name",
+        "birthdate",
+        "attributes.code",
+        "attributes.vip",
+        "consents.email_marketing",
+        "consents.surveys",
+    ],
+    ["b-1", "one@example.com", "One", "1990-04-01", "007", "true", "granted", ""],
+    ["b-2", "not-an-email", "Two", "", "", "", "", ""],
+    ["b-3", "", "Three", "", "123", "", "denied", "granted"],  # 123 is read as code's type
+    ["old-1", "", "Renamed", "", "", "false", "denied", ""],  # an update, a consent change
+    ["old-2", "", "", "", "", "", "granted", ""],  # nothing new: unchanged
+    ["gone", "", "Back", "", "", "", "", ""],  # erased: a new customer under the id
+    ["b-4", "", "", "", "", "maybe", "", ""],  # vip holds booleans
+    ["b-1", "", "Again", "", "", "", "", ""],  # a duplicate
+    ["export", "", "", "", "", "", "", ""],  # a reserved id
+]
+
+
+def _seed_for_rich(api: ApiClient) -> None:
+    assert (
+        api.put(
+            "/customers/old-1",
+            {"first_name": "Old", "consents": {"email_marketing": {"status": "granted"}}},
+        ).status_code
+        == 201
+    )
+    assert (
+        api.put(
+            "/customers/old-2", {"consents": {"email_marketing": {"status": "granted"}}}
+        ).status_code
+        == 201
+    )
+    assert api.put("/customers/gone", {"first_name": "Gone"}).status_code == 201
+    assert api.post("/customers/gone/erase").status_code == 200
+
+
+@pytest.mark.parametrize("batch_size", [3, 500])
+def test_the_bulk_path_writes_what_rows_one_by_one_write(
+    api: ApiClient,
+    other_api: ApiClient,
+    workspace: NewWorkspace,
+    other_workspace: NewWorkspace,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: int,
+) -> None:
+    monkeypatch.setattr(jobs, "BATCH_SIZE", batch_size)
+    reports = []
+    for client, bulk in ((api, True), (other_api, False)):
+        _seed_for_rich(client)
+        monkeypatch.setattr(row_import, "BULK", bulk)
+        status, report = upload(client, "rich.csv", csv_file(RICH))
+        assert status == 202
+        reports.append({k: report[k] for k in ("counts", "errors", "processed_rows")})
+    assert reports[0] == reports[1]
+    assert reports[0]["counts"] == {"created": 3, "updated": 1, "unchanged": 1, "rejected": 4}
+    bulk_rows, single_rows = written_rows(workspace), written_rows(other_workspace)
+    # The erased customer's row, its erasure and their events hold generated ids: compare
+    # everything else.
+    for rows in (bulk_rows, single_rows):
+        for key, values in rows.items():
+            rows[key] = [v for v in values if "erase" not in str(v)]
+    for key, rows in bulk_rows.items():
+        assert rows == single_rows[key], (key, set(rows) ^ set(single_rows[key]))
+    assert ("code", "string") in bulk_rows["definitions"]
+
+
+def test_a_batch_that_meets_a_conflict_runs_again_row_by_row(
+    api: ApiClient, workspace: NewWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def conflict(self: Any) -> None:
+        Customer.objects.create(workspace=workspace.workspace, external_id="t-0")
+        raise bulk_profiles.Conflict("a customer of the batch was created meanwhile")
+
+    monkeypatch.setattr(bulk_profiles.BulkUpsert, "write", conflict)
+    rows = [["external_id", "attributes.tier"], ["t-1", "gold"], ["t-2", "7"], ["t-2", "8"]]
+    status, report = upload(api, "tiers.csv", csv_file(rows))
+    assert status == 202
+    assert report["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert [(e["row"], e["code"]) for e in report["errors"]] == [(4, "duplicate_external_id")]
+    assert customer_ids(workspace) == ["t-1", "t-2"], "the savepoint took the bulk writes back"
+    assert api.get("/customers/t-2").data["attributes"] == {"tier": "7"}

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import ApiClient, check_against_openapi
-from kizuna.customers.imports import readers
+from kizuna.core.imports import readers
 from kizuna.customers.models import CustomerImport
 from kizuna.customers.tasks import process_customer_import
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from kizuna.core.bulk import bulk_insert
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_external_id
 from kizuna.core.models import Workspace
@@ -75,16 +76,16 @@ def bulk_insert_orders(workspace: Workspace, records: Sequence[OrderRecord]) -> 
     """Write the orders of `records` with their items, status changes and refunds, checked
     as the services check them; nothing is written if one is refused. Returns the orders."""
     written = [_replay(workspace, record) for record in records]
-    orders = Order.objects.bulk_create([w.order for w in written], batch_size=BATCH_SIZE)
+    orders = bulk_insert([w.order for w in written], batch_size=BATCH_SIZE)
     for w in written:
         for item in w.items:
             item.order = w.order
-    OrderItem.objects.bulk_create([i for w in written for i in w.items], batch_size=BATCH_SIZE)
+    bulk_insert([i for w in written for i in w.items], batch_size=BATCH_SIZE)
     for w in written:
         for refund, _ in w.refunds:
             refund.order = w.order
-    Refund.objects.bulk_create([r for w in written for r, _ in w.refunds], batch_size=BATCH_SIZE)
-    RefundItem.objects.bulk_create(
+    bulk_insert([r for w in written for r, _ in w.refunds], batch_size=BATCH_SIZE)
+    bulk_insert(
         [
             RefundItem(
                 refund=refund,

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kizuna.core.imports.readers import FileFormat
 from kizuna.core.models import Workspace
 from kizuna.customers import exports
-from kizuna.customers.imports.readers import FileFormat
 
 
 class Command(BaseCommand):

@@ -4,8 +4,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kizuna.core.errors import KizunaError
+from kizuna.core.imports import readers
 from kizuna.core.models import Workspace
-from kizuna.customers.imports import jobs, readers
+from kizuna.customers.imports import jobs
 from kizuna.customers.models import CustomerImport
 
 BAR_WIDTH = 30

@@ -1,8 +1,10 @@
-"""Reading uploaded files: their format and size, and the rows of their first table."""
+"""Reading uploaded files: their format and size, and the rows of their first table (CSV and
+XLSX) or their lines (JSON lines). Shared by every import: customers, orders, events."""
 
 import codecs
 import csv
 import io
+import json
 import os
 from collections.abc import Generator, Sequence
 from contextlib import closing
@@ -36,12 +38,15 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 class FileFormat(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+    JSONL = "jsonl"
 
 
 CONTENT_TYPES = {
     FileFormat.CSV: "text/csv; charset=utf-8",
     FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    FileFormat.JSONL: "application/x-ndjson",
 }
+SPREADSHEETS = (FileFormat.CSV, FileFormat.XLSX)
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,10 @@ def file_error(
     return ValidationFailed(message, code=code, field=field, details=details)
 
 
-def too_large(max_bytes: int) -> KizunaError:
+def too_large(max_bytes: int, command: str = "manage.py import_customers") -> KizunaError:
     return KizunaError(
         f"The file is larger than {max_bytes // (1024 * 1024)} MB; split it into smaller files "
-        "or use the command line (manage.py import_customers).",
+        f"or use the command line ({command}).",
         code="file_too_large",
         field="file",
         status=413,
@@ -106,20 +111,33 @@ def too_many_columns() -> ValidationFailed:
     )
 
 
-def check_upload_length(content_length: str | None) -> None:
+def check_upload_length(
+    content_length: str | None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    command: str = "manage.py import_customers",
+) -> None:
     """Refuse a request whose declared length cannot fit an allowed file, before its body is
     read."""
     try:
         length = int(content_length or 0)
     except ValueError:
         return
-    if length > MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES:
-        raise too_large(MAX_UPLOAD_BYTES)
+    if length > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        raise too_large(max_bytes, command)
 
 
-def check_file_format(filename: str, head: bytes) -> FileFormat:
+def check_file_format(
+    filename: str, head: bytes, allowed: tuple[FileFormat, ...] = SPREADSHEETS
+) -> FileFormat:
     """The format named by the file's extension, if its first bytes agree."""
     suffix = os.path.splitext(filename)[1].lower()
+    if suffix in {".jsonl", ".ndjson"} and FileFormat.JSONL in allowed:
+        if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+            raise file_error(
+                "The file is named .jsonl but is a spreadsheet workbook.",
+                code="unsupported_file_format",
+            )
+        return FileFormat.JSONL
     if suffix == ".xlsx":
         if not head.startswith(_ZIP_MAGIC):
             raise file_error(
@@ -136,9 +154,15 @@ def check_file_format(filename: str, head: bytes) -> FileFormat:
             )
         return FileFormat.CSV
     kind = f"'{suffix}' files" if suffix else "Files without an extension"
+    names = {
+        FileFormat.CSV: "a CSV (UTF-8)",
+        FileFormat.XLSX: "an XLSX",
+        FileFormat.JSONL: "a JSON lines (.jsonl)",
+    }
+    choices = [names[f] for f in allowed]
+    listed = ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
     raise file_error(
-        f"{kind} cannot be imported; upload a CSV (UTF-8) or an XLSX file.",
-        code="unsupported_file_format",
+        f"{kind} cannot be imported; upload {listed} file.", code="unsupported_file_format"
     )
 
 
@@ -240,12 +264,74 @@ class XlsxTable:
         self._book.close()
 
 
-Table = CsvTable | XlsxTable
+class BadLine(str):
+    """A line of a JSON lines file that holds no JSON object: why."""
+
+    __slots__ = ()
+
+
+class JsonlTable:
+    """A JSON lines file: one JSON object a line, blank lines skipped. Each record is
+    (line number, [the object, whether the line holds a \\u escape]) or (line number,
+    [BadLine(why)])."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def numbers(self) -> Generator[int]:
+        """The numbers of the non-blank lines, each checked to be UTF-8 (not parsed)."""
+        self._stream.seek(0)
+        for number, line in enumerate(self._stream, start=1):
+            if self._text(number, line).strip():
+                yield number
+
+    @staticmethod
+    def _text(number: int, line: bytes) -> str:
+        try:
+            return line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise file_error(
+                f"Line {number} is not UTF-8 text; JSON lines files are UTF-8.",
+                code="invalid_encoding",
+            ) from exc
+
+    def records(self) -> Generator[tuple[int, Cells]]:
+        self._stream.seek(0)
+        number = 0
+        for number, line in enumerate(self._stream, start=1):
+            try:
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise file_error(
+                    f"Line {number} is not UTF-8 text; JSON lines files are UTF-8.",
+                    code="invalid_encoding",
+                ) from exc
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                yield number, [BadLine(f"Line {number} is not JSON: {exc}.")]
+                continue
+            if not isinstance(value, dict):
+                yield number, [BadLine(f"Line {number} is not a JSON object.")]
+                continue
+            # Whether the line escapes a character (NUL and lone surrogates can only come
+            # in as escapes): the rows without any need no look for unstorable text.
+            yield number, [value, b"\\u" in line]
+
+    def close(self) -> None:
+        pass
+
+
+Table = CsvTable | XlsxTable | JsonlTable
 
 
 def open_table(file_format: FileFormat, stream: IO[bytes]) -> Table:
     if file_format is FileFormat.XLSX:
         return XlsxTable(stream)
+    if file_format is FileFormat.JSONL:
+        return JsonlTable(stream)
     return CsvTable(stream)
 
 

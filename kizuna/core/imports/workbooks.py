@@ -19,7 +19,7 @@ from openpyxl.cell.text import Text
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from kizuna.customers.imports.readers import (
+from kizuna.core.imports.readers import (
     MAX_SHEET_COLUMNS,
     ImportLimits,
     SheetError,
