@@ -8,7 +8,8 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from kizuna.customers.filters import register_customer_filter
-        from kizuna.insights import events  # noqa: F401  (declares the event types)
+        from kizuna.insights import events, jobs  # noqa: F401  (events declares the types)
         from kizuna.insights.selectors import segment_filter
 
         register_customer_filter("segment", segment_filter)
+        jobs.register()

@@ -8,9 +8,16 @@ class LoyaltyConfig(AppConfig):
 
     def ready(self) -> None:
         from kizuna.customers.conditions import register_fact_provider
-        from kizuna.loyalty import conditions, customer_data, events, participation  # noqa: F401
+        from kizuna.loyalty import (  # noqa: F401  (events declares the event types)
+            conditions,
+            customer_data,
+            events,
+            jobs,
+            participation,
+        )
 
         customer_data.register()
+        jobs.register()
         participation.register()
         conditions.register()
         register_fact_provider(conditions.loyalty_facts)

@@ -123,7 +123,16 @@ def test_jobs_are_visible_from_the_command_and_the_api(
     response = api.get("/jobs")
     assert response.status_code == 200 and response.data["next_cursor"] is None
     jobs = {job["name"]: job for job in response.data["data"]}
-    assert {"outbox_sweep", "idempotency_purge", "customer_import_resume"} <= set(jobs)
+    assert {
+        "outbox_sweep",
+        "idempotency_purge",
+        "customer_import_resume",
+        "refresh_segments",
+        "loyalty_activate_points",
+        "loyalty_expire_points",
+        "loyalty_review_tiers",
+        "loyalty_birthdays",
+    } <= set(jobs)
     assert jobs["test_count"]["schedule"] == "5m"
     assert jobs["test_count"]["last_run"]["outcome"] == "succeeded"
     assert jobs["test_fail"]["last_run"]["error"] == "ValueError: the job broke"

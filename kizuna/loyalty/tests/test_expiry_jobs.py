@@ -2,6 +2,7 @@
 its allocations, its timeline row and its outbox event, whatever the batch size; the same
 test runs the set-based path on PostgreSQL and the ORM path on SQLite."""
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -88,3 +89,15 @@ def test_lots_not_yet_due_pending_or_spent_stay(api: ApiClient) -> None:
     assert expiry.expire_due() == 0, "a pending lot does not expire before it activates"
     assert points(api)["pending"] == 40
     assert verify() == []
+
+
+def test_the_scheduler_runs_the_expiry_as_a_job(api: ApiClient) -> None:
+    from django.core.management import call_command
+
+    make_program(api, expiry=ROLLING)
+    api.post("/orders", order("ord-1", total="40.00"))
+    _age_lots("ord-1", 1)
+    out = io.StringIO()
+    call_command("jobs", "--run", "loyalty_expire_points", stdout=out)
+    assert "expired 1 lot(s)" in out.getvalue()
+    assert points(api)["expired"] == 40
