@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -208,6 +209,8 @@ ObjectPathId = Annotated[
         }
     ),
 ]
+# Import runs are numbered; any other id is 404 import_not_found, as a run that never existed.
+ImportId = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,18}$"})]
 SmallJson = Annotated[dict[str, Any], AfterValidator(_small_json)]
 # Checked by the money helpers (422 invalid_currency); the document lists the codes.
 Currency = Annotated[

@@ -1,15 +1,15 @@
 """HTTP handlers for customers and custom events: parse, call one service, present."""
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
-from pydantic import WithJsonSchema
 
 from kizuna.core.http import form_flag, uploaded_file, workspace_of
 from kizuna.core.imports import readers, runs
 from kizuna.core.schemas import (
     BulkImportOut,
+    ImportId,
     Page,
     PageParams,
     PathId,
@@ -28,8 +28,6 @@ events_router = Router(tags=["events"])
 attributes_router = Router(tags=["customers"])
 
 CustomerDataExportOut = schemas.customer_data_export_schema()
-# Import runs are numbered; any other id is 404 import_not_found, as a run that never existed.
-ImportId = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[0-9]{1,18}$"})]
 
 
 # ------------------------------------------------------------------ customers
@@ -286,7 +284,7 @@ def import_events(request: HttpRequest) -> Any:
     response=with_errors({200: BulkImportOut}),
     summary="The progress and report of an event import",
 )
-def get_event_import(request: HttpRequest, import_id: str) -> Any:
+def get_event_import(request: HttpRequest, import_id: ImportId) -> Any:
     return runs.get_run(workspace_of(request), "events", import_id)
 
 

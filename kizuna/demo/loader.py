@@ -9,7 +9,7 @@ webhooks, campaigns or segment updates for facts that happened "months ago"."""
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import models, transaction
@@ -34,10 +34,20 @@ from kizuna.customers.models import (
 )
 from kizuna.customers.services import attributes, consents, custom_events, profiles
 from kizuna.demo import catalog
+from kizuna.demo import loyalty as demo_loyalty
 from kizuna.demo.generate import plan_demo
 from kizuna.demo.people import ATTRIBUTE_TYPES
 from kizuna.demo.plans import CustomerPlan, DemoPlan, OrderPlan
 from kizuna.demo.segments import add_segments
+from kizuna.loyalty.models import (
+    Account,
+    LedgerEntry,
+    LotAllocation,
+    MilestoneAward,
+    MilestoneHit,
+    PointLot,
+    TierChange,
+)
 from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 from kizuna.orders.services import history
 from kizuna.orders.services import orders as order_services
@@ -84,6 +94,9 @@ def find_demo_workspace() -> Workspace | None:
 def delete_demo_workspace(workspace: Workspace) -> None:
     """Delete the demo workspace and everything in it. Orders, refunds and events protect
     what they point at, so rows go children first."""
+    LotAllocation.objects.filter(lot__workspace=workspace).delete()
+    for model in (PointLot, LedgerEntry, MilestoneHit, MilestoneAward, TierChange, Account):
+        model.objects.for_workspace(workspace).delete()
     orders = Order.objects.for_workspace(workspace)
     RefundItem.objects.filter(refund__in=Refund.objects.for_workspace(workspace)).delete()
     Refund.objects.for_workspace(workspace).delete()
@@ -164,6 +177,7 @@ def load_demo(customers: int, seed: int, anchor: datetime, reset: bool, report: 
             plan = plan_demo(customers, seed, anchor, Progress(report, "planning", customers))
             report("Writing ...")
             write_plan(workspace, plan, report)
+            add_loyalty(workspace, plan, report)
             add_segments(workspace, report)
         credentials = issue_credentials(workspace, keys)
     return Outcome(
@@ -172,6 +186,17 @@ def load_demo(customers: int, seed: int, anchor: datetime, reset: bool, report: 
         counts=Counts.of(workspace),
         credentials=credentials,
         sample_customer=_busiest_customer(workspace),
+    )
+
+
+def add_loyalty(workspace: Workspace, plan: DemoPlan, report: Report) -> None:
+    """The loyalty program and its history (kizuna/demo/loyalty.py)."""
+    steps = demo_loyalty.history_steps(plan)
+    start = (steps[0].moment if steps else plan.anchor) - timedelta(days=1)
+    demo_loyalty.set_up_program(workspace, start)
+    report(f"Replaying {len(steps)} orders, refunds and events through the loyalty program ...")
+    demo_loyalty.replay_history(
+        workspace, plan, steps, Progress(report, "loyalty history", len(steps))
     )
 
 

@@ -66,6 +66,22 @@ DEMO_SEGMENTS: list[dict[str, Any]] = [
             "value": "150.00",
         },
     },
+    {
+        "id": "stars-gold-and-up",
+        "name": "Hoshi Stars: Gold and Platinum",
+        "description": "Members of the Hoshi Stars program in its two highest tiers.",
+        "condition": {
+            "field": "customer.loyalty.hoshi-stars.tier",
+            "op": "in",
+            "value": ["gold", "platinum"],
+        },
+    },
+    {
+        "id": "stars-to-spend",
+        "name": "Hoshi Stars: 300 stars or more to spend",
+        "description": "Members with a balance worth reminding them of.",
+        "condition": {"field": "customer.loyalty.hoshi-stars.points", "op": "gte", "value": 300},
+    },
 ]
 
 

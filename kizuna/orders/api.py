@@ -10,6 +10,7 @@ from kizuna.core.imports import runs
 from kizuna.core.imports.readers import check_upload_length
 from kizuna.core.schemas import (
     BulkImportOut,
+    ImportId,
     Page,
     PageParams,
     PathId,
@@ -82,7 +83,7 @@ def import_orders(request: HttpRequest) -> Any:
     response=with_errors({200: BulkImportOut}),
     summary="The progress and report of an order import",
 )
-def get_order_import(request: HttpRequest, import_id: str) -> Any:
+def get_order_import(request: HttpRequest, import_id: ImportId) -> Any:
     return runs.get_run(workspace_of(request), "orders", import_id)
 
 

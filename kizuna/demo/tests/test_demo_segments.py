@@ -24,6 +24,8 @@ def test_the_demo_segments_are_refreshed_without_events() -> None:
         # The membership is what the condition selects.
         assert segment.size == preview(workspace, segment.condition).count, segment.key
     assert sum(s.size or 0 for s in segments) > 0
+    sizes = {s.key: s.size for s in segments}
+    assert sizes["stars-to-spend"], "the loyalty fields select members of the demo program"
     assert not OutboxEvent.objects.for_workspace(workspace).exists()
 
 

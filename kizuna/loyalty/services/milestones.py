@@ -186,13 +186,23 @@ def track(
     from kizuna.loyalty.services.earning import parsed
 
     trigger, source, event_name = fact.trigger, fact.source, fact.event_name
-    for milestone in milestones:
+    counted = [
+        m
+        for m in milestones
+        if m.goal["trigger"]["type"] == trigger
+        and m.goal["trigger"].get("event", event_name) == event_name
+    ]
+    if not counted:
+        return
+    last: dict[int, MilestoneAward] = {}
+    for award in MilestoneAward.objects.filter(account=account, milestone__in=counted).order_by(
+        "achieved_at", "pk"
+    ):
+        last[award.milestone_id] = award
+    for milestone in counted:
         goal = milestone.goal
-        if (
-            goal["trigger"]["type"] != trigger
-            or goal["trigger"].get("event", event_name) != event_name
-        ):
-            continue
+        if milestone.repeat == "once" and milestone.pk in last:
+            continue  # achieved for good: nothing more to count
         if goal.get("condition") and not c.evaluate(
             parsed(program, goal["condition"], "condition"), ctx
         ):
@@ -214,7 +224,13 @@ def track(
         if not created:
             continue
         milestone.program = program
-        if progress_of(account, milestone, ctx.now) >= goal["target"]:
+        previous = last.get(milestone.pk)
+        since = previous.achieved_at if previous is not None else None
+        if goal["type"] == "count" and goal.get("within"):
+            start = parse_duration(goal["within"], "within").before(ctx.now)
+            since = max(since, start) if since is not None else start
+        hits = _hits(account, milestone, since)
+        if _progress(milestone, hits, previous, ctx.now) >= goal["target"]:
             _award(program, account, milestone, ctx.now)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 
 from kizuna.core import audit
 from kizuna.core import events as outbox
@@ -296,11 +296,16 @@ def review_due(limit: int = 500) -> int:
     """The periodic review: members whose tier's time is over keep it if they still qualify
     (for another period) or move down. Returns the number of members reviewed."""
     moment = now()
+    due_now = Q(tier__isnull=False, tier_until__lte=moment)
+    due = list(Account.objects.filter(due_now).order_by("pk").values_list("pk", flat=True)[:limit])
+    if not due:
+        return 0
     with transaction.atomic():
+        # Locked, then read again: a member another review took meanwhile is not due.
         accounts = lock_accounts(
-            Account.objects.filter(tier__isnull=False, tier_until__lte=moment).select_related(
+            Account.objects.filter(due_now, pk__in=due).select_related(
                 "program", "tier", "customer"
-            )[:limit]
+            )
         )
         for account in accounts:
             program = account.program
@@ -314,7 +319,7 @@ def review_due(limit: int = 500) -> int:
                     _move(account, program, found, "upgrade", moment)
             else:
                 _move(account, program, found, "downgrade", moment)
-    return len(accounts)
+    return len(due)
 
 
 def progress(account: Account, program: Program, tiers: list[Tier]) -> dict[str, Any] | None:
