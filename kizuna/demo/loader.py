@@ -95,8 +95,12 @@ def delete_demo_workspace(workspace: Workspace) -> None:
     """Delete the demo workspace and everything in it. Orders, refunds and events protect
     what they point at, so rows go children first."""
     LotAllocation.objects.filter(lot__workspace=workspace).delete()
-    for model in (PointLot, LedgerEntry, MilestoneHit, MilestoneAward, TierChange, Account):
-        model.objects.for_workspace(workspace).delete()
+    PointLot.objects.for_workspace(workspace).delete()
+    LedgerEntry.objects.for_workspace(workspace).delete()
+    MilestoneHit.objects.for_workspace(workspace).delete()
+    MilestoneAward.objects.for_workspace(workspace).delete()
+    TierChange.objects.for_workspace(workspace).delete()
+    Account.objects.for_workspace(workspace).delete()
     orders = Order.objects.for_workspace(workspace)
     RefundItem.objects.filter(refund__in=Refund.objects.for_workspace(workspace)).delete()
     Refund.objects.for_workspace(workspace).delete()
