@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PYTHON312 := $(shell scripts/find-python.sh 2>/dev/null)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Test processes: one per CPU core (pytest-xdist), each test module kept in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
 FUZZ_ARGS ?=
 export PYTHONPATH := $(CURDIR)
 

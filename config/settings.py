@@ -190,22 +190,14 @@ if _task_backend == _TASK_BACKENDS["redis"]:
     }
 TASKS = {"default": {"BACKEND": _task_backend, "QUEUES": ["default"], "OPTIONS": _task_options}}
 
-# The cache (API key lookups): in each process's memory by default; a shared Redis cache with
-# KIZUNA_CACHE_URL=redis://... (production), so that a revoked key is refused everywhere.
-_cache_url = env_str("KIZUNA_CACHE_URL", "")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-    if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
-
 # Schedules of the periodic jobs, run by `manage.py scheduler` (ADR 0022): a JSON object in
 # KIZUNA_SCHEDULE ('{"outbox_sweep": "1m"}') or KIZUNA_SCHEDULE_<JOB>=1m; "off" disables one.
 # Jobs not named keep the defaults their apps registered.
 KIZUNA_SCHEDULE = env_schedules("KIZUNA_SCHEDULE")
 
 # The cache: API key lookups, rate limits and sign-in failures. The local memory of each
-# process by default (limits then count per process); Redis in production, shared by all.
+# process by default (limits then count per process); Redis in production (KIZUNA_CACHE_URL=
+# redis://...), shared by all, so that a revoked key is refused everywhere.
 CACHES = {"default": env_cache("KIZUNA_CACHE_URL", "locmem://")}
 
 # Rate limits (ADR 0019), each "requests/seconds" over a sliding window, or "off". Generous:
@@ -313,6 +305,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KIZUNA_HSTS_INCLUDE_SUBDOMAINS", True
 # Allows a submission to the browsers' preload list; sending it does not submit the domain.
 SECURE_HSTS_PRELOAD = env_bool("KIZUNA_HSTS_PRELOAD", True)
 SECURE_SSL_REDIRECT = env_bool("KIZUNA_SSL_REDIRECT", PRODUCTION)
+# Probes from a load balancer or an orchestrator reach the process itself over plain HTTP; a
+# redirect would read as "down". They carry no data and set no cookie.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 _proxy_header = env_str("KIZUNA_SECURE_PROXY_SSL_HEADER", "")
 if _proxy_header:
     _name, _, _value = _proxy_header.partition(":")

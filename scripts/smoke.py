@@ -47,6 +47,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def call(
     port: int,
     method: str,
@@ -54,8 +62,13 @@ def call(
     key: str | None = None,
     body: Any = None,
     files: dict[str, tuple[str, bytes]] | None = None,
+    proxied: bool = True,
 ) -> tuple[int, Any]:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # As the TLS-terminating proxy in front of production would (KIZUNA_SECURE_PROXY_SSL_HEADER);
+    # probes reach the process directly, over plain HTTP.
+    headers = {"X-Forwarded-Proto": "https"} if proxied else {}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
     data = None
     if files:
         boundary = uuid.uuid4().hex
@@ -76,7 +89,7 @@ def call(
         f"http://127.0.0.1:{port}{path}", data=data, method=method, headers=headers
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with OPENER.open(request, timeout=30) as response:
             raw = response.read()
             status = response.status
     except urllib.error.HTTPError as exc:
@@ -148,14 +161,25 @@ def run(env: dict[str, str], port: int, log: Path) -> None:
             start_new_session=True,
         )
     try:
-        wait_for("/readyz answers 200", lambda: call(port, "GET", "/readyz")[0] == 200, 90)
+        wait_for(
+            "/readyz answers 200 over plain HTTP",
+            lambda: call(port, "GET", "/readyz", proxied=False)[0] == 200,
+            90,
+        )
         status, ready = call(port, "GET", "/readyz")
         check(
             "/readyz checks the database, the cache and Redis",
             ready["checks"]["broker"]["backend"] == "redis"
             and ready["checks"]["database"]["backend"] == "postgresql",
         )
-        check("/healthz answers 200", call(port, "GET", "/healthz")[0] == 200)
+        check(
+            "/healthz answers 200 over plain HTTP",
+            call(port, "GET", "/healthz", proxied=False)[0] == 200,
+        )
+        check(
+            "the API redirects plain HTTP to HTTPS",
+            call(port, "GET", "/api/v1/jobs", key, proxied=False)[0] == 301,
+        )
         for n in range(20):
             status, body = call(port, "POST", "/api/v1/orders", key, order(n))
             assert status == 201, (status, body)
@@ -253,6 +277,7 @@ def main() -> int:
         "KIZUNA_ENV": "production",
         "KIZUNA_SECRET_KEY": secrets.token_urlsafe(50),
         "KIZUNA_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "KIZUNA_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https",
         "DATABASE_URL": database_url(DATABASE),
         "KIZUNA_REDIS_URL": REDIS_URL,
         "KIZUNA_BIND": f"127.0.0.1:{port}",

@@ -33,6 +33,11 @@ _AS_IS = frozenset(
 )
 
 
+# Below this many rows one multi-row INSERT costs less than COPY's two round trips (the keys
+# from the sequence, then the COPY): the online writes (an order's few timeline rows) insert.
+COPY_FROM_ROWS = 50
+
+
 def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     """Insert `objs` (all of one model) and return them with their primary keys."""
     rows = list(objs)
@@ -41,7 +46,7 @@ def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     model = type(rows[0])
     using = router.db_for_write(model)
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return model._default_manager.db_manager(using).bulk_create(rows, batch_size=batch_size)
     meta = model._meta
     pk = meta.pk

@@ -274,6 +274,9 @@ class LoyaltyEffectOut(Schema):
         default=0, description="Taken back by refunds and cancellations."
     )
     points_spent: int = Field(default=0, description="Spent by the order's points payments.")
+    points_returned: int = Field(
+        default=0, description="Spent points given back by refunds and cancellations."
+    )
 
 
 class RefundLoyaltyEffectOut(Schema):

@@ -25,10 +25,6 @@ class TierExists(Conflict):
     code = "tier_exists"
 
 
-class MilestoneNotFound(NotFound):
-    code = "milestone_not_found"
-
-
 class MilestoneExists(Conflict):
     code = "milestone_exists"
 

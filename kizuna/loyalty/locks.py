@@ -4,7 +4,7 @@ touches (docs/concepts.md, Locking), in primary-key order; an account's lots aft
 from django.db.models import QuerySet
 
 from kizuna.core.models import one_or_none
-from kizuna.loyalty.models import Account, EarningRule, Program
+from kizuna.loyalty.models import Account, EarningRule, PointLot, Program
 
 
 def lock_account(program: Program, customer_id: int) -> Account | None:
@@ -24,3 +24,17 @@ def lock_accounts(queryset: QuerySet[Account]) -> list[Account]:
 
 def lock_rule(rule_pk: int) -> EarningRule | None:
     return one_or_none(EarningRule.objects.select_for_update().filter(pk=rule_pk))
+
+
+def lock_lots(lots: QuerySet[PointLot]) -> QuerySet[PointLot]:
+    """The lots, to be locked as they are read. Only with their account locked first: the
+    account lock orders the writers, so lots may be read in the order they are spent."""
+    return lots.select_for_update()
+
+
+def lock_program(programs: QuerySet[Program]) -> Program | None:
+    return one_or_none(programs.select_for_update())
+
+
+def lock_rule_of(rules: QuerySet[EarningRule]) -> EarningRule | None:
+    return one_or_none(rules.select_for_update())

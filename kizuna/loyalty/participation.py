@@ -42,7 +42,7 @@ class LoyaltyParticipant:
             for refund in order.refunds.all()
         }
         rows: dict[tuple[int, int], dict[str, int]] = defaultdict(
-            lambda: {"earned": 0, "pending": 0, "taken": 0}
+            lambda: {"earned": 0, "pending": 0, "taken": 0, "spent": 0, "returned": 0}
         )
         for source_id, account_id, earned, pending in (
             PointLot.objects.filter(
@@ -58,18 +58,25 @@ class LoyaltyParticipant:
             row = rows[(by_id[source_id].pk, account_id)]
             row["earned"] += earned or 0
             row["pending"] += pending or 0
-        for source_type, source_id, account_id, taken in (
-            LedgerEntry.objects.filter(workspace_id=workspace_id, type__in=TAKEN_BACK)
+        moved = [*TAKEN_BACK, EntryType.SPEND, EntryType.ROLLBACK, EntryType.REFUND_RETURN]
+        for source_type, source_id, account_id, type_, points in (
+            LedgerEntry.objects.filter(workspace_id=workspace_id, type__in=moved)
             .filter(
                 Q(source_type="order", source_id__in=list(by_id))
                 | Q(source_type="refund", source_id__in=list(refund_of))
             )
-            .values("source_type", "source_id", "account_id")
-            .annotate(taken=Sum(F("points") + F("pending_points")))
-            .values_list("source_type", "source_id", "account_id", "taken")
+            .values("source_type", "source_id", "account_id", "type")
+            .annotate(moved=Sum(F("points") + F("pending_points")))
+            .values_list("source_type", "source_id", "account_id", "type", "moved")
         ):
             order_pk = by_id[source_id].pk if source_type == "order" else refund_of[source_id]
-            rows[(order_pk, account_id)]["taken"] -= taken or 0
+            row = rows[(order_pk, account_id)]
+            if type_ in TAKEN_BACK:
+                row["taken"] -= points or 0
+            elif type_ == EntryType.SPEND:
+                row["spent"] -= points or 0
+            else:
+                row["returned"] += points or 0
         accounts = {
             a.pk: a
             for a in Account.objects.filter(pk__in={account for _, account in rows}).select_related(
@@ -85,6 +92,8 @@ class LoyaltyParticipant:
                     "points_earned": row["earned"],
                     "points_pending": row["pending"],
                     "points_clawed_back": row["taken"],
+                    "points_spent": row["spent"],
+                    "points_returned": row["returned"],
                     "balance": account.active,
                     "tier": account.tier_key,
                 }

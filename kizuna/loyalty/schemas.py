@@ -324,7 +324,9 @@ class BreakdownOut(Schema):
 
 class SimulationOut(Schema):
     points: int | None = None
-    pending: bool | None = None
+    pending: int | None = Field(
+        default=None, description="Of the points, those that would wait (pending policy)."
+    )
     breakdown: list[BreakdownOut] | None = None
     orders_considered: int | None = None
     customers_affected: int | None = None

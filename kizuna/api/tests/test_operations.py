@@ -70,3 +70,16 @@ def test_metrics_may_be_protected_by_a_token(client: Client, settings: Any) -> N
     assert client.get("/metrics").status_code == 401
     ok = client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
     assert ok.status_code == 200 and b"kizuna_outbox_lag_seconds" in ok.content
+
+
+def test_probes_answer_over_plain_http_when_the_rest_redirects(
+    client: Client, settings: Any
+) -> None:
+    # Production redirects HTTP to HTTPS; a load balancer's probe reaches the process over plain
+    # HTTP and must read the answer, not a redirect.
+    settings.SECURE_SSL_REDIRECT = True
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert client.get(path).status_code == 200, path
+    response = client.get("/api/v1/customers")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")

@@ -15,7 +15,14 @@ from kizuna.core.models import Workspace
 from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import InsufficientPoints, NotAMember
 from kizuna.loyalty.locks import lock_account
-from kizuna.loyalty.models import REASON_MAX_LENGTH, Account, EntryType, LedgerEntry, Program
+from kizuna.loyalty.models import (
+    REASON_MAX_LENGTH,
+    Account,
+    Enrolment,
+    EntryType,
+    LedgerEntry,
+    Program,
+)
 from kizuna.loyalty.services import ledger, policies
 from kizuna.loyalty.services.accounts import open_account
 from kizuna.loyalty.services.ledger import Source
@@ -64,7 +71,16 @@ def adjust(
     with transaction.atomic(savepoint=False):
         program = get_program(workspace, program_key)
         customer = get_customer(workspace, customer_id)
-        account, _ = open_account(program, customer)
+        account = lock_account(program, customer.pk)
+        if account is None:
+            if program.enrolment != Enrolment.AUTOMATIC:
+                # Joining a program of explicit enrolment is the customer's own choice.
+                raise NotAMember(
+                    f"{customer_id!r} is not a member of {program_key!r}, whose members join "
+                    "themselves.",
+                    field="customer_id",
+                )
+            account, _ = open_account(program, customer)
         before = {"active": account.active, "pending": account.pending}
         if points > 0:
             expiry = expires_at or policies.expires_at(program.expiry, now(), program.timezone)

@@ -15,7 +15,7 @@ from django.db.models import Q
 from kizuna.core.clock import now
 from kizuna.loyalty.locks import lock_accounts
 from kizuna.loyalty.models import Account, LedgerEntry, Program, ProgramStatus
-from kizuna.loyalty.services import earning
+from kizuna.loyalty.services import earning, tiers
 from kizuna.loyalty.services.facts import customer_fact
 from kizuna.loyalty.services.ledger import Source
 from kizuna.loyalty.services.setup import setup_of
@@ -74,6 +74,8 @@ def award_program(program: Program, moment: datetime, batch: int = BATCH) -> int
                 fact = customer_fact("birthday", source, account.customer, occurred_at=moment)
                 outcome = earning.earn(program, account, fact, rules)
                 done += 1 if outcome.points else 0
+                if outcome.points:
+                    tiers.review_after_earning(program, account, setup_of(program).tiers)
     return done
 
 

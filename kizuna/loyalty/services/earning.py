@@ -190,8 +190,9 @@ def _within_budget(rule: EarningRule, points: int, dry_run: bool) -> int:
     the rule's row lock) unless this is a simulation."""
     if rule.budget_points is None or points <= 0:
         return points
-    if dry_run:
-        return min(points, rule.budget_points - rule.points_awarded)
+    if dry_run:  # the meter as it stands (the rule itself may come from the setup cache)
+        awarded = EarningRule.objects.filter(pk=rule.pk).values_list("points_awarded", flat=True)
+        return max(0, min(points, rule.budget_points - (awarded.first() or 0)))
     locked = lock_rule(rule.pk)
     assert locked is not None
     granted = min(points, (locked.budget_points or 0) - locked.points_awarded)
@@ -252,6 +253,15 @@ def compute(
     return awards
 
 
+def would_be_pending(program: Program, fact: Fact, moment: datetime | None = None) -> bool:
+    """Whether what the fact earns waits (order facts under a pending policy, until the
+    return window ends or the named event comes)."""
+    if fact.trigger != "order_paid" or not program.pending:
+        return False
+    until = policies.pending_until(program.pending, fact.occurred_at)
+    return until is None or until > (moment or now())
+
+
 def record(program: Program, account: Account, fact: Fact, awards: list[Award]) -> Outcome:
     """Write the awards to the ledger: active at once, or pending (order facts under a
     pending policy)."""
@@ -259,11 +269,10 @@ def record(program: Program, account: Account, fact: Fact, awards: list[Award]) 
     if not awards:
         return outcome
     moment = now()
-    pending = False
+    pending = would_be_pending(program, fact, moment)
     until: datetime | None = None
-    if fact.trigger == "order_paid" and program.pending:
+    if pending:
         until = policies.pending_until(program.pending, fact.occurred_at)
-        pending = until is None or until > moment
     expires_at = None if pending else policies.expires_at(program.expiry, moment, program.timezone)
     ledger.credit_all(
         account,

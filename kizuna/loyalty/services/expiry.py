@@ -23,7 +23,7 @@ from kizuna.core.models import OutboxEvent
 from kizuna.customers.models import Customer, TimelineEntry
 from kizuna.customers.services import timeline
 from kizuna.loyalty import events
-from kizuna.loyalty.locks import lock_accounts
+from kizuna.loyalty.locks import lock_accounts, lock_lots
 from kizuna.loyalty.models import (
     Account,
     EntryType,
@@ -65,8 +65,11 @@ def expire_batch(limit: int = BATCH, moment: datetime | None = None) -> int:
             )
         }
         lots = list(
-            PointLot.objects.select_for_update()
-            .filter(pk__in=[lot for lot, _ in due], pending=False, remaining__gt=0)
+            lock_lots(
+                PointLot.objects.filter(
+                    pk__in=[lot for lot, _ in due], pending=False, remaining__gt=0
+                )
+            )
             .filter(expires_at__lte=moment)
             .order_by("pk")
             .values_list("pk", "account_id", "remaining")

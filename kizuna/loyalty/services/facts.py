@@ -102,6 +102,7 @@ def _earned_effect(outcome: Outcome, account: Account, spent: int = 0) -> dict[s
         "balance": account.active,
         "tier": account.tier_key,
         "points_spent": spent,
+        "points_returned": 0,
     }
 
 
@@ -109,9 +110,10 @@ def _earn_everywhere(workspace_id: int, customer: Customer, fact: Fact) -> list[
     effects = []
     setups = live_setups(workspace_id)
     spends = payments.points_payments(fact.order, setups) if fact.order is not None else {}
+    locked = accounts.lock_memberships(customer, [setup.program for setup in setups])
     for setup in setups:
         program = setup.program
-        account = accounts.account_for_fact(program, customer)
+        account = accounts.member_for_fact(program, customer, locked)
         spent = spends.get(program.pk, 0)
         if account is None:
             if spent:

@@ -24,6 +24,7 @@ from django.db.models import F, Q
 
 from kizuna.core.clock import now
 from kizuna.customers.services import timeline
+from kizuna.loyalty.locks import lock_lots
 from kizuna.loyalty.models import (
     Account,
     EntryType,
@@ -342,9 +343,9 @@ def active_lots(account: Account) -> list[PointLot]:
     """The account's active lots with points left, in the order they are spent: soonest
     expiring first, never-expiring last, oldest first among equals. Locked."""
     return list(
-        PointLot.objects.select_for_update()
-        .filter(account=account, pending=False, remaining__gt=0)
-        .order_by(F("expires_at").asc(nulls_last=True), "pk")
+        lock_lots(
+            PointLot.objects.filter(account=account, pending=False, remaining__gt=0)
+        ).order_by(F("expires_at").asc(nulls_last=True), "pk")
     )
 
 
@@ -436,10 +437,15 @@ def give_back(
     points = sum(amount for _, amount in allocations if amount > 0)
     if points <= 0:
         return None
+    # A negative balance (a clawback under allow_negative) is repaid first: those points go
+    # to the debt, not back into lots.
+    repay = min(points, max(0, -account.active))
     entry = _entry(account, type_, points, reason=reason, source=source)
     moment = now()
     expired = 0
-    for lot, amount in allocations:
+    for lot, returned in allocations:
+        amount = returned - min(repay, max(returned, 0))
+        repay -= returned - amount if returned > 0 else 0
         if amount <= 0:
             continue
         PointLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") + amount)
@@ -455,8 +461,9 @@ def expire_lots(account: Account, lots: list[PointLot], reason: str = "") -> Led
     """Expire what is left of the given lots whose time has come (locked by the caller)."""
     moment = now()
     due = list(
-        PointLot.objects.select_for_update()
-        .filter(pk__in=[lot.pk for lot in lots], pending=False, remaining__gt=0)
+        lock_lots(
+            PointLot.objects.filter(pk__in=[lot.pk for lot in lots], pending=False, remaining__gt=0)
+        )
         .filter(Q(expires_at__lte=moment))
         .order_by("pk")
     )

@@ -4,11 +4,14 @@ the event the program waits for arrives for their order."""
 from collections import defaultdict
 from typing import Any
 
+from django.db import transaction
+
 from kizuna.core.clock import now
 from kizuna.customers.models import CustomEvent
-from kizuna.loyalty.locks import lock_accounts
+from kizuna.loyalty.locks import lock_accounts, lock_lots
 from kizuna.loyalty.models import Account, PointLot
-from kizuna.loyalty.services import ledger, policies
+from kizuna.loyalty.services import ledger, policies, tiers
+from kizuna.loyalty.services.setup import setup_of
 
 BATCH = 1000
 
@@ -18,13 +21,17 @@ def _activate(lots_by_account: dict[int, list[int]]) -> int:
     order, then their lots re-read under the lock: a lot another job activated is skipped)."""
     done = 0
     accounts = lock_accounts(
-        Account.objects.filter(pk__in=list(lots_by_account)).select_related("program")
+        Account.objects.filter(pk__in=list(lots_by_account)).select_related(
+            "program", "program__workspace", "tier", "customer"
+        )
     )
     for account in accounts:
         lots = list(
-            PointLot.objects.select_for_update()
-            .filter(pk__in=lots_by_account[account.pk], account=account, pending=True)
-            .order_by("pk")
+            lock_lots(
+                PointLot.objects.filter(
+                    pk__in=lots_by_account[account.pk], account=account, pending=True
+                )
+            ).order_by("pk")
         )
         if not lots:
             continue
@@ -34,6 +41,8 @@ def _activate(lots_by_account: dict[int, list[int]]) -> int:
         ledger.activate(account, lots, expires_at)
         if policies.resets_on_activity(program.expiry):
             ledger.reset_expiry(account, expires_at)
+        # Activated points count toward tiers from now: a member who qualifies moves up.
+        tiers.review_after_earning(program, account, setup_of(program).tiers)
         done += sum(lot.remaining for lot in lots)
     return done
 
@@ -49,7 +58,10 @@ def activate_due(limit: int = BATCH) -> int:
     by_account: dict[int, list[int]] = defaultdict(list)
     for lot_id, account_id in due:
         by_account[account_id].append(lot_id)
-    return _activate(by_account) if by_account else 0
+    if not by_account:
+        return 0
+    with transaction.atomic():
+        return _activate(by_account)
 
 
 def activate_for_event(event: CustomEvent) -> int:

@@ -18,6 +18,7 @@ from kizuna.core.upsert import insert_once
 from kizuna.customers.models import Customer
 from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import ProgramExists, ProgramNotFound
+from kizuna.loyalty.locks import lock_program
 from kizuna.loyalty.models import NAME_MAX_LENGTH, Account, Enrolment, Program, ProgramStatus
 from kizuna.loyalty.services import policies
 
@@ -66,10 +67,28 @@ def check_translations(value: Any, field: str, max_length: int) -> dict[str, str
     return out
 
 
+# The fields a change may not set to null (`pending: null` means no pending policy).
+NOT_NULL = (
+    "name",
+    "points_name",
+    "currency",
+    "timezone",
+    "status",
+    "enrolment",
+    "expiry",
+    "returns",
+)
+
+
 def check_program(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """The program fields present in `data`, checked; on create (not partial), the defaults
     of those left out."""
     clean: dict[str, Any] = {}
+    for name in NOT_NULL:
+        if partial and name in data and data[name] is None:
+            raise ValidationFailed(
+                f"{name} cannot be null; leave it out to keep it.", code="null_value", field=name
+            )
     if "name" in data or not partial:
         clean["name"] = check_name(data.get("name"))
     if "points_name" in data or not partial:
@@ -129,7 +148,7 @@ def create_program(workspace: Workspace, data: Mapping[str, Any], actor: Actor) 
 
 def get_program(workspace: Workspace, key: str, *, lock: bool = False) -> Program:
     queryset = Program.objects.for_workspace(workspace).filter(key=key)
-    program = one_or_none(queryset.select_for_update() if lock else queryset)
+    program = lock_program(queryset) if lock else one_or_none(queryset)
     if program is None:
         raise ProgramNotFound(f"No program {key!r}.", field="program_id")
     return program

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import F, Q, Sum
 
-from kizuna.loyalty.locks import lock_accounts
+from kizuna.loyalty.locks import lock_accounts, lock_lots
 from kizuna.loyalty.models import Account, EntryType, LedgerEntry, LotAllocation, PointLot
 from kizuna.loyalty.services import ledger
 from kizuna.loyalty.services.ledger import Source
@@ -69,9 +69,11 @@ def _settle(
         due = _share(earned, fraction) - taken
         if due > 0:
             own = list(
-                PointLot.objects.select_for_update()
-                .filter(account=account, source_type="order", source_id=order.external_id)
-                .order_by("pk")
+                lock_lots(
+                    PointLot.objects.filter(
+                        account=account, source_type="order", source_id=order.external_id
+                    )
+                ).order_by("pk")
             )
             entry = ledger.claw_back(
                 account,

@@ -18,6 +18,7 @@ from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.upsert import insert_once
 from kizuna.loyalty.errors import InvalidRule, RuleExists, RuleNotFound
+from kizuna.loyalty.locks import lock_rule_of
 from kizuna.loyalty.models import EarningRule, Program, Tier
 from kizuna.loyalty.services import setup
 from kizuna.loyalty.services.programs import check_name, get_program
@@ -262,7 +263,7 @@ def snapshot(rule: EarningRule) -> dict[str, Any]:
 
 def get_rule(program: Program, key: str, *, lock: bool = False) -> EarningRule:
     queryset = EarningRule.objects.filter(program=program, key=key, deleted_at__isnull=True)
-    rule = one_or_none(queryset.select_for_update() if lock else queryset)
+    rule = lock_rule_of(queryset) if lock else one_or_none(queryset)
     if rule is None:
         raise RuleNotFound(f"No earning rule {key!r} in program {program.key!r}.", field="rule_id")
     return rule

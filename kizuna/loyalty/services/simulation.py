@@ -74,10 +74,12 @@ def simulate(
     )
     chosen = rules if rules is not None else earning.active_rules(program, fact.trigger)
     awards = earning.compute(program, account, fact, chosen, dry_run=True)
-    pending = bool(fact.trigger == "order_paid" and program.pending)
+    total = sum(a.points for a in awards)
     return {
-        "points": sum(a.points for a in awards),
-        "pending": pending,
+        "points": total,
+        # Of them, the points that would wait (the program's pending policy, as `record`
+        # judges it for an order placed at the fact's time).
+        "pending": total if earning.would_be_pending(program, fact) else 0,
         "breakdown": [
             {"rule_id": a.rule.key, "points": a.points, "reason": a.reason} for a in awards
         ],
@@ -223,11 +225,13 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
         points = base_terms[0]
         for term in base_terms[1:]:
             points = points + term
+    base = points
     for condition, factor in factors:
+        # As the engine does: each multiplier adds (factor - 1) x the base points.
         bonus = Cast(
             Floor(
                 ExpressionWrapper(
-                    points * Value(factor - 1),
+                    base * Value(factor - 1),
                     output_field=DecimalField(max_digits=30, decimal_places=8),
                 )
             ),

@@ -29,6 +29,7 @@ def test_a_paid_order_earns_in_its_own_response(api: ApiClient) -> None:
             "tier": None,
             "points_clawed_back": 0,
             "points_spent": 0,
+            "points_returned": 0,
         }
     ]
     assert points(api)["active"] == 31
@@ -270,6 +271,7 @@ def test_an_event_earns_by_its_rules(api: ApiClient) -> None:
             "tier": None,
             "points_clawed_back": 0,
             "points_spent": 0,
+            "points_returned": 0,
         }
     ]
 

@@ -101,3 +101,21 @@ def test_the_scheduler_runs_the_expiry_as_a_job(api: ApiClient) -> None:
     call_command("jobs", "--run", "loyalty_expire_points", stdout=out)
     assert "expired 1 lot(s)" in out.getvalue()
     assert points(api)["expired"] == 40
+
+
+def test_activated_points_move_a_member_up_a_tier(api: ApiClient) -> None:
+    from django.core.management import call_command
+
+    make_program(api, pending={"days": 14})
+    silver = {
+        "id": "silver",
+        "name": "Silver",
+        "rank": 1,
+        "qualify": {"metric": "points_earned", "threshold": 30, "window": "lifetime"},
+    }
+    assert api.post("/programs/tea-club/tiers", silver).status_code == 201
+    placed = order("ord-1", occurred_at=now().isoformat())
+    assert api.post("/orders", placed).data["loyalty"][0]["tier"] is None, "pending: not yet"
+    PointLot.objects.update(activates_at=now() - timedelta(seconds=1))
+    call_command("activate_points", stdout=io.StringIO())
+    assert api.get("/customers/cust-1/loyalty").data["data"][0]["tier"]["id"] == "silver"

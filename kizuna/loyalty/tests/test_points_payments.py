@@ -63,6 +63,11 @@ def test_a_refund_returns_spent_points_by_value_and_a_cancellation_all(api: ApiC
     assert (effect["points_returned"], effect["points_clawed_back"]) == (50, 23)
     cancelled = api.post("/orders/ord-2/status", {"status": "cancelled"})
     assert cancelled.status_code == 200, cancelled.data
+    (effect,) = cancelled.data["loyalty"]
+    # The order's account of it: all 200 spent came back, all 90 earned were taken back.
+    assert (effect["points_spent"], effect["points_returned"]) == (200, 200)
+    assert (effect["points_earned"], effect["points_clawed_back"]) == (90, 90)
+    assert effect["balance"] == 300
     assert points(api)["active"] == 300
 
 
@@ -84,3 +89,26 @@ def test_a_points_payment_must_name_its_points_and_a_live_program(api: ApiClient
     )
     assert api.post("/orders", card).status_code == 422
     assert not Order.objects.exists()
+
+
+def test_returned_points_repay_a_negative_balance_before_filling_lots(api: ApiClient) -> None:
+    from kizuna.loyalty.models import PointLot
+    from kizuna.loyalty.services.verify import verify
+
+    make_program(api, returns={"clawback": True, "allow_negative": True})
+    api.post("/orders", order("ord-1", total="100.00"))
+    spend = order(
+        "ord-2", total="90.00", payments=[{"method": "points", "amount": "90.00", "points": 90}]
+    )
+    assert api.post("/orders", spend).status_code == 201
+    assert points(api)["active"] == 10
+    # The order the points were earned on is refunded whole: 100 clawed back, 90 of them owed.
+    refund = api.post("/orders/ord-1/refunds", {"external_id": "ref-1", "amount": "100.00"})
+    assert refund.data["loyalty"][0]["points_clawed_back"] == 100
+    assert points(api)["active"] == -90
+    assert verify() == []
+    # Cancelling the order paid with points gives the 90 back: they repay the debt.
+    assert api.post("/orders/ord-2/status", {"status": "cancelled"}).status_code == 200
+    assert points(api)["active"] == 0
+    assert sum(PointLot.objects.values_list("remaining", flat=True)) == 0
+    assert verify() == []
