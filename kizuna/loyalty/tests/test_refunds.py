@@ -645,3 +645,16 @@ def test_a_refund_named_like_another_order_takes_back_its_own_points(api: ApiCli
     assert lot_of("ord-a") == (40, 0)
     assert lot_of("ord-b") == (60, 0)
     assert verify() == []
+
+
+def test_a_paused_program_still_settles_refunds_and_cancellations(api: ApiClient) -> None:
+    make_program(api)
+    place(api, order("ord-1", total="300.00"))
+    place(api, with_points("ord-2", "100.00", 200, "10.00"))
+    assert api.patch("/programs/tea-club", {"status": "paused"}).status_code == 200
+    got = effect_of(refund(api, "ord-2", "ref-1", amount="50.00"))
+    assert (got["points_clawed_back"], got["points_returned"], got["balance"]) == (45, 100, 245)
+    cancelled = effect_of(api.post("/orders/ord-2/status", {"status": "cancelled"}).data)
+    assert (cancelled["points_clawed_back"], cancelled["points_returned"]) == (90, 200)
+    assert points(api)["active"] == 300
+    assert verify() == []
