@@ -78,7 +78,7 @@ def failing(*args: str) -> list[str]:
     return err.getvalue().splitlines()
 
 
-def sql(statement: str, params: list[object]) -> None:
+def sql(statement: str, params: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
