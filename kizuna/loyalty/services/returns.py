@@ -1,11 +1,19 @@
 """Refunds and cancellations: the points an order earned are taken back, and the points spent
 on it given back, pro rata to the value refunded (all of it for a cancellation).
 
-Both are cumulative, so that rounding never drifts: after each refund, what has been taken
-back in all is the order's earned points times the share of its total refunded so far,
-rounded half up, and this refund takes the difference with what was taken before; the same
-for the points given back. Refunding the whole order, in any number of refunds, takes back
-exactly what it earned and gives back exactly what was spent on it."""
+Both are cumulative, so that rounding never drifts: after each refund, what is due back in
+all is the order's earned points times the share of its total refunded so far, rounded half
+up, and this refund takes the difference with what was due before; the same for the points
+given back. Refunding the whole order, in any number of refunds, takes back exactly what it
+earned and gives back exactly what was spent on it.
+
+What was due before counts as settled even where it could not all be taken (no negative
+balance allowed: the rest was forgiven, and is not taken later), and the order's own points
+that expired count as taken back already (they are not taken a second time from other
+points).
+
+Entries are told apart by their source type and id together: a refund's id may equal another
+order's external id."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -40,21 +48,44 @@ def _sources(order: Any) -> list[str]:
     return list(order.refunds.values_list("external_id", flat=True))
 
 
+def _of_order(order: Any, prefix: str = "") -> Q:
+    """The entries about the order: its own (source `order`) and its refunds' (source
+    `refund`); never those of another order whose external id equals one of its refunds'."""
+    return Q(**{f"{prefix}source_type": "order", f"{prefix}source_id": order.external_id}) | Q(
+        **{f"{prefix}source_type": "refund", f"{prefix}source_id__in": _sources(order)}
+    )
+
+
+def _expired_from(lots: list[PointLot]) -> int:
+    """The points of these lots that expired: gone already, so never taken again (points
+    spent from a lot, given back after it expired and so expired again, count too: they
+    were the lot's points)."""
+    if not lots:
+        return 0
+    expired = LotAllocation.objects.filter(
+        lot__in=[lot.pk for lot in lots], entry__type=EntryType.EXPIRE
+    ).aggregate(points=Sum("points"))["points"]
+    return int(expired or 0)
+
+
 def _share(amount: int, fraction: Decimal) -> int:
     return int((amount * fraction).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _settle(
-    account: Account, order: Any, fraction: Decimal, source: Source, cancel: bool
+    account: Account,
+    order: Any,
+    fraction: Decimal,
+    before: Decimal,
+    source: Source,
+    cancel: bool,
 ) -> dict[str, Any]:
-    """Bring what the order took back and gave back on `account` up to `fraction` of it."""
+    """Bring what the order took back and gave back on `account` from `before` up to
+    `fraction` of it."""
     program = account.program
     sums = (
         LedgerEntry.objects.filter(account=account)
-        .filter(
-            Q(source_type="order", source_id=order.external_id)
-            | Q(source_type="refund", source_id__in=_sources(order))
-        )
+        .filter(_of_order(order))
         .aggregate(
             earned=_sum_of([EntryType.EARN, EntryType.PENDING]),
             spent=_sum_of([EntryType.SPEND, EntryType.ROLLBACK]),
@@ -66,15 +97,16 @@ def _settle(
     taken, given = -(sums["taken"] or 0), sums["given"] or 0
     clawed = returned = 0
     if program.returns.get("clawback", True):
-        due = _share(earned, fraction) - taken
+        own = list(
+            lock_lots(
+                PointLot.objects.filter(
+                    account=account, source_type="order", source_id=order.external_id
+                )
+            ).order_by("pk")
+        )
+        settled = max(_share(earned, before), taken + _expired_from(own))
+        due = _share(earned, fraction) - settled
         if due > 0:
-            own = list(
-                lock_lots(
-                    PointLot.objects.filter(
-                        account=account, source_type="order", source_id=order.external_id
-                    )
-                ).order_by("pk")
-            )
             entry = ledger.claw_back(
                 account,
                 EntryType.CANCEL if cancel else EntryType.REFUND_CLAWBACK,
@@ -119,9 +151,9 @@ def _returnable(account: Account, order: Any, points: int) -> list[tuple[PointLo
     )
     back: dict[int, int] = {}
     for allocation in LotAllocation.objects.filter(
+        _of_order(order, "entry__"),
         entry__account=account,
         entry__type=EntryType.REFUND_RETURN,
-        entry__source_id__in=[order.external_id, *_sources(order)],
     ):
         back[allocation.lot_id] = back.get(allocation.lot_id, 0) - allocation.points
     out: list[tuple[PointLot, int]] = []
@@ -146,10 +178,12 @@ def refund_order(order: Any, refund: Any) -> list[dict[str, Any]]:
     """A refund (already counted in the order's refunded_total)."""
     if not order.total:
         return []
-    fraction = min(Decimal(1), Decimal(order.refunded_total) / Decimal(order.total))
+    total = Decimal(order.total)
+    fraction = min(Decimal(1), Decimal(order.refunded_total) / total)
+    before = min(Decimal(1), (Decimal(order.refunded_total) - Decimal(refund.amount)) / total)
     source = Source("refund", refund.external_id)
     return [
-        _settle(account, order, fraction, source, cancel=False)
+        _settle(account, order, fraction, before, source, cancel=False)
         for account in _accounts_touched(order)
     ]
 
@@ -157,7 +191,12 @@ def refund_order(order: Any, refund: Any) -> list[dict[str, Any]]:
 def cancel_order(order: Any) -> list[dict[str, Any]]:
     """A cancelled order takes back all it earned and gives back all spent on it."""
     source = Source("order", order.external_id)
+    before = (
+        min(Decimal(1), Decimal(order.refunded_total) / Decimal(order.total))
+        if order.total
+        else Decimal(0)
+    )
     return [
-        _settle(account, order, Decimal(1), source, cancel=True)
+        _settle(account, order, Decimal(1), before, source, cancel=True)
         for account in _accounts_touched(order)
     ]
