@@ -3,7 +3,7 @@ audit entry, deleted softly (the ledger keeps naming them)."""
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -212,7 +212,7 @@ def _moment(value: Any, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise _bad("A time with an offset.", field)
-    return value
+    return value.astimezone(UTC)  # stored and returned in UTC
 
 
 def check_rule(
