@@ -66,6 +66,12 @@ def _points(value: Any, field: str) -> int:
     return value
 
 
+def _flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _bad("true or false.", field)
+    return value
+
+
 def _decimal(value: Any, field: str) -> str:
     try:
         number = Decimal(value) if isinstance(value, str) else None
@@ -247,7 +253,7 @@ def check_rule(
         ),
         "effect": check_effect(merged.get("effect"), trigger["type"], workspace),
         "priority": priority,
-        "stop_after": bool(merged.get("stop_after", False)),
+        "stop_after": _flag(merged.get("stop_after", False), "stop_after"),
         "limits": check_limits(merged.get("limits")),
         "budget_points": None if budget is None else _points(budget, "budget_points"),
         "active_from": active_from,
@@ -273,7 +279,7 @@ def create_rule(
     workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor
 ) -> EarningRule:
     program = get_program(workspace, program_key)
-    key = check_object_id(data["id"]) if data.get("id") else new_object_id("rule")
+    key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("rule")
     clean = check_rule(workspace, program, data, None)
     with transaction.atomic(savepoint=False):
         rule, created = insert_once(
