@@ -173,7 +173,7 @@ def _within_limits(
             account=account,
             rule_key=rule.key,
             type__in=[EntryType.EARN, EntryType.PENDING],
-        )
+        ).exclude(source_type="milestone")  # a milestone's entries carry its id, maybe the same
         start = period_start(limit["period"], fact.occurred_at, program.timezone)
         if start is not None:
             # The period of the fact only: a back-filled fact is not counted against the

@@ -309,6 +309,12 @@ def update_rule(
     with transaction.atomic(savepoint=False):
         rule = get_rule(program, key, lock=True)
         clean = check_rule(workspace, program, data, rule)
+        budget = clean["budget_points"]
+        if budget is not None and budget < rule.points_awarded:
+            raise _bad(
+                f"The rule has given {rule.points_awarded} points; its budget cannot be less.",
+                "budget_points",
+            )
         before = snapshot(rule)
         for name, value in clean.items():
             setattr(rule, name, value)

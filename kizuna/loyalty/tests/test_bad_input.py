@@ -440,3 +440,18 @@ def test_unknown_programs_and_rules_are_404_and_change_nothing(api: ApiClient) -
         if field is not None:
             assert response.data["field"] == field, response.data
     assert counts() == before
+
+
+def test_a_budget_below_what_the_rule_has_given_is_refused(api: ApiClient) -> None:
+    make_program(api, [{**RULE, "budget_points": 100}])
+    api.post("/orders", order("ord-1"))
+    api.post("/orders", order("ord-2"))  # 10 given
+    stored = api.get("/programs/tea-club/earning-rules/flat").data
+    before = counts()
+    patch = "/programs/tea-club/earning-rules/flat"
+    refused(api.patch(patch, {"budget_points": 9}), "invalid_rule", "budget_points")
+    assert counts() == before
+    assert api.get(patch).data == stored
+    # Down to what it has given: it gives nothing more.
+    assert api.patch(patch, {"budget_points": 10}).data["budget_points"] == 10
+    assert api.post("/orders", order("ord-3")).data["loyalty"][0]["points_earned"] == 0

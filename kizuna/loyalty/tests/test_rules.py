@@ -518,3 +518,16 @@ def test_rule_changes_apply_to_the_next_fact(api: ApiClient) -> None:
     with clock.at(datetime(2026, 6, 1, tzinfo=UTC)):
         api.patch("/programs/tea-club/earning-rules/flat", {"effect": fixed(8)})
     assert earned(api, "ord-2") == 8
+
+
+def test_a_milestone_of_the_same_id_uses_none_of_a_rule_limit(api: ApiClient) -> None:
+    make_program(api, [rule("regular", fixed(10), limits=[{"period": "all_time", "times": 2}])])
+    milestone = {
+        "id": "regular",
+        "name": "Regular",
+        "goal": {"type": "count", "trigger": {"type": "order_paid"}, "target": 1},
+        "points": 50,
+    }
+    assert api.post("/programs/tea-club/milestones", milestone).status_code == 201
+    assert [earned(api, f"ord-{i}") for i in range(3)] == [10, 10, 0]
+    assert points(api)["active"] == 70  # the milestone's 50 once
