@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
 
 from kizuna.core.ids import OBJECT_ID_MAX_LENGTH
 from kizuna.core.schemas import Currency, ExternalId, InputSchema, IsoDateTime
@@ -14,9 +14,21 @@ from kizuna.customers.schemas import EventIn
 from kizuna.loyalty.models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, EntryType
 from kizuna.orders.schemas import OrderIn
 
+# An object id: its rule is in the document and checked by the services, which answer
+# `invalid_id` (as for segments).
 ObjectId = Annotated[
-    str, Field(max_length=OBJECT_ID_MAX_LENGTH, pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    str,
+    Field(
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": OBJECT_ID_MAX_LENGTH,
+            "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        }
+    ),
 ]
+# Points that the services check, so that 1.5, "5" or true get the documented code
+# (`invalid_points`), never a point by coercion.
+Points = Annotated[Any, WithJsonSchema({"type": "integer"})]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX_LENGTH)]
 Json = dict[str, Any]
 
@@ -102,10 +114,10 @@ class RuleIn(InputSchema):
             {"type": "proportional", "points": 1, "per": "1.00", "base": "total"},
         ]
     )
-    priority: int = 100
-    stop_after: bool = False
+    priority: StrictInt = 100
+    stop_after: StrictBool = False
     limits: list[Json] = []
-    budget_points: int | None = None
+    budget_points: StrictInt | None = None
     active_from: IsoDateTime | None = None
     active_until: IsoDateTime | None = None
     schedule: Json | None = None
@@ -118,10 +130,10 @@ class RulePatch(InputSchema):
     trigger: Json | None = None
     condition: Json | None = None
     effect: Json | None = None
-    priority: int | None = None
-    stop_after: bool | None = None
+    priority: StrictInt | None = None
+    stop_after: StrictBool | None = None
     limits: list[Json] | None = None
-    budget_points: int | None = None
+    budget_points: StrictInt | None = None
     active_from: IsoDateTime | None = None
     active_until: IsoDateTime | None = None
     schedule: Json | None = None
@@ -202,8 +214,15 @@ class MilestoneOut(Schema):
 
 
 class AdjustmentIn(InputSchema):
-    points: int = Field(description="Negative points remove points.")
-    reason: Annotated[str, Field(min_length=1, max_length=REASON_MAX_LENGTH)]
+    # The service checks both, so that a missing, blank or too long reason is
+    # `reason_required` and points that are not a whole number `invalid_points`.
+    model_config = ConfigDict(json_schema_extra={"required": ["points", "reason"]})
+
+    points: Points = Field(description="A whole number; negative points remove points.")
+    reason: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": REASON_MAX_LENGTH}),
+    ] = None
     expires_at: IsoDateTime | None = None
 
 

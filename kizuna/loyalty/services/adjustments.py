@@ -2,7 +2,7 @@
 reason and an audit entry; and spends, which redemptions use."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -60,7 +60,7 @@ def check_adjustment(data: Mapping[str, Any]) -> tuple[int, str, datetime | None
         raise ValidationFailed(
             "Only added points have an expiry.", code="invalid_expiry", field="expires_at"
         )
-    return points, reason.strip(), expires_at
+    return points, reason.strip(), None if expires_at is None else expires_at.astimezone(UTC)
 
 
 def adjust(

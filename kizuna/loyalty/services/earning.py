@@ -29,7 +29,7 @@ from kizuna.loyalty.locks import lock_rule
 from kizuna.loyalty.models import Account, EarningRule, EntryType, LedgerEntry, Program
 from kizuna.loyalty.services import ledger, policies
 from kizuna.loyalty.services.ledger import Source
-from kizuna.loyalty.services.periods import period_start
+from kizuna.loyalty.services.periods import next_start, period_start
 from kizuna.loyalty.services.rules import local_time
 
 _ROUNDING = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "nearest": ROUND_HALF_UP}
@@ -173,10 +173,14 @@ def _within_limits(
             account=account,
             rule_key=rule.key,
             type__in=[EntryType.EARN, EntryType.PENDING],
-        )
+        ).exclude(source_type="milestone")  # a milestone's entries carry its id, maybe the same
         start = period_start(limit["period"], fact.occurred_at, program.timezone)
         if start is not None:
-            entries = entries.filter(occurred_at__gte=start)
+            # The period of the fact only: a back-filled fact is not counted against the
+            # entries of later periods.
+            entries = entries.filter(
+                occurred_at__gte=start, occurred_at__lt=next_start(limit["period"], start)
+            )
         used = entries.aggregate(times=Count("id"), points=Sum("points") + Sum("pending_points"))
         if "times" in limit and used["times"] >= limit["times"]:
             return 0

@@ -49,3 +49,14 @@ def previous_start(period: str, start: datetime) -> datetime:
     months = {"month": 1, "quarter": 3, "year": 12}[period]
     month = start.month - 1 - months
     return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+
+
+def next_start(period: str, start: datetime) -> datetime:
+    """The start of the period after the one starting at `start` (local time)."""
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    month = start.month - 1 + months
+    return start.replace(year=start.year + month // 12, month=month % 12 + 1)

@@ -113,7 +113,9 @@ def expires_at(expiry: Mapping[str, Any], active_from: datetime, tz: str) -> dat
     if policy == "rolling":
         if "days" in expiry:
             return active_from + timedelta(days=expiry["days"])
-        return _add_months(active_from, expiry["months"])
+        # The same day of the month in the program's time zone, whose calendar counts.
+        local = active_from.astimezone(ZoneInfo(tz))
+        return _add_months(local, expiry["months"]).astimezone(active_from.tzinfo)
     if policy == "fixed":
         local = active_from.astimezone(ZoneInfo(tz))
         span = {"month": 1, "quarter": 3, "year": 12}[expiry["period"]]

@@ -93,12 +93,12 @@ def check_program(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         clean["name"] = check_name(data.get("name"))
     if "points_name" in data or not partial:
         clean["points_name"] = check_translations(
-            data.get("points_name") or {"default": "points"}, "points_name", POINTS_NAME_MAX_LENGTH
+            data.get("points_name", {"default": "points"}), "points_name", POINTS_NAME_MAX_LENGTH
         )
     if "currency" in data or not partial:
         clean["currency"] = check_currency(data.get("currency"))
     if "timezone" in data or not partial:
-        tz = data.get("timezone") or "UTC"
+        tz = data.get("timezone", "UTC")
         if tz not in _timezones():
             raise ValidationFailed(
                 "Time zones are IANA names such as Asia/Tokyo.",
@@ -107,14 +107,14 @@ def check_program(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             )
         clean["timezone"] = tz
     if "status" in data or not partial:
-        status = data.get("status") or ProgramStatus.DRAFT
+        status = data.get("status", ProgramStatus.DRAFT)
         if status not in ProgramStatus.values:
             raise ValidationFailed(
                 "status is draft, active or paused.", code="invalid_status", field="status"
             )
         clean["status"] = status
     if "enrolment" in data or not partial:
-        enrolment = data.get("enrolment") or Enrolment.AUTOMATIC
+        enrolment = data.get("enrolment", Enrolment.AUTOMATIC)
         if enrolment not in Enrolment.values:
             raise ValidationFailed(
                 "enrolment is automatic or explicit.", code="invalid_enrolment", field="enrolment"
@@ -123,7 +123,7 @@ def check_program(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     if "pending" in data or not partial:
         clean["pending"] = policies.check_pending(data.get("pending"))
     if "expiry" in data or not partial:
-        clean["expiry"] = policies.check_expiry(data.get("expiry") or {"policy": "none"})
+        clean["expiry"] = policies.check_expiry(data.get("expiry", {"policy": "none"}))
     if "returns" in data or not partial:
         clean["returns"] = policies.check_returns(data.get("returns"))
     return clean
@@ -134,7 +134,7 @@ def snapshot(program: Program) -> dict[str, Any]:
 
 
 def create_program(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> Program:
-    key = check_object_id(data["id"]) if data.get("id") else new_object_id("program")
+    key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("program")
     clean = check_program(data, partial=False)
     with transaction.atomic(savepoint=False):
         program, created = insert_once(

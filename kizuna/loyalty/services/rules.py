@@ -3,7 +3,7 @@ audit entry, deleted softly (the ledger keeps naming them)."""
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -63,6 +63,12 @@ def _bad(message: str, field: str) -> InvalidRule:
 def _points(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POINTS:
         raise _bad(f"Points are a whole number from 1 to {MAX_POINTS:,}.", field)
+    return value
+
+
+def _flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _bad("true or false.", field)
     return value
 
 
@@ -212,7 +218,7 @@ def _moment(value: Any, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise _bad("A time with an offset.", field)
-    return value
+    return value.astimezone(UTC)  # stored and returned in UTC
 
 
 def check_rule(
@@ -247,7 +253,7 @@ def check_rule(
         ),
         "effect": check_effect(merged.get("effect"), trigger["type"], workspace),
         "priority": priority,
-        "stop_after": bool(merged.get("stop_after", False)),
+        "stop_after": _flag(merged.get("stop_after", False), "stop_after"),
         "limits": check_limits(merged.get("limits")),
         "budget_points": None if budget is None else _points(budget, "budget_points"),
         "active_from": active_from,
@@ -273,7 +279,7 @@ def create_rule(
     workspace: Workspace, program_key: str, data: Mapping[str, Any], actor: Actor
 ) -> EarningRule:
     program = get_program(workspace, program_key)
-    key = check_object_id(data["id"]) if data.get("id") else new_object_id("rule")
+    key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("rule")
     clean = check_rule(workspace, program, data, None)
     with transaction.atomic(savepoint=False):
         rule, created = insert_once(
@@ -303,6 +309,12 @@ def update_rule(
     with transaction.atomic(savepoint=False):
         rule = get_rule(program, key, lock=True)
         clean = check_rule(workspace, program, data, rule)
+        budget = clean["budget_points"]
+        if budget is not None and budget < rule.points_awarded:
+            raise _bad(
+                f"The rule has given {rule.points_awarded} points; its budget cannot be less.",
+                "budget_points",
+            )
         before = snapshot(rule)
         for name, value in clean.items():
             setattr(rule, name, value)
