@@ -104,7 +104,7 @@ def program(api: ApiClient, **overrides: Any) -> None:
 
 def rows() -> dict[str, int]:
     """Every table a fact could write to."""
-    models = [Account, LedgerEntry, PointLot, MilestoneHit, TierChange, Order, OrderItem,
+    models: list[Any] = [Account, LedgerEntry, PointLot, MilestoneHit, TierChange, Order, OrderItem,
               Customer, CustomEvent, OutboxEvent]  # fmt: skip
     counts = {m.__name__: m.objects.count() for m in models}
     counts["audit"] = AuditEntry.objects.count()
