@@ -3,18 +3,24 @@
 same answers evaluated in memory (as rules read them) and compiled to SQL (as segments read
 them), and the right ones; `GET /conditions/fields` lists them for the workspace's programs."""
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import clock
-from kizuna.core.conditions import Context, evaluate, parse
+from kizuna.core.conditions import Context, compile_condition, evaluate, ops_for, parse
+from kizuna.core.models import Workspace
 from kizuna.customers.conditions import customer_facts
 from kizuna.customers.models import Customer
+from kizuna.loyalty.conditions import METRICS as FIELD_TYPES
+from kizuna.loyalty.models import Account, Program, Tier
 from kizuna.loyalty.tests.support import make_program, order
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +244,133 @@ def test_an_unknown_program_or_metric_is_an_unknown_field(
         path,
     ), response.data
     assert api.get("/segments").data["data"] == []
+
+
+# ------------------------------------------------------------------ random standings
+
+_slugs = itertools.count()
+METRIC_VALUES: dict[str, list[Any]] = {
+    "points": [-5, 0, 1, 99, 100, 150],
+    "lifetime_points": [0, 100, 120, 400],
+    "tier": ["silver", "gold", "sil", "GOLD"],
+    "enrolled_at": ["2026-11-01T00:00:00+09:00", "2026-01-31T15:00:00Z"],
+}
+TEXT_OPS = ("contains", "not_contains", "starts_with", "ends_with")
+
+
+@st.composite
+def standings(draw: st.DrawFn) -> dict[str, Any] | None:
+    """A customer's account in one program, or None for a non-member."""
+    if draw(st.booleans()) and draw(st.booleans()):
+        return None
+    return {
+        "active": draw(st.sampled_from([-5, 0, 1, 99, 100, 150, 400])),
+        "lifetime_earned": draw(st.sampled_from([0, 100, 120, 400])),
+        "tier": draw(st.sampled_from([None, "silver", "gold"])),
+        "enrolled_days_ago": draw(st.sampled_from([0, 1, 29, 30, 31, 300])),
+    }
+
+
+@st.composite
+def loyalty_leaves(draw: st.DrawFn) -> dict[str, Any]:
+    program = draw(st.sampled_from(["tea-club", "coffee"]))
+    metric = draw(st.sampled_from(sorted(METRIC_VALUES)))
+    name = f"customer.loyalty.{program}.{metric}"
+    op = draw(st.sampled_from(ops_for(FIELD_TYPES[metric][0])))
+    leaf: dict[str, Any] = {"field": name, "op": op}
+    pool = METRIC_VALUES[metric]
+    if op in ("exists", "not_exists"):
+        return leaf
+    if op in ("in", "not_in"):
+        leaf["value"] = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3))
+    elif op == "between":
+        low, high = sorted(draw(st.lists(st.sampled_from(pool[:4]), min_size=2, max_size=2)))
+        leaf["value"] = [low, high]
+    elif op in ("within_last", "not_within_last"):
+        leaf["value"] = draw(st.sampled_from(["1d", "30d", "1y"]))
+    elif op in TEXT_OPS:
+        leaf["value"] = draw(st.sampled_from(["sil", "old", "G", "ver"]))
+    else:
+        leaf["value"] = draw(st.sampled_from(pool))
+    return leaf
+
+
+LOYALTY_CONDITIONS = st.recursive(
+    loyalty_leaves(),
+    lambda children: st.one_of(
+        st.builds(lambda c: {"all": c}, st.lists(children, max_size=3)),
+        st.builds(lambda c: {"any": c}, st.lists(children, max_size=3)),
+        st.builds(lambda c: {"not": c}, children),
+    ),
+    max_leaves=4,
+)
+
+
+def store_standings(plans: list[dict[str, dict[str, Any] | None]]) -> Workspace:
+    workspace = Workspace.objects.create(
+        slug=f"fields-{next(_slugs)}", name="x", default_currency="USD", timezone="Asia/Tokyo"
+    )
+    programs = {
+        key: Program.objects.create(
+            workspace=workspace, key=key, name=key, currency="USD", timezone="Asia/Tokyo",
+            status="active", returns={"clawback": True, "allow_negative": True},
+        )
+        for key in ("tea-club", "coffee")
+    }  # fmt: skip
+    tiers = {
+        (key, tier): Tier.objects.create(
+            workspace=workspace, program=program, key=tier, name=tier, rank=rank,
+            qualify={"metric": "points_earned", "threshold": rank * 100,
+                     "window": "calendar_year"},
+        )
+        for key, program in programs.items()
+        for rank, tier in enumerate(["silver", "gold"], start=1)
+    }  # fmt: skip
+    customers = Customer.objects.bulk_create(
+        Customer(workspace=workspace, external_id=f"c{n}") for n in range(len(plans))
+    )
+    Account.objects.bulk_create(
+        Account(
+            workspace=workspace, program=programs[key], customer=customer,
+            enrolled_at=NOW - timedelta(days=plan["enrolled_days_ago"], minutes=n),
+            active=plan["active"], lifetime_earned=plan["lifetime_earned"], allow_negative=True,
+            tier=tiers[(key, plan["tier"])] if plan["tier"] else None,
+        )
+        for n, (customer, by_program) in enumerate(zip(customers, plans, strict=True))
+        for key, plan in by_program.items()
+        if plan is not None
+    )  # fmt: skip
+    return workspace
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    plans=st.lists(
+        st.fixed_dictionaries({"tea-club": standings(), "coffee": standings()}),
+        min_size=1,
+        max_size=6,
+    ),
+    conditions=st.lists(LOYALTY_CONDITIONS, min_size=1, max_size=8),
+)
+def test_memory_and_sql_agree_on_random_standings(
+    plans: list[dict[str, dict[str, Any] | None]], conditions: list[Any]
+) -> None:
+    workspace = store_standings(plans)
+    tz = ZoneInfo("Asia/Tokyo")
+    customers = list(Customer.objects.filter(workspace=workspace))
+    for data in conditions:
+        parsed = parse(data, workspace=workspace, subjects={"customer"})
+        q = compile_condition(parsed, workspace=workspace, now=NOW, tz=tz)
+        sql = set(Customer.objects.for_workspace(workspace).filter(q).values_list("pk", flat=True))
+        memory = {
+            c.pk
+            for c in customers
+            if evaluate(parsed, Context(now=NOW, tz=tz, **customer_facts(c)))
+        }
+        assert sql == memory, data
+        event("selected: " + ("none" if not sql else "all" if len(sql) == len(plans) else "some"))
