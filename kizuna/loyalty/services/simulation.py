@@ -9,7 +9,7 @@ then multiplier rules on the sum. It shows what the rules give, not what members
 received: per-member limits, budgets, tiers, stop_after and pending windows depend on the
 order of events and are left out (the simulation of one order applies them all)."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -41,6 +41,7 @@ from kizuna.loyalty.services import earning
 from kizuna.loyalty.services.facts import event_fact, order_fact
 from kizuna.loyalty.services.programs import get_program
 from kizuna.loyalty.services.rules import get_rule
+from kizuna.orders.conditions.behaviour import OrderFacts, order_histories
 from kizuna.orders.models import Order, OrderItem, OrderStatus
 from kizuna.orders.services.orders import check_order, item_rows, order_row
 
@@ -116,7 +117,29 @@ def _order_fact(workspace: Workspace, body: Any) -> earning.Fact:
         checked = check_order(body)
     order = order_row(workspace, _customer(workspace, checked.customer_id), checked)
     items = item_rows(order, checked)
-    return order_fact(order, items)
+    fact = order_fact(order, items)
+    # The engine stores an order before it earns, so `customer.orders.*` count it: the
+    # simulated order joins the customer's history here, in memory only.
+    fact.facts["customer_orders"] = c.Lazy(lambda: _history_with(order, items))
+    return fact
+
+
+def _history_with(order: Order, items: Sequence[OrderItem]) -> list[OrderFacts]:
+    customer = order.customer
+    history = order_histories(customer.workspace, [customer.pk])[customer.pk] if customer.pk else []
+    stored = Order.objects.for_workspace(customer.workspace).filter(external_id=order.external_id)
+    if customer.pk is not None and stored.exists():
+        return history  # a known order is not stored (nor counted) again
+    own = OrderFacts(
+        order.status,
+        order.currency,
+        order.total,
+        Decimal(0),
+        order.occurred_at,
+        frozenset(item.sku for item in items if item.sku),
+        frozenset(item.category for item in items if item.category),
+    )
+    return [*history, own]
 
 
 def _event_fact(workspace: Workspace, body: Any) -> earning.Fact:

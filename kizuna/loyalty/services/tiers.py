@@ -28,7 +28,15 @@ from kizuna.core.upsert import insert_once
 from kizuna.loyalty import events
 from kizuna.loyalty.errors import TierExists, TierNotFound
 from kizuna.loyalty.locks import lock_accounts
-from kizuna.loyalty.models import Account, EntryType, LedgerEntry, Program, Tier, TierChange
+from kizuna.loyalty.models import (
+    Account,
+    EntryType,
+    LedgerEntry,
+    Program,
+    ProgramStatus,
+    Tier,
+    TierChange,
+)
 from kizuna.loyalty.services import setup
 from kizuna.loyalty.services.periods import period_start
 from kizuna.loyalty.services.programs import check_name, get_program
@@ -273,7 +281,9 @@ def _move(
             tier=tier.key if tier else None,
         ),
     )
-    if tier is not None and (previous is None or tier.rank > previous.rank):
+    moved_up = tier is not None and (previous is None or tier.rank > previous.rank)
+    # Only an active program earns: a paused or draft one still moves tiers at its review.
+    if tier is not None and moved_up and program.status == ProgramStatus.ACTIVE:
         from kizuna.loyalty.services import earning
         from kizuna.loyalty.services.facts import customer_fact
         from kizuna.loyalty.services.ledger import Source

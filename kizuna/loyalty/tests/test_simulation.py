@@ -389,3 +389,25 @@ def test_a_backtest_runs_in_sql_in_bulk(api: ApiClient, workspace: NewWorkspace)
     # release, the program and its workspace, then one query each for the totals, the
     # months, the number of customers and the top ten.
     assert small == large == 8
+
+
+def test_a_simulated_order_counts_in_the_customers_history_as_a_real_one_would(
+    api: ApiClient,
+) -> None:
+    """A rule on `customer.orders.*` sees the order being earned on (it is stored first);
+    the simulation sees it too, without storing it."""
+    first = {"id": "first-order", "name": "First order", "trigger": {"type": "order_paid"},
+             "condition": {"field": "customer.orders.count", "op": "eq", "value": 1},
+             "effect": {"type": "fixed", "points": 100}}  # fmt: skip
+    make_program(api, [first])
+    before = rows()
+    simulated = api.post("/programs/tea-club/simulate", {"order": sample_order()})
+    assert (simulated.data["points"], simulated.data["breakdown"]) == (
+        100,
+        [{"rule_id": "first-order", "points": 100, "reason": "100 points"}],
+    )
+    assert rows() == before
+    assert api.post("/orders", sample_order()).data["loyalty"][0]["points_earned"] == 100
+    second = sample_order(external_id="ord-2")
+    assert api.post("/programs/tea-club/simulate", {"order": second}).data["points"] == 0
+    assert api.post("/orders", second).data["loyalty"][0]["points_earned"] == 0

@@ -364,6 +364,20 @@ def test_a_tier_reached_rule_limited_to_once_ever_gives_once(api: ApiClient) -> 
     assert welcomes() == [("welcome-gold", 50)]
 
 
+@pytest.mark.usefixtures("silver_gold")
+def test_a_paused_program_moves_tiers_at_its_review_but_gives_no_points(api: ApiClient) -> None:
+    assert api.post("/programs/tea-club/earning-rules", WELCOME_GOLD).status_code == 201
+    buy(api, "o1", "150.00", T0)
+    buy(api, "o2", "150.00", YEAR_2027 + timedelta(days=4))
+    assert api.patch("/programs/tea-club", {"status": "paused"}).status_code == 200
+    lower = {"qualify": {"metric": "points_earned", "threshold": 120, "window": "calendar_year"}}
+    assert api.patch("/programs/tea-club/tiers/gold", lower).status_code == 200
+    assert review(YEAR_2027 + timedelta(days=30)) == 1
+    assert Account.objects.get().tier_key == "gold"
+    assert welcomes() == [], "a paused program earns nothing"
+    assert Account.objects.get().active == 300
+
+
 # ------------------------------------------------------------------ multipliers
 
 
@@ -476,3 +490,16 @@ def test_a_bad_tier_is_refused_with_its_field(
         field,
     ), response.data
     assert [t["id"] for t in api.get("/programs/tea-club/tiers").data["data"]] == ["silver"]
+
+
+def test_a_tier_changed_at_the_same_clock_moment_is_seen_by_the_next_order(
+    api: ApiClient,
+) -> None:
+    """A replay of history (the demo) runs with the clock held: a change at the moment the
+    program's setup was last read must still be read again."""
+    with clock.at(T0):
+        with_tiers(api, tier("silver", 1, 100))
+        buy(api, "o1", "60.00", T0)
+        lower = {"qualify": {"metric": "points_earned", "threshold": 50}}
+        assert api.patch("/programs/tea-club/tiers/silver", lower).status_code == 200
+        assert buy(api, "o2", "1.00", T0)["tier"] == "silver"
