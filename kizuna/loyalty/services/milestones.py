@@ -71,10 +71,7 @@ def check_goal(value: Any, workspace: Workspace, program: Program) -> dict[str, 
         if set(value) - {"type", "trigger", "condition", "target", "within"}:
             raise _bad("A count goal has trigger, condition, target and within.", "goal")
         if value.get("within") is not None:
-            try:
-                parse_duration(value["within"], "goal.within")
-            except ValidationFailed as error:
-                raise _bad(error.message.removeprefix("goal.within: "), "goal.within") from error
+            parse_duration(value["within"], "goal.within")  # invalid_condition, as documented
             goal["within"] = value["within"]
     else:
         if set(value) - {"type", "trigger", "condition", "target", "period"}:
