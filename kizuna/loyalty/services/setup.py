@@ -73,8 +73,7 @@ def next_version(current: datetime | None) -> datetime:
 
 
 def touch(program: Program) -> None:
-    """The program's rules, tiers or milestones changed: its setup is read again. Called in
-    the change's transaction; the program's row is locked while its version moves."""
-    row = Program.objects.select_for_update().filter(pk=program.pk)
-    program.updated_at = next_version(row.values_list("updated_at", flat=True).first())
+    """The program's rules, tiers or milestones changed: its setup is read again (the
+    program was read in the change's transaction, so its `updated_at` is the stored one)."""
+    program.updated_at = next_version(program.updated_at)
     Program.objects.filter(pk=program.pk).update(updated_at=program.updated_at)
