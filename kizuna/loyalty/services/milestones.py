@@ -45,10 +45,18 @@ def _bad(message: str, field: str) -> ValidationFailed:
     return ValidationFailed(message, code="invalid_milestone", field=field)
 
 
+def _as_milestone_fault(error: ValidationFailed, prefix: str = "") -> ValidationFailed:
+    """A fault found by a check shared with rules, named as the milestone's own."""
+    return _bad(error.message, f"{prefix}{error.field}" if error.field else prefix or "goal")
+
+
 def check_goal(value: Any, workspace: Workspace, program: Program) -> dict[str, Any]:
     if not isinstance(value, Mapping) or value.get("type") not in ("count", "streak"):
         raise _bad("The goal type is count or streak.", "goal.type")
-    trigger = check_trigger(value.get("trigger"), program)
+    try:
+        trigger = check_trigger(value.get("trigger"), program)
+    except ValidationFailed as error:
+        raise _as_milestone_fault(error, "goal.") from error
     if trigger["type"] not in ("order_paid", "event"):
         raise _bad("A milestone counts orders or events.", "goal.trigger.type")
     target = value.get("target")
@@ -63,7 +71,7 @@ def check_goal(value: Any, workspace: Workspace, program: Program) -> dict[str, 
         if set(value) - {"type", "trigger", "condition", "target", "within"}:
             raise _bad("A count goal has trigger, condition, target and within.", "goal")
         if value.get("within") is not None:
-            parse_duration(value["within"], "goal.within")
+            parse_duration(value["within"], "goal.within")  # invalid_condition, as documented
             goal["within"] = value["within"]
     else:
         if set(value) - {"type", "trigger", "condition", "target", "period"}:
@@ -86,10 +94,15 @@ def check_milestone(
     if repeat not in ("once", "per_period"):
         raise _bad("repeat is once or per_period.", "repeat")
     points = data.get("points", 0)
+    if points != 0:
+        try:
+            points = _points(points, "points")
+        except ValidationFailed as error:
+            raise _as_milestone_fault(error) from error
     return {
         "name": check_name(data.get("name")),
         "goal": check_goal(data.get("goal"), workspace, program),
-        "points": 0 if points == 0 else _points(points, "points"),
+        "points": points,
         "badge": dict(badge) if badge else None,
         "repeat": repeat,
     }

@@ -9,7 +9,6 @@ from django.db import transaction
 
 from kizuna.core import audit
 from kizuna.core.audit import Actor
-from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
@@ -20,7 +19,7 @@ from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import ProgramExists, ProgramNotFound
 from kizuna.loyalty.locks import lock_program
 from kizuna.loyalty.models import NAME_MAX_LENGTH, Account, Enrolment, Program, ProgramStatus
-from kizuna.loyalty.services import policies
+from kizuna.loyalty.services import policies, setup
 
 POINTS_NAME_MAX_LENGTH = 50
 PROGRAM_FIELDS = (
@@ -165,7 +164,7 @@ def update_program(
             setattr(program, name, value)
         after = snapshot(program)
         if after != before:
-            program.updated_at = now()
+            program.updated_at = setup.next_version(program.updated_at)
             program.save()
             if "returns" in clean:
                 # Accounts carry the program's negative-balance policy for their CHECK.

@@ -6,7 +6,7 @@ rules, tiers or milestones change (`touch`), so a changed setup is read again by
 process on its next fact."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Lock
 
 from kizuna.core.clock import now
@@ -63,7 +63,17 @@ def live_setups(workspace_id: int) -> list[Setup]:
     return [setup_of(program) for program in programs.order_by("pk")]
 
 
+def next_version(current: datetime | None) -> datetime:
+    """A new `updated_at` for a program: now, or just after the current one when the clock
+    has not moved past it (a replay of history holds the clock), so the key always changes."""
+    moment = now()
+    if current is not None and moment <= current:
+        moment = current + timedelta(microseconds=1)
+    return moment
+
+
 def touch(program: Program) -> None:
-    """The program's rules, tiers or milestones changed: its setup is read again."""
-    program.updated_at = now()
+    """The program's rules, tiers or milestones changed: its setup is read again (the
+    program was read in the change's transaction, so its `updated_at` is the stored one)."""
+    program.updated_at = next_version(program.updated_at)
     Program.objects.filter(pk=program.pk).update(updated_at=program.updated_at)

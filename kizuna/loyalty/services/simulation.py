@@ -9,18 +9,19 @@ then multiplier rules on the sum. It shows what the rules give, not what members
 received: per-member limits, budgets, tiers, stop_after and pending windows depend on the
 order of events and are left out (the simulation of one order applies them all)."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from math import gcd
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -28,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Ceil, Coalesce, Floor, Least, Round, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Least, Round, TruncMonth
 
 from kizuna.core import conditions as c
 from kizuna.core.errors import ValidationFailed
@@ -40,6 +41,7 @@ from kizuna.loyalty.services import earning
 from kizuna.loyalty.services.facts import event_fact, order_fact
 from kizuna.loyalty.services.programs import get_program
 from kizuna.loyalty.services.rules import get_rule
+from kizuna.orders.conditions.behaviour import OrderFacts, order_histories
 from kizuna.orders.models import Order, OrderItem, OrderStatus
 from kizuna.orders.services.orders import check_order, item_rows, order_row
 
@@ -86,6 +88,19 @@ def simulate(
     }
 
 
+@contextmanager
+def _within(root: str) -> Iterator[None]:
+    """Faults of the simulated order or event, named by their path in the request body."""
+    try:
+        yield
+    except ValidationFailed as error:
+        error.field = f"{root}.{error.field}" if error.field else root
+        for detail in error.details:
+            if detail.get("field"):
+                detail["field"] = f"{root}.{detail['field']}"
+        raise
+
+
 def _customer(workspace: Workspace, external_id: Any) -> Customer:
     customer = one_or_none(
         Customer.objects.for_workspace(workspace).filter(external_id=external_id)
@@ -98,10 +113,33 @@ def _order_fact(workspace: Workspace, body: Any) -> earning.Fact:
         raise ValidationFailed(
             "order is an order as POST /orders takes it.", code="simulation_input", field="order"
         )
-    checked = check_order(body)
+    with _within("order"):
+        checked = check_order(body)
     order = order_row(workspace, _customer(workspace, checked.customer_id), checked)
     items = item_rows(order, checked)
-    return order_fact(order, items)
+    fact = order_fact(order, items)
+    # The engine stores an order before it earns, so `customer.orders.*` count it: the
+    # simulated order joins the customer's history here, in memory only.
+    fact.facts["customer_orders"] = c.Lazy(lambda: _history_with(order, items))
+    return fact
+
+
+def _history_with(order: Order, items: Sequence[OrderItem]) -> list[OrderFacts]:
+    customer = order.customer
+    history = order_histories(customer.workspace, [customer.pk])[customer.pk] if customer.pk else []
+    stored = Order.objects.for_workspace(customer.workspace).filter(external_id=order.external_id)
+    if customer.pk is not None and stored.exists():
+        return history  # a known order is not stored (nor counted) again
+    own = OrderFacts(
+        order.status,
+        order.currency,
+        order.total,
+        Decimal(0),
+        order.occurred_at,
+        frozenset(item.sku for item in items if item.sku),
+        frozenset(item.category for item in items if item.category),
+    )
+    return [*history, own]
 
 
 def _event_fact(workspace: Workspace, body: Any) -> earning.Fact:
@@ -109,7 +147,8 @@ def _event_fact(workspace: Workspace, body: Any) -> earning.Fact:
         raise ValidationFailed(
             "event is an event as POST /events takes it.", code="simulation_input", field="event"
         )
-    check_event_name(body["name"])
+    with _within("event"):
+        check_event_name(body["name"])
     event = CustomEvent(
         workspace=workspace,
         customer=_customer(workspace, body.get("customer_id", "simulation")),
@@ -135,12 +174,39 @@ def _moment(value: Any, field: str) -> datetime:
     return value
 
 
-def _rounded(expression: Any, rounding: str) -> Any:
+# Money columns keep four decimals: a money base is priced in ten-thousandths, as a whole number.
+MONEY_SCALE = 10_000
+
+
+def _whole(expression: Any) -> Any:
+    return ExpressionWrapper(expression, output_field=BigIntegerField())
+
+
+def _times_fraction(units: Any, numerator: int, denominator: int, rounding: str) -> Any:
+    """`units × numerator / denominator`, rounded, in whole-number SQL: exact on every
+    database (no binary floating point on SQLite, no numeric quirks on PostgreSQL), as the
+    engine computes with decimals. `units` is a non-negative whole-number expression; the
+    quotient is split so the product cannot overflow: (u / d) × n + ((u % d) × n) / d."""
+    units = Cast(units, BigIntegerField())  # PostgreSQL sums bigints as numeric
+    divisor = gcd(numerator, denominator) or 1
+    n, d = numerator // divisor, denominator // divisor
+    whole = _whole(_whole(units / Value(d)) * Value(n))
+    rest = _whole(_whole(units % Value(d)) * Value(n))
     if rounding == "up":
-        return Ceil(expression)
-    if rounding == "nearest":
-        return Round(expression)
-    return Floor(expression)
+        part = _whole((rest + Value(d - 1)) / Value(d))
+    elif rounding == "nearest":  # half up
+        part = _whole((rest * Value(2) + Value(d)) / Value(2 * d))
+    else:
+        part = _whole(rest / Value(d))
+    return _whole(whole + part)
+
+
+def _fraction(value: Decimal) -> tuple[int, int]:
+    """A decimal as numerator and power-of-ten denominator: 1.25 -> (125, 100)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    scale = 10 ** max(0, -exponent)
+    return int(value * scale), scale
 
 
 def _points_expression(program: Program, rule: EarningRule) -> Any:
@@ -149,8 +215,9 @@ def _points_expression(program: Program, rule: EarningRule) -> Any:
     if effect["type"] == "fixed":
         return Value(effect["points"])
     base = effect["base"]
+    money = base != "items_quantity"
     if base in ("total", "subtotal"):
-        value: Any = F(base)
+        units: Any = Cast(Round(F(base) * Value(MONEY_SCALE)), BigIntegerField())
     else:
         items = OrderItem.objects.filter(order_id=OuterRef("pk"))
         if effect.get("item_condition"):
@@ -158,29 +225,28 @@ def _points_expression(program: Program, rule: EarningRule) -> Any:
             items = items.filter(c.compile(parsed, workspace=program.workspace, scope="item"))
         column = (
             F("quantity")
-            if base == "items_quantity"
-            else ExpressionWrapper(
-                F("unit_price") * F("quantity"),
-                output_field=DecimalField(max_digits=30, decimal_places=8),
-            )
+            if not money
+            else Cast(Round(F("unit_price") * Value(MONEY_SCALE)), BigIntegerField())
+            * F("quantity")
         )
         total = items.values("order_id").annotate(v=Sum(column)).values("v")
-        value = Coalesce(
-            Subquery(total),
-            Value(Decimal(0)),
-            output_field=DecimalField(max_digits=30, decimal_places=8),
-        )
-    exact = ExpressionWrapper(
-        value * Value(Decimal(effect["points"])) / Value(Decimal(effect["per"])),
-        output_field=DecimalField(max_digits=30, decimal_places=8),
+        units = Coalesce(Subquery(total), Value(0), output_field=BigIntegerField())
+    # points × base / per: with per = p / q, and money in ten-thousandths.
+    per_numerator, per_denominator = _fraction(Decimal(effect["per"]))
+    raw: Any = _times_fraction(
+        units,
+        effect["points"] * per_denominator,
+        per_numerator * (MONEY_SCALE if money else 1),
+        effect["rounding"],
     )
-    raw: Any = Cast(_rounded(exact, effect["rounding"]), IntegerField())
     if effect.get("max_points") is not None:
-        raw = Least(raw, Value(effect["max_points"]), output_field=IntegerField())
-    if base != "items_quantity":
+        raw = Least(raw, Value(effect["max_points"]), output_field=BigIntegerField())
+    if money:
         # Money bases give nothing in another currency than the program's.
         raw = Case(
-            When(currency=program.currency, then=raw), default=Value(0), output_field=IntegerField()
+            When(currency=program.currency, then=raw),
+            default=Value(0),
+            output_field=BigIntegerField(),
         )
     return raw
 
@@ -220,25 +286,19 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
         else:
             base_terms.append(_when(condition, expression))
     if not base_terms:
-        points: Any = Value(0, output_field=IntegerField())
+        points: Any = Value(0, output_field=BigIntegerField())
     else:
         points = base_terms[0]
         for term in base_terms[1:]:
             points = points + term
     base = points
     for condition, factor in factors:
-        # As the engine does: each multiplier adds (factor - 1) x the base points.
-        bonus = Cast(
-            Floor(
-                ExpressionWrapper(
-                    base * Value(factor - 1),
-                    output_field=DecimalField(max_digits=30, decimal_places=8),
-                )
-            ),
-            IntegerField(),
-        )
-        points = points + _when(condition, bonus)
-    scored = orders.annotate(scored_points=ExpressionWrapper(points, output_field=IntegerField()))
+        if factor <= 1:
+            continue  # as in the engine: a factor of 1 or less adds nothing
+        # As the engine does: each multiplier adds (factor - 1) x the base points, down.
+        numerator, denominator = _fraction(factor - 1)
+        points = points + _when(condition, _times_fraction(base, numerator, denominator, "down"))
+    scored = orders.annotate(scored_points=_whole(points))
     totals = scored.aggregate(order_count=Count("pk"), point_total=Sum("scored_points"))
     by_month = (
         scored.annotate(month=TruncMonth("occurred_at", tzinfo=_tz(program)))
@@ -270,8 +330,8 @@ def backtest(program: Program, rules: list[EarningRule] | None, window: Any) -> 
 def _when(condition: Q | None, expression: Any) -> Any:
     """`expression` where the condition holds (everywhere without one), 0 elsewhere."""
     if condition is None:
-        return ExpressionWrapper(expression, output_field=IntegerField())
-    return Case(When(condition, then=expression), default=Value(0), output_field=IntegerField())
+        return _whole(expression)
+    return Case(When(condition, then=expression), default=Value(0), output_field=BigIntegerField())
 
 
 def _tz(program: Program) -> Any:

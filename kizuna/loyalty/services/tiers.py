@@ -23,11 +23,20 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
+from kizuna.core.money import check_amount, format_amount
 from kizuna.core.upsert import insert_once
 from kizuna.loyalty import events
 from kizuna.loyalty.errors import TierExists, TierNotFound
 from kizuna.loyalty.locks import lock_accounts
-from kizuna.loyalty.models import Account, EntryType, LedgerEntry, Program, Tier, TierChange
+from kizuna.loyalty.models import (
+    Account,
+    EntryType,
+    LedgerEntry,
+    Program,
+    ProgramStatus,
+    Tier,
+    TierChange,
+)
 from kizuna.loyalty.services import setup
 from kizuna.loyalty.services.periods import period_start
 from kizuna.loyalty.services.programs import check_name, get_program
@@ -39,7 +48,7 @@ WINDOWS = ("calendar_year", "rolling_12_months", "lifetime")
 TIER_FIELDS = ("name", "rank", "qualify", "grace_days", "benefits")
 
 
-def check_tier(data: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
+def check_tier(data: Mapping[str, Any], current: Tier | None, currency: str) -> dict[str, Any]:
     merged: dict[str, Any] = {n: getattr(current, n) for n in TIER_FIELDS} if current else {}
     merged.update({k: v for k, v in data.items() if k in TIER_FIELDS})
     rank = merged.get("rank")
@@ -70,7 +79,10 @@ def check_tier(data: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
         raise ValidationFailed(
             "qualify.threshold is a number from 0.", code="invalid_tier", field="qualify.threshold"
         )
-    if qualify["metric"] != "amount_spent" and value != value.to_integral_value():
+    if qualify["metric"] == "amount_spent":
+        # An amount in the program's currency (no more decimals than it has), kept formatted.
+        value = check_amount(str(value), currency, field="qualify.threshold")
+    elif value != value.to_integral_value():
         raise ValidationFailed(
             "Points and orders are whole numbers.", code="invalid_tier", field="qualify.threshold"
         )
@@ -89,7 +101,9 @@ def check_tier(data: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
         "rank": rank,
         "qualify": {
             "metric": qualify["metric"],
-            "threshold": str(value) if qualify["metric"] == "amount_spent" else int(value),
+            "threshold": format_amount(value, currency)
+            if qualify["metric"] == "amount_spent"
+            else int(value),
             "window": window,
         },
         "grace_days": grace,
@@ -123,7 +137,7 @@ def create_tier(
 ) -> Tier:
     program = get_program(workspace, program_key)
     key = check_object_id(data["id"]) if data.get("id") else new_object_id("tier")
-    clean = check_tier(data, None)
+    clean = check_tier(data, None, program.currency)
     with transaction.atomic(savepoint=False):
         _rank_taken(program, clean["rank"], None)
         tier, created = insert_once(
@@ -144,7 +158,7 @@ def update_tier(
     program = get_program(workspace, program_key)
     with transaction.atomic(savepoint=False):
         tier = get_tier(program, key)
-        clean = check_tier(data, tier)
+        clean = check_tier(data, tier, program.currency)
         _rank_taken(program, clean["rank"], tier)
         before = snapshot(tier)
         for name, value in clean.items():
@@ -267,7 +281,9 @@ def _move(
             tier=tier.key if tier else None,
         ),
     )
-    if tier is not None and (previous is None or tier.rank > previous.rank):
+    moved_up = tier is not None and (previous is None or tier.rank > previous.rank)
+    # Only an active program earns: a paused or draft one still moves tiers at its review.
+    if tier is not None and moved_up and program.status == ProgramStatus.ACTIVE:
         from kizuna.loyalty.services import earning
         from kizuna.loyalty.services.facts import customer_fact
         from kizuna.loyalty.services.ledger import Source
@@ -337,10 +353,15 @@ def progress(account: Account, program: Program, tiers: list[Tier]) -> dict[str,
         "progress": None,
     }
     if next_tier is not None:
-        value = metric_value(account, program, next_tier.qualify, now())
+        qualify = next_tier.qualify
+        value = metric_value(account, program, qualify, now())
+        money = qualify["metric"] == "amount_spent"
         out["progress"] = {
-            "metric": next_tier.qualify["metric"],
-            "current": str(value) if next_tier.qualify["metric"] == "amount_spent" else int(value),
-            "target": next_tier.qualify["threshold"],
+            "metric": qualify["metric"],
+            # Money as the API gives amounts: with exactly the currency's decimals.
+            "current": format_amount(value, program.currency) if money else int(value),
+            "target": format_amount(Decimal(str(qualify["threshold"])), program.currency)
+            if money
+            else int(qualify["threshold"]),
         }
     return out
