@@ -110,8 +110,9 @@ class SurveyPatchIn(InputSchema):
 class SurveyParams(Schema):
     version: int | None = Field(
         default=None,
+        ge=1,
+        le=1_000_000,
         description="Read the survey as this version defined it (GET /surveys/{id}/versions).",
-        json_schema_extra={"minimum": 1, "maximum": 1_000_000},
     )
 
 
