@@ -251,3 +251,15 @@ def stored() -> dict[str, Any]:
         "surveys": list(Survey.objects.order_by("pk").values()),
         "versions": list(SurveyVersion.objects.order_by("pk").values()),
     }
+
+
+ERROR_KEYS = {"code", "message", "field", "details", "request_id"}
+
+
+def assert_error(response: Any, status: int, code: str, field: str | None = None) -> Any:
+    """The error body, after checking its status, shape, code and field."""
+    assert response.status_code == status, (response.status_code, response.data)
+    body = response.data
+    assert set(body) == ERROR_KEYS, body
+    assert (body["code"], body["field"]) == (code, field), body
+    return body

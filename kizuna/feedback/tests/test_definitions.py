@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the tables of cases read best one case a line)
 """The definition schema: every element type accepted as documented, and every fault refused
 with its code and the JSON path of the fault, changing nothing."""
 
@@ -6,9 +7,9 @@ from typing import Any
 import pytest
 
 from conftest import ApiClient
-from kizuna.api.tests.support import assert_error
 from kizuna.feedback.tests.support import (
     DELETE,
+    assert_error,
     edited,
     full_definition,
     minimal_definition,
@@ -161,7 +162,7 @@ def test_a_fault_is_422_with_its_path_and_changes_nothing(
 
 FULL = full_definition()
 # fmt: off
-LOGIC: list[tuple[str, list[Any], Any, str, str]] = [
+LOGIC: list[tuple[str, list[Any], Any, str | None, str]] = [
     ("unknown-element", [*P0, "elements", 4, "visible_if"], {"field": "answers.nope", "op": "exists"}, "invalid_condition", f"{E}[4].visible_if.field"),
     ("statement-has-no-answer", [*P0, "elements", 4, "visible_if"], {"field": "answers.cta", "op": "exists"}, "invalid_condition", f"{E}[4].visible_if.field"),
     ("wrong-op-for-type", [*P0, "elements", 4, "visible_if"], {"field": "answers.nps", "op": "contains", "value": "x"}, "invalid_condition", f"{E}[4].visible_if.op"),

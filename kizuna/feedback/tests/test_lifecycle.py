@@ -6,10 +6,17 @@ from typing import Any
 import pytest
 
 from conftest import ApiClient
-from kizuna.api.tests.support import assert_error
 from kizuna.core import clock
 from kizuna.core.models import OutboxEvent
-from kizuna.feedback.tests.support import edited, full_definition, nps, stored, survey_body, t
+from kizuna.feedback.tests.support import (
+    assert_error,
+    edited,
+    full_definition,
+    nps,
+    stored,
+    survey_body,
+    t,
+)
 
 pytestmark = pytest.mark.django_db
 
