@@ -16,6 +16,8 @@ from kizuna.core.text import UNSTORABLE
 NAME_MAX_LENGTH = 200
 MAX_LANGUAGES = 30
 RECONTACT_MAX_DAYS = 3650
+# The last year a schedule may name: beyond it a time cannot always be moved to UTC.
+MAX_YEAR = 9999
 # A BCP 47 language tag as surveys use them: en, ja, ko, pt-BR, zh-Hant-TW.
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 # Fields a change may not set to null (`targeting`, `recontact` and `schedule` may be null).
@@ -95,6 +97,13 @@ def _schedule(value: Any) -> tuple[datetime | None, datetime | None]:
     if value is None:
         return None, None
     starts_at, ends_at = value.get("starts_at"), value.get("ends_at")
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment is not None and moment.year >= MAX_YEAR:
+            raise ValidationFailed(
+                f"Times are before the year {MAX_YEAR}.",
+                code="invalid_schedule",
+                field=f"schedule.{name}",
+            )
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationFailed(
             "The schedule ends after it starts.", code="invalid_schedule", field="schedule.ends_at"

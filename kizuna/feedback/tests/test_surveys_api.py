@@ -95,6 +95,11 @@ def test_unknown_survey_is_404(api: ApiClient) -> None:
             "schedule.ends_at",
         ),
         (
+            {"schedule": {"ends_at": "9999-12-31T23:00:00-05:00"}},
+            "invalid_schedule",
+            "schedule.ends_at",
+        ),
+        (
             {"targeting": {"field": "answers.nps", "op": "gte", "value": 9}},
             "invalid_condition",
             "targeting.field",
