@@ -4,6 +4,7 @@ fault (`definition.pages[0].elements[2].title.ja`) and raises `InvalidDefinition
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 from kizuna.feedback.errors import InvalidDefinition
@@ -19,6 +20,13 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn"})
 ID_RULE = (
     f"1 to {ID_MAX_LENGTH} characters in Unicode NFC form, without control or invisible "
     "characters and without spaces at either end"
+)
+
+
+# The texts of the definition being checked, (path, text), collected by `localized` for the
+# second pass (recall references are checked once every element is known).
+collected_texts: ContextVar[list[tuple[str, str]] | None] = ContextVar(
+    "kizuna_survey_texts", default=None
 )
 
 
@@ -133,4 +141,7 @@ def localized(
                 "invalid_text",
             )
         _text(text, f"{path}.{language}", limit)
+    texts = collected_texts.get()
+    if texts is not None:
+        texts.extend((f"{path}.{language}", text) for language, text in value.items())
     return value

@@ -17,6 +17,7 @@ from kizuna.feedback.definitions.common import (
     check_name,
     check_url,
     choice,
+    collected_texts,
     fail,
     integer,
     items,
@@ -26,6 +27,7 @@ from kizuna.feedback.definitions.common import (
 )
 from kizuna.feedback.definitions.elements import ElementInfo, check_element
 from kizuna.feedback.definitions.fields import ANSWERS, HIDDEN, VARIABLES, registry_for
+from kizuna.feedback.definitions.recall import check_recalls
 
 ROOT = "definition"
 MAX_PAGES = 100
@@ -58,6 +60,19 @@ class Checked:
 
 def check_definition(data: Any, languages: Collection[str], workspace: Workspace) -> Checked:
     """Check a definition strictly; 422 naming the JSON path of the first fault."""
+    texts: list[tuple[str, str]] = []
+    token = collected_texts.set(texts)
+    try:
+        checked, variables = _shapes(data, languages)
+    finally:
+        collected_texts.reset(token)
+    _logic(checked, workspace, texts)
+    _expressions(variables, checked)
+    return checked
+
+
+def _shapes(data: Any, languages: Collection[str]) -> tuple[Checked, list[Any]]:
+    """The first pass: the shape of every part, and the ids."""
     definition = obj(
         data,
         ROOT,
@@ -77,9 +92,7 @@ def check_definition(data: Any, languages: Collection[str], workspace: Workspace
     _endings(definition.get("endings", []), languages, checked)
     variables = _variable_ids(definition.get("variables", []), checked)
     _quotas(definition.get("quotas", []), checked)
-    _logic(checked, workspace)
-    _expressions(variables, checked)
-    return checked
+    return checked, variables
 
 
 def _welcome(value: Any, path: str, languages: Collection[str]) -> None:
@@ -156,7 +169,7 @@ def _quotas(value: Any, checked: Checked) -> None:
             checked.quota_endings.append((f"{at}.ending", quota["ending"]))
 
 
-def _logic(checked: Checked, workspace: Workspace) -> None:
+def _logic(checked: Checked, workspace: Workspace, texts: list[tuple[str, str]]) -> None:
     registry = registry_for(checked.elements, set(checked.hidden), set(checked.variables))
     for path, condition in checked.conditions:
         c.parse(
@@ -177,6 +190,7 @@ def _logic(checked: Checked, workspace: Workspace) -> None:
     for path, ending in checked.quota_endings:
         if not isinstance(ending, str) or ending not in checked.endings:
             fail(path, "ending names an ending of this survey.", "unknown_reference")
+    check_recalls(texts, registry, workspace)
 
 
 def _variable_ids(value: Any, checked: Checked) -> list[Any]:

@@ -192,6 +192,11 @@ LOGIC: list[tuple[str, list[Any], Any, str | None, str]] = [
     ("expression-bad-reference", ["variables", 0, "expression"], "{customer.email}", "invalid_expression", "definition.variables[0].expression"),
     ("expression-deep", ["variables", 0, "expression"], "(" * 40 + "1" + ")" * 40, "invalid_expression", "definition.variables[0].expression"),
     ("expression-empty", ["variables", 0, "expression"], " ", "invalid_expression", "definition.variables[0].expression"),
+    ("recall-valid", [*P1, "elements", 0, "title"], t("Thanks {customer.first_name|there}: {answers.nps|?}, {hidden.source}, {variables.score}, {answers.grid[staff]}", ja="{plain} {text}"), None, ""),
+    ("recall-unknown-element", [*P1, "elements", 0, "title"], t("You said {answers.q9|something}"), "invalid_recall", f"{F}[0].title.default"),
+    ("recall-in-a-translation", ["endings", 0, "title"], t("Thanks", ko="{answers.cta}"), "invalid_recall", "definition.endings[0].title.ko"),
+    ("recall-unknown-customer-field", [*P0, "title"], t("Hi {customer.nickname}"), "invalid_recall", "definition.pages[0].title.default"),
+    ("recall-unknown-variable", [*P1, "elements", 0, "choices", 0, "text"], t("{variables.nope|0}"), "invalid_recall", f"{F}[0].choices[0].text.default"),
     ("expression-number-answer", ["variables", 0, "expression"], "{answers.age} / 2 + {hidden.store}", None, ""),
 ]
 # fmt: on
