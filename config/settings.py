@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kizuna.orders",
     "kizuna.loyalty",
     "kizuna.textanalytics",
+    "kizuna.feedback",
     "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",

@@ -41,6 +41,18 @@ LINKS: list[tuple[str, list[str], dict[str, str]]] = [
     ),
     ("create_order", ["get_customer"], {"customer_id": "$response.body#/customer_id"}),
     ("create_event", ["get_customer"], {"customer_id": "$response.body#/customer_id"}),
+    (
+        "create_survey",
+        [
+            "get_survey",
+            "update_survey",
+            "list_versions",
+            "publish_survey",
+            "pause_survey",
+            "close_survey",
+        ],
+        {"survey_id": "$response.body#/id"},
+    ),
 ]
 
 

@@ -231,6 +231,24 @@ PINS = [
     ),
     Pin("GET", "/customers", "/customers?segment=osaka", 4, list_of="customer"),
     Pin("GET", "/jobs", "/jobs", 1),
+    # Surveys (seeded by _seed_surveys: "nps" published with two versions, "draft").
+    Pin("POST", "/surveys", "/surveys", 5, lambda: _survey("new-survey")),
+    Pin("GET", "/surveys", "/surveys", 1, list_of="survey"),
+    Pin("GET", "/surveys", "/surveys?status=active", 1, list_of="survey"),
+    Pin("GET", "/surveys/{survey_id}", "/surveys/nps", 1),
+    Pin("GET", "/surveys/{survey_id}", "/surveys/nps?version=1", 2),
+    Pin("PATCH", "/surveys/{survey_id}", "/surveys/draft", 5, lambda: {"name": "Renamed"}),
+    Pin(
+        "PATCH",
+        "/surveys/{survey_id}",
+        "/surveys/nps",
+        7,
+        lambda: {"definition": _survey_definition("v3")},
+    ),
+    Pin("GET", "/surveys/{survey_id}/versions", "/surveys/nps/versions", 2, list_of="version"),
+    Pin("POST", "/surveys/{survey_id}/publish", "/surveys/draft/publish", 6),
+    Pin("POST", "/surveys/{survey_id}/pause", "/surveys/nps/pause", 6),
+    Pin("POST", "/surveys/{survey_id}/close", "/surveys/nps/close", 6),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
     Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),
@@ -307,6 +325,38 @@ def _seed(api: ApiClient, rows: int) -> None:
     for n in range(rows):
         assert api.post("/orders", _order(1000 + n) | {"customer_id": "cust-0"}).status_code == 201
     _seed_segments(api)
+    _seed_surveys(api)
+
+
+def _survey_definition(title: str) -> dict[str, Any]:
+    nps = {"id": "nps", "type": "nps", "title": {"default": title}}
+    why = {
+        "id": "why",
+        "type": "text",
+        "title": {"default": "Why?"},
+        "visible_if": {"field": "answers.nps", "op": "lte", "value": 6},
+    }
+    return {"pages": [{"id": "p1", "elements": [nps, why]}]}
+
+
+def _survey(key: str) -> dict[str, Any]:
+    return {
+        "id": key,
+        "name": key,
+        "languages": ["en", "ja"],
+        "default_language": "en",
+        "timezone": "Asia/Tokyo",
+        "definition": _survey_definition("Recommend?"),
+    }
+
+
+def _seed_surveys(api: ApiClient, keys: tuple[str, ...] = ("nps", "draft")) -> None:
+    """Surveys: the first published, with a second version of its definition."""
+    for key in keys:
+        assert api.post("/surveys", _survey(key)).status_code == 201
+    assert api.post(f"/surveys/{keys[0]}/publish").status_code == 200
+    changed = {"definition": _survey_definition("v2")}
+    assert api.patch(f"/surveys/{keys[0]}", changed).status_code == 200
 
 
 def _seed_segments(api: ApiClient) -> None:
@@ -378,6 +428,10 @@ def _seed_more(api: ApiClient) -> None:
         refund = {"external_id": f"r-{n}", "amount": "1.00"}
         assert api.post(f"/orders/ord-{n}/refunds", refund).status_code == 201
     assert api.post("/segments/members/refresh").status_code == 200
+    _seed_surveys(api, ("more-1", "more-2", "more-3"))
+    for n in range(3, 6):
+        changed = {"definition": _survey_definition(f"v{n}")}
+        assert api.patch("/surveys/nps", changed).status_code == 200
 
 
 def test_every_operation_has_a_pin() -> None:

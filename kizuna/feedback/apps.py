@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "kizuna.feedback"
+    label = "feedback"
+    verbose_name = "Feedback: surveys"
+
+    def ready(self) -> None:
+        from kizuna.feedback import events  # noqa: F401  (events declares the types)
+        from kizuna.feedback.definitions import fields
+
+        fields.register()

@@ -1,0 +1,24 @@
+"""The feedback app's event types (part of the closed list of domain events)."""
+
+from kizuna.core.events import EventPayload, event_type
+
+
+@event_type("survey.published")
+class SurveyPublished(EventPayload):
+    """A survey was published or resumed: `status` is active, or scheduled until it starts."""
+
+    survey_id: str
+    version: int
+    status: str
+
+
+@event_type("survey.paused")
+class SurveyPaused(EventPayload):
+    survey_id: str
+    version: int
+
+
+@event_type("survey.closed")
+class SurveyClosed(EventPayload):
+    survey_id: str
+    version: int
