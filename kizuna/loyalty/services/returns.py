@@ -1,11 +1,13 @@
 """Refunds and cancellations: the points an order earned are taken back, and the points spent
 on it given back, pro rata to the value refunded (all of it for a cancellation).
 
-Both are cumulative, so that rounding never drifts: after each refund, what has been taken
-back in all is the order's earned points times the share of its total refunded so far,
-rounded half up, and this refund takes the difference with what was taken before; the same
-for the points given back. Refunding the whole order, in any number of refunds, takes back
-exactly what it earned and gives back exactly what was spent on it."""
+Both are cumulative, so that rounding never drifts: after each refund, what is due back in
+all is the order's earned points times the share of its total refunded so far, rounded half
+up, and this refund takes the difference with what was due before; the same for the points
+given back. Refunding the whole order, in any number of refunds, takes back exactly what it
+earned (less what could not be taken where a balance may not go negative: that part is
+forgiven for good, never taken by a later refund) and gives back exactly what was spent on
+it."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -45,9 +47,16 @@ def _share(amount: int, fraction: Decimal) -> int:
 
 
 def _settle(
-    account: Account, order: Any, fraction: Decimal, source: Source, cancel: bool
+    account: Account,
+    order: Any,
+    fraction: Decimal,
+    before: Decimal,
+    source: Source,
+    cancel: bool,
 ) -> dict[str, Any]:
-    """Bring what the order took back and gave back on `account` up to `fraction` of it."""
+    """Bring what the order took back and gave back on `account` from `before` (the share
+    refunded before) up to `fraction` of it. What is due back is reckoned on the shares, not
+    on what earlier refunds could take: points forgiven then stay forgiven."""
     program = account.program
     sums = (
         LedgerEntry.objects.filter(account=account)
@@ -58,15 +67,14 @@ def _settle(
         .aggregate(
             earned=_sum_of([EntryType.EARN, EntryType.PENDING]),
             spent=_sum_of([EntryType.SPEND, EntryType.ROLLBACK]),
-            taken=_sum_of([EntryType.REFUND_CLAWBACK, EntryType.CANCEL]),
             given=_sum_of([EntryType.REFUND_RETURN]),
         )
     )
     earned, spent = sums["earned"] or 0, -(sums["spent"] or 0)
-    taken, given = -(sums["taken"] or 0), sums["given"] or 0
+    given = sums["given"] or 0
     clawed = returned = 0
     if program.returns.get("clawback", True):
-        due = _share(earned, fraction) - taken
+        due = _share(earned, fraction) - _share(earned, before)
         if due > 0:
             own = list(
                 lock_lots(
@@ -146,10 +154,12 @@ def refund_order(order: Any, refund: Any) -> list[dict[str, Any]]:
     """A refund (already counted in the order's refunded_total)."""
     if not order.total:
         return []
-    fraction = min(Decimal(1), Decimal(order.refunded_total) / Decimal(order.total))
+    total = Decimal(order.total)
+    fraction = min(Decimal(1), Decimal(order.refunded_total) / total)
+    before = min(Decimal(1), (Decimal(order.refunded_total) - Decimal(refund.amount)) / total)
     source = Source("refund", refund.external_id)
     return [
-        _settle(account, order, fraction, source, cancel=False)
+        _settle(account, order, fraction, before, source, cancel=False)
         for account in _accounts_touched(order)
     ]
 
@@ -157,7 +167,12 @@ def refund_order(order: Any, refund: Any) -> list[dict[str, Any]]:
 def cancel_order(order: Any) -> list[dict[str, Any]]:
     """A cancelled order takes back all it earned and gives back all spent on it."""
     source = Source("order", order.external_id)
+    before = (
+        min(Decimal(1), Decimal(order.refunded_total) / Decimal(order.total))
+        if order.total
+        else Decimal(0)
+    )
     return [
-        _settle(account, order, Decimal(1), source, cancel=True)
+        _settle(account, order, Decimal(1), before, source, cancel=True)
         for account in _accounts_touched(order)
     ]
