@@ -275,7 +275,11 @@ class Model:
 
     def activate_due(self, now: datetime) -> None:
         for member in self.members.values():
-            due = [lot for lot in member.lots if lot.pending and lot.activates_at <= now]
+            due = [
+                lot
+                for lot in member.lots
+                if lot.pending and lot.activates_at is not None and lot.activates_at <= now
+            ]
             if not due:
                 continue
             points = sum(lot.remaining for lot in due)
@@ -616,12 +620,11 @@ def test_value_paid_with_points_earns_on_the_exact_rest(api: ApiClient) -> None:
 
 def test_three_points_per_three_dollars_on_ten_dollars_are_ten(api: ApiClient) -> None:
     """10.00 / 3.00 x 3 is 10, not 9.99... rounded down to 9."""
-    make_program(
-        api,
-        rules=[
-            {**ONE_PER_DOLLAR, "effect": {**ONE_PER_DOLLAR["effect"], "points": 3, "per": "3.00"}}
-        ],
-    )
+    rule = {
+        **ONE_PER_DOLLAR,
+        "effect": {"type": "proportional", "points": 3, "per": "3.00", "base": "total"},
+    }
+    make_program(api, rules=[rule])
     response = api.post("/orders", order("ord-1", total="10.00"))
     assert response.data["loyalty"][0]["points_earned"] == 10
 
