@@ -260,13 +260,16 @@ class Model:
         member.active -= points
         member.expired += points
 
-    def adjust(self, customer: str, points: int, now: datetime) -> bool:
+    def adjust(
+        self, customer: str, points: int, now: datetime, expires_at: datetime | None = None
+    ) -> bool:
         member = self.members.get(customer, Member())
         if points < 0 and -points > member.active:
             return False
         self.members[customer] = member
         if points > 0:
-            self._credit(member, Lot(points, 0, False, None, now + timedelta(days=EXPIRY_DAYS), ""))
+            expires = expires_at or now + timedelta(days=EXPIRY_DAYS)
+            self._credit(member, Lot(points, 0, False, None, expires, ""))
         else:
             self._take(member.spend_order(), -points)
             member.active += points
@@ -492,11 +495,15 @@ class LedgerMachine(RuleBasedStateMachine):
         size = data.draw(st.integers(1, 300), "size")
         balance = self.model.members[customer].active
         points = size if added else -max(1, balance * (size % 111) // 100)
-        done = self.model.adjust(customer, points, self.now)
-        response = self.post(
-            f"/customers/{customer}/loyalty/tea-club/adjustments",
-            {"points": points, "reason": "goodwill" if points > 0 else "correction"},
-        )
+        body: dict[str, Any] = {"points": points, "reason": "goodwill" if added else "correction"}
+        # Added points expire by the program's policy, or when staff say: lots that do not
+        # expire in the order they were written.
+        days = data.draw(st.none() | st.integers(1, 60), "expires_in_days") if added else None
+        expires_at = None if days is None else self.now + timedelta(days=days)
+        if expires_at is not None:
+            body["expires_at"] = expires_at.isoformat()
+        done = self.model.adjust(customer, points, self.now, expires_at)
+        response = self.post(f"/customers/{customer}/loyalty/tea-club/adjustments", body)
         if not done:
             assert response.status_code == 422, response.data
             assert response.data["code"] == "insufficient_points"
