@@ -410,7 +410,7 @@ class LedgerMachine(RuleBasedStateMachine):
             balance = self.model.members[customer].active if customer in self.model.members else 0
             paid_points = max(1, balance * paid[0] // 100)
             card = cents * (100 - paid[1]) // 100
-            if paid[1] % 2:
+            if paid[1] % 4:
                 card -= card % 100  # the card pays whole dollars, the points the cents
             paid_amount = money(max(1, cents - card))
             body["payments"] = [
