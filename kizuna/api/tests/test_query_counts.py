@@ -68,7 +68,7 @@ PINS = [
         "POST",
         "/orders/{external_id}/refunds",
         "/orders/ord-0/refunds",
-        25,
+        24,
         lambda: {"external_id": "r-9", "items": [{"sku": "TEA-1", "quantity": 1}]},
     ),
     Pin(

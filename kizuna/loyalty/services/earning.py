@@ -11,10 +11,12 @@ given so far times (factor - 1). Each rule's points are one ledger entry, unique
 (account, fact, rule): the same fact never earns twice."""
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +34,14 @@ from kizuna.loyalty.services.ledger import Source
 from kizuna.loyalty.services.periods import next_start, period_start
 from kizuna.loyalty.services.rules import local_time
 
-_ROUNDING = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "nearest": ROUND_HALF_UP}
+
+def _rounded(value: Fraction, effect: dict[str, Any]) -> int:
+    rounding = effect["rounding"]
+    if rounding == "up":
+        return math.ceil(value)
+    if rounding == "nearest":  # half up
+        return math.floor(value + Fraction(1, 2))
+    return math.floor(value)
 
 
 @dataclass
@@ -50,7 +59,7 @@ class Fact:
     tier_key: str | None = None
     # The share of the order's value that may earn (the rest was paid with points, gift
     # cards or store credit).
-    earnable: Decimal = Decimal(1)
+    earnable: Fraction = Fraction(1)
 
 
 @dataclass
@@ -144,17 +153,16 @@ def _base_points(
     if effect.get("item_condition"):
         matcher = parsed(program, effect["item_condition"], "item_condition")
         items = [item for item in items if c.evaluate(matcher, ctx.with_facts(item=item))]
+    # Exact fractions, rounded once: 99.84 paid 89.84 in points earns on 10.00, not 9.99...
+    value: Fraction
     if base == "items_quantity":
-        value = Decimal(sum(item.quantity for item in items))
+        value = Fraction(sum(item.quantity for item in items))
     elif base == "items_value":
-        value = sum((item.unit_price * item.quantity for item in items), Decimal(0)) * fact.earnable
+        value = Fraction(sum((item.unit_price * item.quantity for item in items), Decimal(0)))
+        value *= fact.earnable
     else:
-        value = Decimal(getattr(order, base)) * fact.earnable
-    per = Decimal(effect["per"])
-    raw = (value / per * effect["points"]).quantize(
-        Decimal(1), rounding=_ROUNDING[effect["rounding"]]
-    )
-    points = int(raw)
+        value = Fraction(Decimal(getattr(order, base))) * fact.earnable
+    points = _rounded(value * effect["points"] / Fraction(Decimal(effect["per"])), effect)
     reason = f"{effect['points']} per {effect['per']} of {base}"
     if effect.get("max_points") is not None and points > effect["max_points"]:
         points = effect["max_points"]

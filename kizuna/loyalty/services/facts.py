@@ -9,6 +9,7 @@ for a refund or a cancellation `{program_id, points_clawed_back, points_returned
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from kizuna.core.clock import now
@@ -34,12 +35,12 @@ from kizuna.orders.conditions import order_facts
 NON_EARNING_METHODS = frozenset({"points", "gift_card", "store_credit"})
 
 
-def earnable_share(order: Any) -> Decimal:
+def earnable_share(order: Any) -> Fraction:
     """The share of the order's total that may earn points (API.md: value paid with points,
     gift cards or store credit earns nothing)."""
     total = Decimal(order.total)
     if total <= 0:
-        return Decimal(0)
+        return Fraction(0)
     excluded = sum(
         (
             Decimal(p["amount"])
@@ -48,7 +49,7 @@ def earnable_share(order: Any) -> Decimal:
         ),
         Decimal(0),
     )
-    return max(Decimal(0), (total - excluded) / total)
+    return max(Fraction(0), Fraction(total - excluded) / Fraction(total))
 
 
 def customer_fact(

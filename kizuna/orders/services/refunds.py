@@ -86,10 +86,13 @@ def refund_order(
                 field="external_id",
             )
         set_prefetched(refund, "items", _write_lines(refund, order_items, refunded))
+        # The order is locked: its new total is computed here, in decimals (an F() sum runs in
+        # floating point on SQLite, where 3.16 + 3.73 exceeds 6.89 and breaks the CHECK).
+        order.refunded_total += amount
+        order.updated_at = now()
         Order.objects.filter(pk=order.pk).update(
-            refunded_total=F("refunded_total") + amount, updated_at=now()
+            refunded_total=order.refunded_total, updated_at=order.updated_at
         )
-        order.refresh_from_db(fields=["refunded_total", "updated_at"])
         stats.order_refunded(workspace, order, amount)
         participants.order_refunded(order, refund)
         timeline.add_entry(
