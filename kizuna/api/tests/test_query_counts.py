@@ -61,14 +61,14 @@ PINS = [
         "POST",
         "/orders/{external_id}/status",
         "/orders/ord-0/status",
-        29,
+        30,
         lambda: {"status": "cancelled"},
     ),
     Pin(
         "POST",
         "/orders/{external_id}/refunds",
         "/orders/ord-0/refunds",
-        24,
+        25,
         lambda: {"external_id": "r-9", "items": [{"sku": "TEA-1", "quantity": 1}]},
     ),
     Pin(
