@@ -168,10 +168,14 @@ _counter = iter(range(1, 10**9))
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate-limit counters and cached key lookups start empty in every test: the suite sends
-    thousands of requests (wrong keys among them) from one address."""
+    thousands of requests (wrong keys among them) from one address. So do the programs'
+    setups, cached by primary key and version: a rolled-back test frees both for the next."""
     from django.core.cache import cache as django_cache
 
+    from kizuna.loyalty.services.setup import forget_setups
+
     django_cache.clear()
+    forget_setups()
     yield
 
 

@@ -55,6 +55,14 @@ def setup_of(program: Program) -> Setup:
     return found
 
 
+def forget_setups() -> None:
+    """Empty the cache. For tests: a rolled-back transaction can hand a new program the key
+    (primary key and `updated_at`, under a held clock) of one that never committed, which a
+    real database never does."""
+    with _LOCK:
+        _CACHE.clear()
+
+
 def live_setups(workspace_id: int) -> list[Setup]:
     """The workspace's active programs with their setups, in a fixed order."""
     programs = Program.objects.filter(
