@@ -247,3 +247,112 @@ def sample_order(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def order_body() -> Any:
     return sample_order
+
+
+# Server processes against the test database (kill-and-restart and served tests). They need
+# PostgreSQL: SQLite's test database lives in the test process's memory.
+def server_database_url() -> str:
+    """The URL of the test database, for a server process the test starts."""
+    from urllib.parse import quote
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return (
+        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, seconds: float = 30) -> bool:
+    """Whether something accepts connections on `port` within `seconds`."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class RunServer:
+    """`manage.py runserver` (threaded) on a free port, against the test database."""
+
+    def __init__(self) -> None:
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{self.port}",
+                "--noreload",
+                "--skip-checks",
+            ],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root), "DATABASE_URL": server_database_url()},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if not wait_for_port(self.port):
+            self.process.kill()
+            raise RuntimeError("the server did not start")
+
+    def post(self, path: str, body: dict[str, Any], key: str, idem: str) -> tuple[int, Any]:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": idem,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def kill(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def servers() -> Iterator[list[RunServer]]:
+    """Servers a test starts (append them); stopped at its end."""
+    started: list[RunServer] = []
+    yield started
+    for server in started:
+        server.stop()

@@ -12,12 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
+from conftest import free_port, server_database_url, wait_for_port
 from kizuna.accounts.services import NewWorkspace, create_workspace
 from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer, CustomerImport
@@ -34,24 +33,9 @@ def _postgres_only() -> None:
         pytest.skip("needs a database shared with a server process; runs in the PostgreSQL pass")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 class Gunicorn:
     def __init__(self, log: Path, app: str | None = None, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = log
         command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"]
         if app:
@@ -62,7 +46,7 @@ class Gunicorn:
             env={
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
-                "DATABASE_URL": _database_url(),
+                "DATABASE_URL": server_database_url(),
                 "KIZUNA_WEB_BIND": f"127.0.0.1:{self.port}",
                 "KIZUNA_WEB_WORKERS": "1",
                 **env,
@@ -70,15 +54,9 @@ class Gunicorn:
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("gunicorn did not start:\n" + log.read_text())
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError("gunicorn did not start:\n" + log.read_text())
 
     def send(self, raw: bytes, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
         """Send raw bytes; the status, headers (lower-cased names) and body of the answer."""

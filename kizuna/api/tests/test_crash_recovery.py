@@ -2,25 +2,15 @@
 writes nothing twice. Runs a real server process against the test database, so it needs
 PostgreSQL (SQLite's test database lives in the test process's memory)."""
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
+from conftest import RunServer
 from kizuna.accounts.services import create_workspace
 from kizuna.core.models import IdempotencyRecord
 from kizuna.customers.models import Customer
@@ -35,84 +25,6 @@ ROOT = Path(__file__).resolve().parents[3]
 def _postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs a database shared with a server process; runs in the PostgreSQL pass")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        db = settings.DATABASES["default"]
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": (
-                f"postgres://{quote(db['USER'])}"
-                + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-                + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-            ),
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                f"127.0.0.1:{self.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("the server did not start")
-
-    def post(self, path: str, body: dict[str, Any], key: str, idem: str) -> tuple[int, Any]:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {key}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": idem,
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 ORDER = {
@@ -141,10 +53,10 @@ def _wait_until_blocked_on_a_lock() -> None:
 
 
 def test_a_server_killed_mid_request_loses_nothing_and_the_retry_writes_once(
-    servers: list[Server],
+    servers: list[RunServer],
 ) -> None:
     keys = create_workspace("crash-shop", "Crash shop")
-    first = Server()
+    first = RunServer()
     servers.append(first)
 
     outcome: dict[str, Any] = {}
@@ -171,7 +83,7 @@ def test_a_server_killed_mid_request_loses_nothing_and_the_retry_writes_once(
     assert Customer.objects.count() == 0, "the half-done request was rolled back"
     assert not IdempotencyRecord.objects.filter(key="retry-1").exists(), "no claim is left"
 
-    second = Server()
+    second = RunServer()
     servers.append(second)
     # The killed request's key went with its connection: the retry runs at once.
     status, body = second.post("/api/v1/orders", ORDER, keys.server_key, "retry-1")

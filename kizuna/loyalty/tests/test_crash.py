@@ -3,27 +3,18 @@ order cut short has neither, `verify_ledger` passes, and sending every order aga
 same Idempotency-Keys) completes each exactly once. Runs real server processes against the
 test database, so it needs PostgreSQL (SQLite's test database lives in the test process)."""
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from conftest import ApiClient, postgres_only
+from conftest import ApiClient, RunServer, postgres_only, server_database_url
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import IdempotencyRecord
 from kizuna.loyalty.models import Account, EntryType, LedgerEntry
@@ -34,85 +25,6 @@ from kizuna.orders.models import Order
 ROOT = Path(__file__).resolve().parents[3]
 SENDERS = ("cust-a", "cust-b")
 PER_SENDER = 12
-
-
-def _environment() -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": (
-            f"postgres://{quote(db['USER'])}"
-            + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-            + f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-    }
-
-
-class Server:
-    """`manage.py runserver` (threaded) on a free port, against the test database."""
-
-    def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                f"127.0.0.1:{self.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            cwd=ROOT,
-            env=_environment(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("the server did not start")
-
-    def post(self, path: str, body: dict[str, Any], key: str, idem: str) -> tuple[int, Any]:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {key}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": idem,
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def _orders() -> dict[str, dict[str, Any]]:
@@ -181,7 +93,7 @@ def _verify_ledger_command() -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", "verify_ledger"],
         cwd=ROOT,
-        env=_environment(),
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": server_database_url()},
         capture_output=True,
         text=True,
         timeout=120,
@@ -191,12 +103,12 @@ def _verify_ledger_command() -> subprocess.CompletedProcess[str]:
 
 @postgres_only
 def test_a_server_killed_mid_earn_leaves_each_order_with_its_points_or_neither(
-    workspace: NewWorkspace, servers: list[Server]
+    workspace: NewWorkspace, servers: list[RunServer]
 ) -> None:
     make_program(ApiClient(workspace.server_key))
     key = workspace.server_key
     orders = _orders()
-    first = Server()
+    first = RunServer()
     servers.append(first)
     answered: dict[str, tuple[int, Any]] = {}
     cut: dict[str, BaseException] = {}
@@ -238,7 +150,7 @@ def test_a_server_killed_mid_earn_leaves_each_order_with_its_points_or_neither(
     checked = _verify_ledger_command()
     assert checked.returncode == 0, checked.stderr
 
-    second = Server()
+    second = RunServer()
     servers.append(second)
     # Every order again, with the same Idempotency-Keys: the answered ones are replayed, the
     # others run now; each order earns once.
