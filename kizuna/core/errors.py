@@ -1,6 +1,7 @@
 """Domain errors. Services raise these; the API layer turns them into the error body
 `{code, message, field, details, request_id}` with the status each class names."""
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -64,3 +65,13 @@ class NotAuthenticated(KizunaError):
 class PermissionDenied(KizunaError):
     status = 403
     code = "permission_denied"
+
+
+def refuse_nulls(data: Mapping[str, Any], names: Iterable[str]) -> None:
+    """In a partial update (PATCH), `null` for a field that cannot be empty is refused (422
+    `null_value`): leaving the field out keeps it."""
+    for name in names:
+        if name in data and data[name] is None:
+            raise ValidationFailed(
+                f"{name} cannot be null; leave it out to keep it.", code="null_value", field=name
+            )

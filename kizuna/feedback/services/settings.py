@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from kizuna.core import conditions as c
-from kizuna.core.errors import ValidationFailed
+from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
 
@@ -122,11 +122,8 @@ def check_settings(
     `starts_at` and `ends_at`. Whether default_language is one of the languages is checked
     by the caller, which knows both."""
     clean: dict[str, Any] = {}
-    for name in NOT_NULL:
-        if partial and name in data and data[name] is None:
-            raise ValidationFailed(
-                f"{name} cannot be null; leave it out to keep it.", code="null_value", field=name
-            )
+    if partial:
+        refuse_nulls(data, NOT_NULL)
     if "name" in data or not partial:
         clean["name"] = _name(data.get("name"))
     if "languages" in data or not partial:

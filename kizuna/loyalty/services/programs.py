@@ -9,7 +9,7 @@ from django.db import transaction
 
 from kizuna.core import audit
 from kizuna.core.audit import Actor
-from kizuna.core.errors import ValidationFailed
+from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.money import check_currency
@@ -83,11 +83,8 @@ def check_program(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """The program fields present in `data`, checked; on create (not partial), the defaults
     of those left out."""
     clean: dict[str, Any] = {}
-    for name in NOT_NULL:
-        if partial and name in data and data[name] is None:
-            raise ValidationFailed(
-                f"{name} cannot be null; leave it out to keep it.", code="null_value", field=name
-            )
+    if partial:
+        refuse_nulls(data, NOT_NULL)
     if "name" in data or not partial:
         clean["name"] = check_name(data.get("name"))
     if "points_name" in data or not partial:
