@@ -40,7 +40,9 @@ BATCH = 5000
 def _due(moment: datetime, limit: int) -> list[tuple[int, int]]:
     return list(
         PointLot.objects.filter(pending=False, remaining__gt=0, expires_at__lte=moment)
-        .order_by("pk")
+        # By the partial index of expiring lots: in key order, each batch would walk past
+        # every lot the batches before it emptied.
+        .order_by("expires_at", "pk")
         .values_list("pk", "account_id")[:limit]
     )
 
