@@ -95,8 +95,8 @@ def raw_copy(dsn: str, workspace_id: int, count: int, tag: str) -> float:
         with cursor.copy(
             "COPY orders_order (id, workspace_id, customer_id, external_id, status, currency, "
             "total, subtotal, discount_total, shipping_total, tax_total, prices_include_tax, "
-            "refunded_total, channel, location, metadata, occurred_at, created_at, updated_at) "
-            "FROM STDIN"
+            "refunded_total, channel, location, metadata, payments, occurred_at, created_at, "
+            "updated_at) FROM STDIN"
         ) as copy:
             for n, order_id in enumerate(ids):
                 body = order_body(n, tag)
@@ -118,6 +118,7 @@ def raw_copy(dsn: str, workspace_id: int, count: int, tag: str) -> float:
                         "store",
                         "",
                         "{}",
+                        "[]",
                         body["occurred_at"],
                         now,
                         now,
