@@ -46,6 +46,25 @@ def form_flag(request: HttpRequest, name: str) -> bool:
     return value in {"true", "1"}
 
 
+def submit_upload(request: HttpRequest, kind: str) -> Any:
+    """The uploaded file of a bulk import of `kind` (orders, events), checked for its size
+    before it is read, stored and queued: the import run, for a 202."""
+    from kizuna.core.imports import runs
+    from kizuna.core.imports.readers import check_upload_length
+
+    check_upload_length(request.META.get("CONTENT_LENGTH"), runs.MAX_UPLOAD_BYTES)
+    upload = uploaded_file(request)
+    assert upload.file is not None
+    return runs.submit(
+        workspace_of(request),
+        kind,
+        upload.file,
+        filename=upload.name or "",
+        size=upload.size or 0,
+        options={"emit_events": form_flag(request, "emit_events")},
+    )
+
+
 def actor_of(request: HttpRequest) -> Actor:
     """Who makes the request, for the audit log: the API key (by its public prefix), or the
     signed-in staff user."""

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Status
 
-from kizuna.core.http import form_flag, uploaded_file, workspace_of
+from kizuna.core.http import submit_upload, uploaded_file, workspace_of
 from kizuna.core.imports import readers, runs
 from kizuna.core.schemas import (
     BulkImportOut,
@@ -264,19 +264,7 @@ def list_customer_attributes(request: HttpRequest, page_params: Query[PageParams
     openapi_extra=bulk_import_body("events", "properties"),
 )
 def import_events(request: HttpRequest) -> Any:
-    workspace = workspace_of(request)
-    readers.check_upload_length(request.META.get("CONTENT_LENGTH"), runs.MAX_UPLOAD_BYTES)
-    upload = uploaded_file(request)
-    assert upload.file is not None
-    run = runs.submit(
-        workspace,
-        "events",
-        upload.file,
-        filename=upload.name or "",
-        size=upload.size or 0,
-        options={"emit_events": form_flag(request, "emit_events")},
-    )
-    return Status(202, run)
+    return Status(202, submit_upload(request, "events"))
 
 
 @events_router.get(

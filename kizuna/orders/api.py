@@ -5,9 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from kizuna.core.http import form_flag, uploaded_file, workspace_of
+from kizuna.core.http import submit_upload, workspace_of
 from kizuna.core.imports import runs
-from kizuna.core.imports.readers import check_upload_length
 from kizuna.core.schemas import (
     BulkImportOut,
     ImportId,
@@ -63,19 +62,7 @@ def list_orders(
     openapi_extra=bulk_import_body("orders", "items and metadata"),
 )
 def import_orders(request: HttpRequest) -> Any:
-    workspace = workspace_of(request)
-    check_upload_length(request.META.get("CONTENT_LENGTH"), runs.MAX_UPLOAD_BYTES)
-    upload = uploaded_file(request)
-    assert upload.file is not None
-    run = runs.submit(
-        workspace,
-        "orders",
-        upload.file,
-        filename=upload.name or "",
-        size=upload.size or 0,
-        options={"emit_events": form_flag(request, "emit_events")},
-    )
-    return Status(202, run)
+    return Status(202, submit_upload(request, "orders"))
 
 
 @orders_router.get(
