@@ -21,7 +21,7 @@ from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
-from kizuna.feedback.api import surveys_router
+from kizuna.feedback.api.surveys import surveys_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router

@@ -7,7 +7,8 @@ from ninja import Query, Router, Status
 
 from kizuna.core.http import actor_of, workspace_of
 from kizuna.core.schemas import ObjectPathId, Page, PageParams, page, with_errors
-from kizuna.feedback import schemas, selectors
+from kizuna.feedback.schemas import surveys as schemas
+from kizuna.feedback.selectors import surveys as selectors
 from kizuna.feedback.services import surveys
 
 # Mounted by kizuna.api with server-key auth: /v1/surveys.

@@ -1,0 +1,1 @@
+"""HTTP handlers of the feedback app, one module per noun; kizuna.api mounts their routers."""

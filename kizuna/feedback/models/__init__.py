@@ -1,0 +1,22 @@
+"""The feedback app's models, one module per noun: surveys and their versions; displays,
+responses and the one-row-per-answer projection."""
+
+from kizuna.feedback.models.responses import (
+    Answer,
+    AnswerKind,
+    Display,
+    Response,
+    ResponseStatus,
+)
+from kizuna.feedback.models.surveys import Survey, SurveyStatus, SurveyVersion
+
+__all__ = [
+    "Answer",
+    "AnswerKind",
+    "Display",
+    "Response",
+    "ResponseStatus",
+    "Survey",
+    "SurveyStatus",
+    "SurveyVersion",
+]
