@@ -1,0 +1,41 @@
+"""The answer of the evaluator: one shape for every survey, written natively or imported."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ElementTexts:
+    title: str
+    description: str | None = None
+    choices: dict[str, str] | None = None  # choice id (or row id for a matrix's rows) -> text
+    extra: dict[str, str] = field(default_factory=dict)  # labels, placeholders, buttons
+
+
+@dataclass
+class Evaluation:
+    """What a respondent sees for a set of answers, in one language (API.md, evaluate).
+
+    `errors` names, by element id, the codes of what is wrong with the answers now
+    (required, out_of_range, too_long, invalid_format, invalid_choice, ...); `valid` is true
+    when there is none. `data` is the answers after triggers, default values and calculated
+    values; `variables` the survey's variables. `ending` is the ending the answers reach, or
+    None while the respondent is still on the way (or at the built-in thank-you).
+    `screened_out` is true when a screen-out ended the response."""
+
+    language: str
+    visible_pages: list[str] = field(default_factory=list)
+    visible_elements: list[str] = field(default_factory=list)
+    required_elements: list[str] = field(default_factory=list)
+    disabled_elements: list[str] = field(default_factory=list)
+    visible_choices: dict[str, list[str]] = field(default_factory=dict)
+    texts: dict[str, ElementTexts] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    ending: str | None = None
+    screened_out: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
