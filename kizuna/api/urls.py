@@ -22,6 +22,7 @@ from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.feedback.api.surveys import surveys_router
+from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
@@ -106,3 +107,4 @@ api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
+api.add_router("/v1/surveys", themes_router, auth=server_key)

@@ -7,7 +7,11 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Feedback: surveys"
 
     def ready(self) -> None:
-        from kizuna.feedback import events  # noqa: F401  (events declares the types)
+        from kizuna.feedback import (
+            events,  # noqa: F401  (events declares the types)
+            jobs,
+        )
         from kizuna.feedback.definitions import fields
 
         fields.register()
+        jobs.register()

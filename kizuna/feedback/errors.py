@@ -28,3 +28,7 @@ class InvalidDefinition(ValidationFailed):
     duplicate_id, unknown_reference, ...), `field` the JSON path of the fault."""
 
     code = "invalid_definition"
+
+
+class UnknownElement(NotFound):
+    code = "element_not_found"
