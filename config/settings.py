@@ -245,6 +245,8 @@ KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 KIZUNA_API_KEY_CACHE_SECONDS = env_int("KIZUNA_API_KEY_CACHE_SECONDS", 30)
 
 # The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
+# The nightly expiry of points on PostgreSQL: threads, each on its own share of the accounts.
+KIZUNA_EXPIRY_WORKERS = env_int("KIZUNA_EXPIRY_WORKERS", 2)
 KIZUNA_TEXT_ANALYZER = env_str(
     "KIZUNA_TEXT_ANALYZER", "kizuna.textanalytics.sentiment.AccurateAnalyzer"
 )

@@ -1,6 +1,9 @@
 """Row locks of the loyalty app. Accounts come after the customer and the orders a write
 touches (docs/concepts.md, Locking), in primary-key order; an account's lots after it."""
 
+from collections.abc import Collection
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from kizuna.core.models import one_or_none
@@ -20,6 +23,26 @@ def lock_account(program: Program, customer_id: int) -> Account | None:
 
 def lock_accounts(queryset: QuerySet[Account]) -> list[Account]:
     return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_account_ids(ids: Collection[int]) -> None:
+    """Lock the accounts with these keys, in primary-key order, without reading them: for a
+    job that writes thousands of accounts in one statement. On PostgreSQL one array
+    parameter, not one parameter per key."""
+    if connection.vendor != "postgresql":
+        list(
+            Account.objects.filter(pk__in=list(ids))
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Account._meta.db_table} WHERE id = ANY(%s) "  # noqa: S608
+            "ORDER BY id FOR UPDATE",
+            [sorted(ids)],
+        )
 
 
 def lock_rule(rule_pk: int) -> EarningRule | None:

@@ -1,6 +1,7 @@
 """Background work of the loyalty app: the scheduled jobs that activate pending points, expire
 points and review tiers. Each is safe when several run at once, and when run again."""
 
+from django.conf import settings
 from django.tasks import task
 
 from kizuna.loyalty.services import birthdays, expiry, pending, tiers
@@ -16,9 +17,10 @@ def activate_points() -> int:
 
 
 @task()
-def expire_points() -> int:
-    """Expire every lot whose time has come; returns the number of lots."""
-    return expiry.expire_due()
+def expire_points(workers: int | None = None) -> int:
+    """Expire every lot whose time has come; returns the number of lots. On PostgreSQL,
+    `workers` threads (KIZUNA_EXPIRY_WORKERS by default) share the accounts."""
+    return expiry.expire_due(workers=workers or settings.KIZUNA_EXPIRY_WORKERS)
 
 
 @task()

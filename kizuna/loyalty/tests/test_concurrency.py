@@ -169,8 +169,10 @@ def _customers_with_lots(api: ApiClient, customers: int, per_customer: int) -> d
 
 
 @postgres_only
-@pytest.mark.parametrize("batch", [None, 2])
-def test_two_expiry_jobs_at_once_expire_each_lot_once(api: ApiClient, batch: int | None) -> None:
+@pytest.mark.parametrize(("batch", "workers"), [(None, None), (2, 1), (2, 3)])
+def test_two_expiry_jobs_at_once_expire_each_lot_once(
+    api: ApiClient, batch: int | None, workers: int | None
+) -> None:
     make_program(api, expiry={"policy": "rolling", "days": 30, "reset_on_activity": False})
     earned = _customers_with_lots(api, customers=12, per_customer=3)
     # Two of each member's three lots are due (10 and 11 points); the third (12) is not.
@@ -178,7 +180,10 @@ def test_two_expiry_jobs_at_once_expire_each_lot_once(api: ApiClient, batch: int
     due.update(expires_at=now() - timedelta(hours=1))
 
     def job() -> int:
-        return tasks.expire_points.call() if batch is None else expiry.expire_due(batch=batch)
+        # The task: KIZUNA_EXPIRY_WORKERS threads (2), each on its share of the accounts.
+        if batch is None:
+            return tasks.expire_points.call()
+        return expiry.expire_due(batch=batch, workers=workers or 1)
 
     results = _at_once([job, job])
 
