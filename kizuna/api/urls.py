@@ -106,3 +106,9 @@ api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
+
+# Survey logic (evaluator branch): pure, so a browser may call it with a publishable key.
+from kizuna.api.auth import any_key  # noqa: E402
+from kizuna.feedback.api.evaluate import evaluate_router  # noqa: E402
+
+api.add_router("/v1/surveys", evaluate_router, auth=any_key)
