@@ -374,3 +374,28 @@ def test_quotas_matched_and_a_full_quota_ends_the_response() -> None:
     assert result.complete is True and result.ending is None
     result = ev(definition, {"nps": 7, "city": "osaka"})
     assert result.quotas_matched == []  # osaka-100 also needs customer.email
+
+
+def test_a_long_chain_of_conditions_is_hidden_in_one_evaluation() -> None:
+    elements = [el("q0")] + [
+        el(f"q{i}", visible_if=when(f"answers.q{i - 1}", "exists")) for i in range(1, 60)
+    ]
+    definition = {"pages": [page("a", *elements)]}
+    answers: dict[str, Any] = {f"q{i}": 5 for i in range(60)}
+    assert ev(definition, answers).visible_elements == [f"q{i}" for i in range(60)]
+    answers["q0"] = None
+    result = ev(definition, answers)
+    assert result.visible_elements == ["q0"] and result.data == {}
+
+
+def test_a_condition_may_read_a_later_element() -> None:
+    definition = {
+        "pages": [
+            page("a", el("intro", "text", visible_if=when("answers.later", "exists")), el("q")),
+            page("b", el("later", visible_if=when("answers.q", "gte", 5))),
+        ]
+    }
+    result = ev(definition, {"intro": "hi", "q": 6, "later": 3})
+    assert result.visible_elements == ["intro", "q", "later"]
+    result = ev(definition, {"intro": "hi", "q": 4, "later": 3})
+    assert result.visible_elements == ["q"] and result.data == {"q": 4}
