@@ -399,3 +399,18 @@ def test_a_condition_may_read_a_later_element() -> None:
     assert result.visible_elements == ["intro", "q", "later"]
     result = ev(definition, {"intro": "hi", "q": 4, "later": 3})
     assert result.visible_elements == ["q"] and result.data == {"q": 4}
+
+
+def test_a_condition_whose_field_is_gone_never_holds() -> None:
+    # Checked when saved; a field can only be gone since. The whole condition never holds
+    # (its `not` neither: it cannot be read at all).
+    gone = when("customer.gone", "eq", "x")
+    definition = {
+        "pages": [
+            page("a", el("q"), el("r", visible_if={"not": gone}), el("s", required_if=gone)),
+            page("b", el("t"), visible_if=gone),
+        ]
+    }
+    result = ev(definition, {"q": 1, "r": 2})
+    assert result.visible_elements == ["q", "s"] and result.visible_pages == ["a"]
+    assert result.required_elements == [] and result.data == {"q": 1}
