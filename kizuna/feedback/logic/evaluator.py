@@ -176,9 +176,10 @@ def _evaluate(
         if codes:
             found[element.id] = codes
 
-    data = dict(kept)
+    # A required consent answered false is an error too: data holds no answer with one.
+    data = {key: value for key, value in kept.items() if key not in found}
     for key, value in kept.items():
-        if chose_other(plan.elements[key], value):
+        if key in data and chose_other(plan.elements[key], value):
             data[other_key(key)] = other_texts[key]
     ui_language = builtin_texts.ui_language(served)
     ui = builtin_texts.ui_texts(served)

@@ -3,7 +3,7 @@ holds together: data counts only answers given to shown, enabled elements, witho
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kizuna.feedback.logic import check_submission, evaluate
@@ -39,6 +39,9 @@ answers_strategy = st.dictionaries(
     hidden=st.dictionaries(st.sampled_from(["source", "store"]), st.text(max_size=5)),
     language=st.sampled_from([None, "ja", "ko-KR", "pt-BR", "EN"]),
 )
+@example(answers={"ok": False}, hidden={}, language=None)
+@example(answers={"nps": 3, "Why not?": "", "channel": "other"}, hidden={}, language="ja")
+@example(answers={"nps": 10, "likes": ["cups"], "grid": {"x": "good"}}, hidden={}, language=None)
 def test_any_answers_get_a_coherent_evaluation(
     answers: dict[str, Any], hidden: dict[str, str], language: str | None
 ) -> None:
