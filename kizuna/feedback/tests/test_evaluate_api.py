@@ -74,6 +74,32 @@ def test_wrong_answers_are_errors_not_a_refusal(survey: Any, browser_api: ApiCli
     assert response.data["data"] == {"ok": True}
 
 
+def test_answers_of_any_shape_get_errors_not_a_failure(survey: Any, browser_api: ApiClient) -> None:
+    answers = {
+        "nps": [[[[{"a": None}]]]],
+        "grid": {"staff": {"deep": [1, 2]}},
+        "likes": [None, 1.5, "tea"],
+        "visited": "9999-99-99",
+        "Why not?": "x" * 20_000,
+        "channel#other": ["list"],
+        "channel": "other",
+        "": 1,
+    }
+    response = evaluate(browser_api, {"answers": answers})
+    assert response.status_code == 200, response.data
+    assert response.data["errors"] == {
+        "": ["unknown_element"],
+        "nps": ["invalid_type"],
+        "channel": ["other_text_required"],
+        "likes": ["invalid_type"],
+        "grid": ["invalid_type"],
+        "visited": ["invalid_format"],
+        "ok": ["required"],
+    }
+    # "Why not?" is hidden (no valid nps): its answer is left out, not checked.
+    assert response.data["data"] == {}
+
+
 def test_evaluating_changes_nothing(survey: Any, browser_api: ApiClient) -> None:
     before = stored()
     response = evaluate(browser_api, {"answers": {"nps": 9, "ok": True}, "customer_id": "c-9"})

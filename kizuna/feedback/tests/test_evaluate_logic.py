@@ -414,3 +414,28 @@ def test_a_condition_whose_field_is_gone_never_holds() -> None:
     result = ev(definition, {"q": 1, "r": 2})
     assert result.visible_elements == ["q", "s"] and result.visible_pages == ["a"]
     assert result.required_elements == [] and result.data == {"q": 1}
+
+
+@pytest.mark.django_db
+def test_a_full_quota_with_an_ending_ends_there(workspace: Any) -> None:
+    from kizuna.customers.models import Customer
+
+    customer = Customer.objects.create(
+        workspace=workspace.workspace, external_id="c-1", email="aiko@example.jp"
+    )
+    answers = {"nps": 7, "city": "osaka"}
+    result = ev(full_definition(), answers, customer=customer)
+    assert result.quotas_matched == ["osaka-100"]
+    assert result.complete is False  # consent missing
+    result = ev(full_definition(), answers, customer=customer, full_quotas={"osaka-100"})
+    assert (result.ended_by_quota, result.ending, result.screened_out) == (
+        "osaka-100",
+        "bye",
+        False,
+    )
+    assert result.complete is True
+
+
+def test_hidden_fields_the_survey_does_not_declare_are_ignored() -> None:
+    result = ev(full_definition(), {}, hidden={"source": 7, "campaign": "spring", "store": ""})
+    assert result.hidden == {"source": "7"}
