@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.api import openapi
-from kizuna.api.auth import server_key
+from kizuna.api.auth import any_key, server_key
 from kizuna.api.errors import (
     error_response,
     from_domain_error,
@@ -21,6 +21,7 @@ from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.feedback.api.evaluate import evaluate_router
 from kizuna.feedback.api.surveys import surveys_router
 from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
@@ -108,3 +109,5 @@ api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
 api.add_router("/v1/surveys", themes_router, auth=server_key)
+# Survey logic is pure, so a browser may call it with a publishable key.
+api.add_router("/v1/surveys", evaluate_router, auth=any_key)
