@@ -249,6 +249,16 @@ PINS = [
     Pin("POST", "/surveys/{survey_id}/publish", "/surveys/draft/publish", 6),
     Pin("POST", "/surveys/{survey_id}/pause", "/surveys/nps/pause", 6),
     Pin("POST", "/surveys/{survey_id}/close", "/surveys/nps/close", 6),
+    # Survey logic: the savepoint and its release, the survey, the customer.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/evaluate",
+        "/surveys/nps/evaluate",
+        4,
+        lambda: {"answers": {"nps": 9}, "customer_id": "cust-0", "language": "ja"},
+    ),
+    # The survey, the answers waiting for analysis, the analysed ones (none here).
+    Pin("GET", "/surveys/{survey_id}/themes", "/surveys/nps/themes", 3),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
     Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),
@@ -441,14 +451,3 @@ def test_every_operation_has_a_pin() -> None:
             path = template.removeprefix("/api/v1")
             assert (method.upper(), path) in pinned, f"pin the queries of {method} {path}"
 
-
-# Survey logic (evaluator branch): the savepoint and its release, the survey, the customer.
-PINS.append(
-    Pin(
-        "POST",
-        "/surveys/{survey_id}/evaluate",
-        "/surveys/nps/evaluate",
-        4,
-        lambda: {"answers": {"nps": 9}, "customer_id": "cust-0", "language": "ja"},
-    )
-)
