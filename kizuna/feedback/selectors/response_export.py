@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -53,6 +54,8 @@ META_COLUMNS = (
 )
 CHOICE_TYPES = ("single_choice", "dropdown", "multiple_choice", "ranking")
 Cell = Any
+# Times as the API writes them (UTC, milliseconds, "Z").
+_TIMES = DjangoJSONEncoder()
 
 
 @dataclass
@@ -123,7 +126,7 @@ def _meta_cells(layout: _Layout) -> None:
                 return r.customer.external_id if r.customer is not None else None
             if name in ("started_at", "completed_at"):
                 moment = getattr(r, name)
-                return moment.isoformat() if moment is not None else None
+                return _TIMES.default(moment) if moment is not None else None
             return getattr(r, name) or None
 
         return get
