@@ -46,7 +46,9 @@ _EXPORT_RESPONSES = {
     response=with_errors({201: schemas.DisplayOut}),
     summary="Record that a survey was shown (any key)",
 )
-def record_display(request: HttpRequest, survey_id: ObjectPathId, payload: schemas.DisplayIn) -> Any:
+def record_display(
+    request: HttpRequest, survey_id: ObjectPathId, payload: schemas.DisplayIn
+) -> Any:
     data = payload.model_dump(exclude_unset=True)
     return Status(201, displays.record_display(workspace_of(request), survey_id, data))
 
@@ -56,7 +58,9 @@ def record_display(request: HttpRequest, survey_id: ObjectPathId, payload: schem
     response=with_errors({200: schemas.ResponseOut, 201: schemas.ResponseOut}),
     summary="Save a response: 201 for a submission's first save, 200 for a later one (any key)",
 )
-def save_response(request: HttpRequest, survey_id: ObjectPathId, payload: schemas.ResponseIn) -> Any:
+def save_response(
+    request: HttpRequest, survey_id: ObjectPathId, payload: schemas.ResponseIn
+) -> Any:
     saved = responses.save_response(
         workspace_of(request),
         survey_id,
@@ -99,13 +103,17 @@ def list_responses(
     summary="Export the responses (csv, xlsx) or the definition (kizuna)",
     openapi_extra=_EXPORT_RESPONSES,
 )
-def export(request: HttpRequest, survey_id: ObjectPathId, params: Query[schemas.ExportParams]) -> Any:
+def export(
+    request: HttpRequest, survey_id: ObjectPathId, params: Query[schemas.ExportParams]
+) -> Any:
     workspace = workspace_of(request)
     if params.format == "kizuna":
         survey, definition = response_export.exported_definition(workspace, survey_id)
         body = json.dumps(definition, ensure_ascii=False).encode()
         response: HttpResponse = HttpResponse(body, content_type="application/json")
-        response["Content-Disposition"] = f'attachment; filename="{survey.key}-v{survey.version}.json"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{survey.key}-v{survey.version}.json"'
+        )
         return response
     if params.format not in ("csv", "xlsx"):
         raise ValidationFailed(

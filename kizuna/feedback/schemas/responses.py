@@ -14,7 +14,7 @@ from kizuna.feedback.models import Display, Response
 from kizuna.feedback.services.submissions import CHANNELS
 
 ResponseStatusName = Literal["in_progress", "completed", "screened_out"]
-CHANNEL_FIELD = {"enum": list(CHANNELS)}
+CHANNEL_FIELD: dict[str, Any] = {"enum": list(CHANNELS)}
 ANSWERS_EXAMPLE = {
     "nps": 9,
     "channel": "other",

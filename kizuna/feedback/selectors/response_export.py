@@ -34,8 +34,8 @@ from kizuna.core.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
 from kizuna.core.models import Workspace
 from kizuna.customers.imports.columns import guard
 from kizuna.feedback.models import Response, Survey, SurveyVersion
-from kizuna.feedback.services.answer_checks import OTHER_SUFFIX, elements_of, number_of
 from kizuna.feedback.selectors.responses import survey_of
+from kizuna.feedback.services.answer_checks import OTHER_SUFFIX, elements_of, number_of
 
 EXPORT_CHUNK = 1_000
 JOIN = "; "
@@ -93,13 +93,14 @@ class _Layout:
 def _collect(survey: Survey, language: str) -> _Layout:
     """The elements of every version, newest first, each with the labels of its choices in
     every version (the newest label wins)."""
-    definitions = [survey.definition] + list(
+    earlier = (
         SurveyVersion.objects.for_workspace(survey.workspace_id)
         .filter(survey=survey)
         .exclude(number=survey.version)
         .order_by("-number")
         .values_list("definition", flat=True)
     )
+    definitions = [survey.definition, *earlier]
     elements: dict[str, _Element] = {}
     hidden: list[str] = []
     for definition in definitions:
@@ -149,7 +150,7 @@ def _element_cells(layout: _Layout, item: _Element) -> None:
 
     if kind == "matrix":
         for row in item.rows:
-            add(f"{eid}[{row}]", lambda v, row=row: label(v[row]) if row in v else None)
+            add(f"{eid}[{row}]", _matrix_row(row, label))
         return
     if kind in ("single_choice", "dropdown"):
         add(eid, label)
@@ -174,6 +175,14 @@ def _element_cells(layout: _Layout, item: _Element) -> None:
         add(eid + OTHER_SUFFIX, lambda v: v, key=eid + OTHER_SUFFIX)
 
 
+def _matrix_row(row: str, label: Callable[[Any], str]) -> Callable[[Any], Cell]:
+    return lambda value: label(value[row]) if row in value else None
+
+
+def _hidden(name: str) -> Callable[[Response], Cell]:
+    return lambda response: response.hidden.get(name)
+
+
 def _position(order: list[str]) -> Callable[[str], int]:
     return lambda choice: order.index(choice) if choice in order else len(order)
 
@@ -192,7 +201,7 @@ def layout_for(survey: Survey, language: str) -> _Layout:
         _element_cells(layout, item)
     for name in layout.hidden:
         layout.header.append(f"hidden.{name}")
-        layout.cells.append(lambda r, name=name: r.hidden.get(name))
+        layout.cells.append(_hidden(name))
     return layout
 
 

@@ -30,7 +30,9 @@ def elements_of(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _fail(element_id: str, code: str, message: str) -> InvalidAnswer:
-    return InvalidAnswer(f"answers.{element_id}: {message}", code=code, field=f"answers.{element_id}")
+    return InvalidAnswer(
+        f"answers.{element_id}: {message}", code=code, field=f"answers.{element_id}"
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -65,7 +67,9 @@ def _choice_list(element: dict[str, Any], value: Any) -> None:
     known = _choice_ids(element)
     for item in value:
         if item not in known:
-            raise _fail(element["id"], "invalid_choice", f"{item!r} is not a choice of this element.")
+            raise _fail(
+                element["id"], "invalid_choice", f"{item!r} is not a choice of this element."
+            )
     if len(set(value)) != len(value):
         raise _fail(element["id"], "invalid_choice", "A choice is chosen once.")
     if element["type"] == "multiple_choice" and "max" in element and len(value) > element["max"]:
@@ -81,7 +85,9 @@ def _matrix(element: dict[str, Any], value: Any) -> None:
         if row not in rows:
             raise _fail(element["id"], "invalid_choice", f"{row!r} is not a row of this matrix.")
         if not isinstance(column, str) or column not in columns:
-            raise _fail(element["id"], "invalid_choice", f"{column!r} is not a column of row {row!r}.")
+            raise _fail(
+                element["id"], "invalid_choice", f"{column!r} is not a column of row {row!r}."
+            )
 
 
 def number_of(value: Any) -> Decimal | None:
@@ -181,9 +187,16 @@ def check_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[s
             owner = elements.get(key[: -len(OTHER_SUFFIX)])
             if owner is None or not owner.get("other"):
                 raise _fail(key, "unknown_element", "No element with an other choice by this id.")
-            if not isinstance(value, str) or len(value) > OTHER_TEXT_MAX or UNSTORABLE.search(value):
-                raise _fail(key, "too_long" if isinstance(value, str) else "invalid_answer",
-                            f"The other text is a text of at most {OTHER_TEXT_MAX} characters.")
+            if (
+                not isinstance(value, str)
+                or len(value) > OTHER_TEXT_MAX
+                or UNSTORABLE.search(value)
+            ):
+                raise _fail(
+                    key,
+                    "too_long" if isinstance(value, str) else "invalid_answer",
+                    f"The other text is a text of at most {OTHER_TEXT_MAX} characters.",
+                )
             if not _chose_other(answers.get(owner["id"])):
                 raise _fail(key, "invalid_answer", "The other text goes with the choice other.")
             kept[key] = value

@@ -4,7 +4,8 @@ kind (the model's docstring), rewritten in the transaction that saves the respon
     nps, csat, ces, rating       one row, `number` the score, kind as the element type
     single_choice, dropdown      one row, kind choice, `choice` the id (`text` the other text)
     multiple_choice              one row per chosen choice, kind choice (the same)
-    ranking                      one row per ranked choice, kind ranking, `number` its rank (1 first)
+    ranking                      one row per ranked choice, kind ranking, `number` its rank
+                                 (1 first)
     matrix                       one row per answered row, kind matrix, `row`, `choice` the column
     text                         one row, kind text, `text`; in the number format kind number,
                                  `number` the value and `text` as sent
@@ -34,7 +35,11 @@ def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str,
     if kind in SCORE_KINDS or kind == "rating":
         yield {"kind": SCORE_KINDS.get(kind, AnswerKind.RATING), "number": Decimal(value)}
     elif kind in ("single_choice", "dropdown"):
-        yield {"kind": AnswerKind.CHOICE, "choice": value, "text": other if value == "other" else ""}
+        yield {
+            "kind": AnswerKind.CHOICE,
+            "choice": value,
+            "text": other if value == "other" else "",
+        }
     elif kind == "multiple_choice":
         for choice in value:
             text = other if choice == "other" else ""

@@ -52,7 +52,9 @@ def check_answerable(survey: Survey, moment: datetime) -> None:
 def customer_by_external_id(workspace: Workspace, external_id: str | None) -> Customer | None:
     if external_id is None:
         return None
-    customer = one_or_none(Customer.objects.for_workspace(workspace).filter(external_id=external_id))
+    customer = one_or_none(
+        Customer.objects.for_workspace(workspace).filter(external_id=external_id)
+    )
     if customer is None:
         raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
     return customer

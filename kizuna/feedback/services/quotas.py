@@ -23,9 +23,9 @@ from kizuna.core import conditions as c
 from kizuna.core.upsert import insert_once
 from kizuna.feedback.definitions.elements import ElementInfo
 from kizuna.feedback.definitions.fields import registry_for
+from kizuna.feedback.definitions.survey import LOGIC_SUBJECTS
 from kizuna.feedback.models import QuotaCount, Survey
 from kizuna.feedback.services.answer_checks import elements_of
-from kizuna.feedback.definitions.survey import LOGIC_SUBJECTS
 
 
 @dataclass(frozen=True)
@@ -92,10 +92,9 @@ def first_full(survey: Survey, quotas: list[Quota]) -> Quota | None:
 
 def _take_one(survey: Survey, quota: Quota) -> bool:
     def increment() -> int:
-        return (
-            QuotaCount.objects.filter(survey=survey, quota_id=quota.id, count__lt=quota.limit)
-            .update(count=F("count") + 1)
-        )
+        return QuotaCount.objects.filter(
+            survey=survey, quota_id=quota.id, count__lt=quota.limit
+        ).update(count=F("count") + 1)
 
     if increment():
         return True

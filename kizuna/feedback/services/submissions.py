@@ -24,7 +24,7 @@ _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|(Android(?!.*Mobile))", re.IGNO
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone|BlackBerry", re.IGNORECASE)
 
 
-def served_language(survey: Survey, requested: str) -> str:
+def served_language(survey: Survey, requested: Any) -> str:
     """The language the response is served in: the requested tag when the survey has it, else
     its primary language (`ja` for `ja-JP`) when the survey has that, else the survey's
     default language (as the evaluator falls back)."""
@@ -118,11 +118,7 @@ def check_hidden(definition: dict[str, Any], hidden: Any) -> dict[str, str]:
                 code="unknown_hidden_field",
                 field=field,
             )
-        if (
-            not isinstance(value, str)
-            or len(value) > HIDDEN_VALUE_MAX
-            or UNSTORABLE.search(value)
-        ):
+        if not isinstance(value, str) or len(value) > HIDDEN_VALUE_MAX or UNSTORABLE.search(value):
             raise ValidationFailed(
                 f"A hidden field is a text of at most {HIDDEN_VALUE_MAX} characters.",
                 code="invalid_hidden",

@@ -67,9 +67,7 @@ def stored() -> dict[str, Any]:
         "quotas": list(QuotaCount.objects.order_by("pk").values()),
         "displays": list(Display.objects.order_by("pk").values()),
         "timeline": list(TimelineEntry.objects.order_by("pk").values()),
-        "events": list(
-            OutboxEvent.objects.filter(type__startswith="survey.response").values("pk")
-        ),
+        "events": list(OutboxEvent.objects.filter(type__startswith="survey.response").values("pk")),
     }
 
 

@@ -23,6 +23,7 @@ def test_a_display_is_recorded(api: ApiClient) -> None:
         1,
     )
     display = Display.objects.get()
+    assert display.customer is not None
     assert (display.key, display.channel, display.customer.external_id) == (
         shown.data["id"],
         "email",
@@ -65,8 +66,12 @@ def test_only_an_active_survey_is_shown(api: ApiClient) -> None:
     assert_error(api.post(PATH, {"channel": "link"}), 409, "survey_not_active", "survey_id")
     assert api.post("/surveys/relationship/close").status_code == 200
     assert_error(api.post(PATH, {"channel": "link"}), 409, "survey_closed", "survey_id")
-    assert_error(api.post("/surveys/nope/displays", {"channel": "link"}), 404,
-                 "survey_not_found", "survey_id")
+    assert_error(
+        api.post("/surveys/nope/displays", {"channel": "link"}),
+        404,
+        "survey_not_found",
+        "survey_id",
+    )
     assert Display.objects.count() == 0
 
 

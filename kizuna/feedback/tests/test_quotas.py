@@ -115,8 +115,9 @@ def test_a_full_screen_out_quota_screens_further_responses_out(api: ApiClient) -
     # A partial save that matches is screened out at once, and final.
     early = api.post(PATH, answer("p3", answers={"nps": 9}))
     assert early.data["status"] == "screened_out"
-    assert_error(api.post(PATH, answer("p3", answers={"nps": 3})), 409, "response_finished",
-                 "submission_id")
+    assert_error(
+        api.post(PATH, answer("p3", answers={"nps": 3})), 409, "response_finished", "submission_id"
+    )
 
 
 def test_a_screened_out_response_gives_back_the_places_it_took(api: ApiClient) -> None:

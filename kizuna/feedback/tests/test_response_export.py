@@ -179,8 +179,10 @@ def test_xlsx_holds_the_same_rows_typed(api: ApiClient) -> None:
 
 
 def test_elements_of_earlier_versions_follow_the_current_ones(api: ApiClient) -> None:
-    published(api, definition=minimal_definition(nps(), {"id": "gone", "type": "csat",
-                                                         "title": t("Gone")}))
+    published(
+        api,
+        definition=minimal_definition(nps(), {"id": "gone", "type": "csat", "title": t("Gone")}),
+    )
     api.post("/surveys/relationship/responses", answer("old", answers={"nps": 1, "gone": 2}))
     changed = minimal_definition({"id": "new", "type": "ces", "title": t("New")}, nps())
     assert api.patch("/surveys/relationship", {"definition": changed}).status_code == 200
