@@ -107,11 +107,16 @@ api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
 
+# Survey logic (evaluator branch): pure, so a browser may call it with a publishable key.
+from kizuna.api.auth import any_key  # noqa: E402
+from kizuna.feedback.api.evaluate import evaluate_router  # noqa: E402
+
+api.add_router("/v1/surveys", evaluate_router, auth=any_key)
+
 
 # Feedback: displays, responses and their export. One router, since a path is served by one
 # router; the operations a browser may call (recording a display, saving a response) take
 # any key, the others (listing, export) a server key.
-from kizuna.api.auth import any_key  # noqa: E402
 from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router  # noqa: E402
 
 

@@ -8,8 +8,9 @@ from typing import Any
 class ElementTexts:
     title: str
     description: str | None = None
-    choices: dict[str, str] | None = None  # choice id (or row id for a matrix's rows) -> text
+    choices: dict[str, str] | None = None  # choice id (a matrix's columns) -> text
     extra: dict[str, str] = field(default_factory=dict)  # labels, placeholders, buttons
+    rows: dict[str, str] | None = None  # a matrix's row id -> text
 
 
 @dataclass
@@ -35,6 +36,22 @@ class Evaluation:
     errors: dict[str, list[str]] = field(default_factory=dict)
     ending: str | None = None
     screened_out: bool = False
+    # Added by the native evaluator (docs/survey-logic.md); an imported survey's runtime may
+    # leave them empty.
+    visible_rows: dict[str, list[str]] = field(default_factory=dict)
+    hidden: dict[str, str] = field(default_factory=dict)
+    quotas_matched: list[str] = field(default_factory=list)
+    ended_by_quota: str | None = None
+    complete: bool = False
+    current_page: str | None = None
+    pages: dict[str, dict[str, str]] = field(default_factory=dict)
+    endings: dict[str, dict[str, str]] = field(default_factory=dict)
+    welcome: dict[str, Any] | None = None
+    ui_language: str = "en"
+    ui: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, list[str]] = field(default_factory=dict)
+    # Beside `errors`, one per code: {"code", "message_key", "params"} (bounds of a range).
+    error_details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
