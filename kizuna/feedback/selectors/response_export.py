@@ -33,9 +33,11 @@ from kizuna.core.errors import ValidationFailed
 from kizuna.core.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
 from kizuna.core.models import Workspace
 from kizuna.customers.imports.columns import guard
+from kizuna.feedback.logic.answers import OTHER_SUFFIX
+from kizuna.feedback.logic.expressions import number
 from kizuna.feedback.models import Response, Survey, SurveyVersion
 from kizuna.feedback.selectors.responses import survey_of
-from kizuna.feedback.services.answer_checks import OTHER_SUFFIX, elements_of, number_of
+from kizuna.feedback.services.answers import elements_of, number_format
 
 EXPORT_CHUNK = 1_000
 JOIN = "; "
@@ -159,7 +161,7 @@ def _element_cells(layout: _Layout, item: _Element) -> None:
         add(eid, lambda v: JOIN.join(label(c) for c in sorted(v, key=_position(order))))
     elif kind == "ranking":
         add(eid, lambda v: JOIN.join(label(c) for c in v))
-    elif kind == "text" and element.get("validation", {}).get("format") == "number":
+    elif number_format(element):
         add(eid, _number)
     elif kind == "date":
         add(eid, date.fromisoformat)
@@ -188,10 +190,10 @@ def _position(order: list[str]) -> Callable[[str], int]:
 
 
 def _number(value: Any) -> Cell:
-    number = number_of(value)
-    if number is None:
+    parsed = number(value)
+    if parsed is None:
         return str(value)
-    return int(number) if number == number.to_integral_value() else float(number)
+    return int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
 
 
 def layout_for(survey: Survey, language: str) -> _Layout:

@@ -15,7 +15,8 @@ kind (the model's docstring), rewritten in the transaction that saves the respon
 
 `finished` is whether the response is final; `answered_at` the time of the save. Results are
 SQL aggregates over these rows, so the rows are rewritten whole on every save (delete, then
-one bulk insert): they always say what the response says now."""
+one bulk insert): they always say what the response says now. An answer that is no answer
+(blank text, an empty list or object) has no row."""
 
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -23,10 +24,21 @@ from decimal import Decimal
 from typing import Any
 
 from kizuna.core.bulk import bulk_insert
+from kizuna.feedback.logic.answers import OTHER_SUFFIX, answered
+from kizuna.feedback.logic.expressions import number
 from kizuna.feedback.models import Answer, AnswerKind, Response
-from kizuna.feedback.services.answer_checks import OTHER_SUFFIX, elements_of, number_of
 
 SCORE_KINDS = {"nps": AnswerKind.NPS, "csat": AnswerKind.CSAT, "ces": AnswerKind.CES}
+
+
+def elements_of(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The elements of a definition, in order."""
+    for page in definition.get("pages", []):
+        yield from page.get("elements", [])
+
+
+def number_format(element: dict[str, Any]) -> bool:
+    return element["type"] == "text" and element.get("validation", {}).get("format") == "number"
 
 
 def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str, Any]]:
@@ -51,9 +63,9 @@ def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str,
         for row, column in value.items():
             yield {"kind": AnswerKind.MATRIX, "row": row, "choice": column}
     elif kind == "text":
-        if element.get("validation", {}).get("format") == "number":
-            yield {"kind": AnswerKind.NUMBER, "number": number_of(value), "text": str(value)}
-        elif value != "":
+        if number_format(element):
+            yield {"kind": AnswerKind.NUMBER, "number": number(value), "text": str(value)}
+        else:
             yield {"kind": AnswerKind.TEXT, "text": value}
     elif kind == "date":
         yield {"kind": AnswerKind.DATE, "date": date.fromisoformat(value)}
@@ -68,7 +80,7 @@ def answer_rows(
     rows: list[Answer] = []
     answers = response.answers
     for element in elements_of(definition):
-        if element["id"] not in answers:
+        if not answered(answers.get(element["id"])):
             continue
         other = answers.get(element["id"] + OTHER_SUFFIX, "")
         for columns in _rows(element, answers[element["id"]], other):

@@ -11,21 +11,17 @@ the counts (no lock) so that a respondent who matches a full quota is stopped ea
 completion is what counts. Quotas are taken in the definition's order, always the same, so
 two responses taking the same quotas wait for each other instead of deadlocking.
 
-The quotas are the survey's current definition's: raising a limit in a new version lets
-responses to every version in."""
+Which quotas a response matches is the evaluator's answer (`quotas_matched`, the conditions
+of the version answered); their limits, actions and endings are the survey's current
+definition's, so that raising a limit in a new version lets responses to every version in."""
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
 
-from kizuna.core import conditions as c
 from kizuna.core.upsert import insert_once
-from kizuna.feedback.definitions.elements import ElementInfo
-from kizuna.feedback.definitions.fields import registry_for
-from kizuna.feedback.definitions.survey import LOGIC_SUBJECTS
 from kizuna.feedback.models import QuotaCount, Survey
-from kizuna.feedback.services.answer_checks import elements_of
 
 
 @dataclass(frozen=True)
@@ -36,46 +32,15 @@ class Quota:
     ending: str | None
 
 
-def _element_infos(definition: dict[str, Any]) -> dict[str, ElementInfo]:
-    infos = {}
-    for element in elements_of(definition):
-        infos[element["id"]] = ElementInfo(
-            id=element["id"],
-            type=element["type"],
-            path="",
-            choices=tuple(choice["id"] for choice in element.get("choices", []))
-            + (("other",) if element.get("other") else ()),
-            rows=tuple(row["id"] for row in element.get("rows", [])),
-            text_format=element.get("validation", {}).get("format"),
-        )
-    return infos
-
-
-def matched_quotas(survey: Survey, facts: dict[str, Any], context: c.Context) -> list[Quota]:
-    """The quotas of the survey's current definition whose condition the facts (answers,
-    hidden, variables, customer) meet, in the definition's order."""
-    definition = survey.definition
-    quotas = definition.get("quotas") or []
-    if not quotas:
-        return []
-    registry = registry_for(
-        _element_infos(definition),
-        set(definition.get("hidden_fields", [])),
-        {variable["id"] for variable in definition.get("variables", [])},
-    )
-    found = []
-    ctx = context.with_facts(**facts)
-    for quota in quotas:
-        condition = c.parse(
-            quota["condition"],
-            workspace=survey.workspace,
-            subjects=LOGIC_SUBJECTS,
-            registry=registry,
-            usage="a quota",
-        )
-        if c.evaluate(condition, ctx):
-            found.append(Quota(quota["id"], quota["limit"], quota["action"], quota.get("ending")))
-    return found
+def quotas_of(definition: dict[str, Any], ids: list[str]) -> list[Quota]:
+    """The quotas named (the evaluator's `quotas_matched`) as the definition states them, in
+    its order; a quota it no longer has counts nothing."""
+    wanted = set(ids)
+    return [
+        Quota(quota["id"], quota["limit"], quota["action"], quota.get("ending"))
+        for quota in definition.get("quotas") or []
+        if quota["id"] in wanted
+    ]
 
 
 def first_full(survey: Survey, quotas: list[Quota]) -> Quota | None:

@@ -19,31 +19,29 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
-from kizuna.core import conditions as c
 from kizuna.core import events
 from kizuna.core.clock import now
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.upsert import insert_once
-from kizuna.customers.conditions import customer_facts
 from kizuna.customers.models import Customer
 from kizuna.customers.services import timeline
 from kizuna.feedback import events as survey_events
 from kizuna.feedback.errors import (
     AlreadyResponded,
     DisplayNotFound,
+    InvalidAnswer,
     QuotaFull,
     ResponseFinished,
     SurveyVersionNotFound,
 )
 from kizuna.feedback.locks import lock_response
+from kizuna.feedback.logic import Evaluation, check_submission, evaluate
 from kizuna.feedback.models import Display, Response, ResponseStatus, Survey, SurveyVersion
 from kizuna.feedback.services import quotas
-from kizuna.feedback.services.answer_checks import check_answers, elements_of
-from kizuna.feedback.services.answers import write_answers
+from kizuna.feedback.services.answers import elements_of, write_answers
 from kizuna.feedback.services.displays import (
     check_answerable,
     customer_by_external_id,
@@ -53,10 +51,10 @@ from kizuna.feedback.services.displays import (
 from kizuna.feedback.services.submissions import (
     check_browser_token,
     check_hidden,
+    check_language,
     check_meta,
     check_time_ms,
     device_of,
-    served_language,
 )
 
 TIMELINE_KIND = "survey_response"
@@ -155,22 +153,53 @@ def _check_browser(survey: Survey, token: str, response: Response) -> None:
         )
 
 
-def _outcome(
+def _evaluated(
     survey: Survey,
+    definition: dict[str, Any],
     answers: dict[str, Any],
+    *,
+    language: str,
     hidden: dict[str, str],
     customer: Customer | None,
-    *,
     finished: bool,
     moment: datetime,
-) -> _Outcome:
+) -> Evaluation:
+    """The logic's view of the answers; 422 on the first fault (unknown, hidden or disabled
+    element, wrong value, a required answer missing from a finished response), every fault in
+    `details`."""
+    evaluation = evaluate(
+        definition,
+        answers,
+        languages=survey.languages,
+        default_language=survey.default_language,
+        language=language,
+        hidden=hidden,
+        customer=customer,
+        now=moment,
+        timezone=survey.timezone,
+        workspace=survey.workspace,
+    )
+    faults = check_submission(definition, evaluation, answers, finished=finished)
+    if faults:
+        first = faults[0]
+        raise InvalidAnswer(
+            f"answers.{first.element_id}: {first.message}",
+            code=first.code,
+            field=f"answers.{first.element_id}",
+            details=[
+                {"field": f"answers.{f.element_id}", "code": f.code, "message": f.message}
+                for f in faults
+            ],
+        )
+    return evaluation
+
+
+def _outcome(survey: Survey, evaluation: Evaluation, *, finished: bool) -> _Outcome:
     """Where the save leaves the response: in progress, completed, or screened out; taking
     its places in the quotas it matches when it completes (409 when a full one ends it)."""
-    facts: dict[str, Any] = {"answers": answers, "hidden": hidden, "variables": {}}
-    if customer is not None:
-        facts.update(customer_facts(customer))
-    context = c.Context(now=moment, tz=ZoneInfo(survey.timezone))
-    matched = quotas.matched_quotas(survey, facts, context)
+    if evaluation.screened_out:
+        return _Outcome(ResponseStatus.SCREENED_OUT, evaluation.ending or "")
+    matched = quotas.quotas_of(survey.definition, evaluation.quotas_matched)
     full = quotas.take_places(survey, matched) if finished else quotas.first_full(survey, matched)
     if full is not None:
         if full.action == "end":
@@ -180,7 +209,9 @@ def _outcome(
                 details=[{"quota": full.id, "ending": full.ending}],
             )
         return _Outcome(ResponseStatus.SCREENED_OUT, full.ending or "", full.id)
-    return _Outcome(ResponseStatus.COMPLETED if finished else ResponseStatus.IN_PROGRESS)
+    if finished:
+        return _Outcome(ResponseStatus.COMPLETED, evaluation.ending or "")
+    return _Outcome()
 
 
 def _scores(definition: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -245,6 +276,7 @@ def save_response(
     finished = bool(data.get("finished", False))
     meta = check_meta(data.get("meta") or {})
     token = check_browser_token(data.get("browser_token"))
+    language = check_language(data.get("language"))
     with transaction.atomic(savepoint=False):
         survey = get_survey(workspace, survey_key)
         survey.workspace = workspace
@@ -261,27 +293,38 @@ def save_response(
         if created and display is not None:
             response.version = display.version
         definition = _definition(survey, response.version)
-        language = served_language(survey, data.get("language"))
-        answers = check_answers(definition, data.get("answers") or {})
         time_ms = check_time_ms(definition, data.get("time_ms") or {})
         hidden = check_hidden(definition, data.get("hidden") or {})
         customer = customer_by_external_id(workspace, data.get("customer_id"))
         if customer is None:
             customer = display.customer if display is not None else response.customer
+        if customer is not None:
+            customer.workspace = workspace
+        answers = {k: v for k, v in (data.get("answers") or {}).items() if v is not None}
+        evaluation = _evaluated(
+            survey,
+            definition,
+            answers,
+            language=language,
+            hidden=hidden,
+            customer=customer,
+            finished=finished,
+            moment=moment,
+        )
         token = token or response.browser_token
         _check_browser(survey, token, response)
-        outcome = _outcome(survey, answers, hidden, customer, finished=finished, moment=moment)
+        outcome = _outcome(survey, evaluation, finished=finished)
 
         response.survey = survey
         response.display = display or response.display
         response.customer = customer
-        response.language = language
+        response.language = evaluation.language
         response.channel = (
             display.channel if display is not None else meta.get("channel", response.channel)
         )
         response.device = device_of(meta, user_agent) or response.device
         response.answers = answers
-        response.data = answers
+        response.data = evaluation.data
         response.hidden = hidden
         response.time_ms = time_ms
         response.meta = meta

@@ -9,9 +9,8 @@ from typing import Any
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.jsonvalues import check_json_value
 from kizuna.core.text import UNSTORABLE
-from kizuna.feedback.models import Survey
-from kizuna.feedback.services.answer_checks import elements_of
-from kizuna.feedback.services.settings import LANGUAGE
+from kizuna.feedback.logic.languages import is_tag
+from kizuna.feedback.services.answers import elements_of
 
 CHANNELS = ("link", "email", "widget", "api", "qr", "sms", "in_app")
 DEVICES = ("mobile", "tablet", "desktop")
@@ -24,22 +23,16 @@ _TABLET = re.compile(r"iPad|Tablet|PlayBook|Silk|(Android(?!.*Mobile))", re.IGNO
 _MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Windows Phone|BlackBerry", re.IGNORECASE)
 
 
-def served_language(survey: Survey, requested: Any) -> str:
-    """The language the response is served in: the requested tag when the survey has it, else
-    its primary language (`ja` for `ja-JP`) when the survey has that, else the survey's
-    default language (as the evaluator falls back)."""
-    if not isinstance(requested, str) or not LANGUAGE.fullmatch(requested):
+def check_language(requested: Any) -> str:
+    """The language asked for, a tag; the evaluator negotiates the one served (the tag or
+    its language when the survey has it, else the customer's locale, else the default)."""
+    if not isinstance(requested, str) or not is_tag(requested):
         raise ValidationFailed(
             "language is a tag such as en, ja, ko or pt-BR.",
             code="invalid_language",
             field="language",
         )
-    if requested in survey.languages:
-        return requested
-    primary = requested.split("-")[0]
-    if primary in survey.languages:
-        return primary
-    return survey.default_language
+    return requested
 
 
 def check_channel(channel: Any, field: str) -> str:

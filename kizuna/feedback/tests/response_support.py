@@ -22,11 +22,13 @@ def published(api: ApiClient, definition: dict[str, Any] | None = None, **change
 
 
 def answer(submission_id: str = "sub-1", **changes: Any) -> dict[str, Any]:
-    """A response body: an NPS of 9, in English, not finished."""
+    """A response body: an NPS of 9, in English, not finished (finished, with the consent the
+    full definition requires)."""
+    finishing = changes.get("finished", False)
     body: dict[str, Any] = {
         "submission_id": submission_id,
         "language": "en",
-        "answers": {"nps": 9},
+        "answers": {"nps": 9, "ok": True} if finishing else {"nps": 9},
         "finished": False,
         "time_ms": {},
         "meta": {},

@@ -66,10 +66,12 @@ def test_the_rows_are_rewritten_on_every_save(api: ApiClient) -> None:
         ("likes", "tea", False),
         ("likes", "other", False),
     ]
-    api.post(PATH, answer(answers={"nps": 7, "likes": ["tea"]}, finished=True))
+    saved = api.post(PATH, answer(answers={"nps": 7, "likes": ["tea"], "ok": True}, finished=True))
+    assert saved.status_code == 200, saved.data
     assert [(r[0], r[3], r[4], r[7]) for r in _rows()] == [
         ("nps", "", Decimal(7), True),
         ("likes", "tea", None, True),
+        ("ok", "", Decimal(1), True),
     ]
 
 

@@ -76,8 +76,9 @@ def _two_responses(api: ApiClient) -> tuple[dict[str, Any], dict[str, Any]]:
     ).data
     short = api.post(
         "/surveys/relationship/responses",
-        answer("short", language="ja", answers={"nps": 10, "channel": "shop", "likes": ["tea"]}),
+        answer("short", language="ja", answers={"nps": 7, "channel": "shop", "likes": ["tea"]}),
     ).data
+    assert short["status"] == "in_progress", short
     return full, short
 
 
@@ -94,7 +95,7 @@ def test_csv_has_a_row_per_response_with_labels(api: ApiClient) -> None:
         "full",
         "cust-1",
         "completed",
-        "",
+        "thanks",
         "en",
         "email",
         "mobile",
@@ -124,7 +125,7 @@ def test_csv_has_a_row_per_response_with_labels(api: ApiClient) -> None:
         "'=cmd",  # a formula is written as text
     ]
     assert rows[2][:4] == [short["id"], "short", "", "in_progress"]
-    assert rows[2][11] == "10"
+    assert rows[2][11] == "7"
     assert rows[2][HEADER.index("channel", 12)] == "Shop"
     assert len(rows) == 3
 

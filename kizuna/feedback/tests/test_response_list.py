@@ -46,7 +46,7 @@ def test_responses_are_listed_newest_first_in_pages(api: ApiClient) -> None:
     assert row["submission_id"] == "b"
     assert row["status"] == "completed"
     assert row["customer_id"] == "cust-1"
-    assert row["answers"] == {"nps": 9}
+    assert row["answers"] == {"nps": 9, "ok": True}
     assert row["language"] == "en"
     assert row["started_at"] == "2026-05-02T00:00:00Z"
     assert first.data["data"][0]["hidden"] == {"source": "qr"}
