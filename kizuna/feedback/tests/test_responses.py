@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import ApiClient
+from conftest import ApiClient, postgres_only, send_together
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
 from kizuna.core.models import OutboxEvent
@@ -397,3 +397,26 @@ def test_queries_of_a_save_are_pinned(api: ApiClient, workspace: NewWorkspace) -
     # the update, the answers deleted and inserted, the event. (The key is cached.)
     assert len(first) == 2 + 5, [q["sql"] for q in first]
     assert len(update) == 2 + 6, [q["sql"] for q in update]
+
+
+def test_an_identical_retry_replays_even_once_the_survey_closed(api: ApiClient) -> None:
+    published(api)
+    body = answer(finished=True)
+    done = api.post(PATH, body)
+    assert api.post("/surveys/relationship/close").status_code == 200
+    retry = api.post(PATH, body)
+    assert (retry.status_code, retry.data) == (200, done.data)
+
+
+@postgres_only
+def test_concurrent_first_saves_of_one_submission_make_one_response(
+    workspace: NewWorkspace,
+) -> None:
+    api = ApiClient(workspace.server_key)
+    published(api)
+    bodies = [answer(answers={"nps": n}) for n in range(6)]
+    responses = send_together(workspace.publishable_key, [("POST", PATH, b) for b in bodies])
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert Response.objects.count() == 1
+    assert Answer.objects.count() == 1
