@@ -281,7 +281,7 @@ def save_response(
         survey = get_survey(workspace, survey_key)
         survey.workspace = workspace
         response, created = _row(survey, data["submission_id"], moment)
-        response.workspace = workspace
+        response.workspace, response.survey = workspace, survey
         if response.status in FINAL:
             if response.fingerprint == digest:
                 return Saved(response, created=False, replayed=True)
@@ -315,13 +315,13 @@ def save_response(
         _check_browser(survey, token, response)
         outcome = _outcome(survey, evaluation, finished=finished)
 
-        response.survey = survey
         response.display = display or response.display
         response.customer = customer
         response.language = evaluation.language
-        response.channel = (
-            display.channel if display is not None else meta.get("channel", response.channel)
-        )
+        if response.display is not None:
+            response.channel = response.display.channel
+        else:
+            response.channel = meta.get("channel", response.channel)
         response.device = device_of(meta, user_agent) or response.device
         response.answers = answers
         response.data = evaluation.data

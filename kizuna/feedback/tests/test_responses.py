@@ -248,6 +248,12 @@ def test_channel_and_customer_come_from_the_display(api: ApiClient) -> None:
     assert saved.data["channel"] == "email"
     assert saved.data["customer_id"] == "cust-1"
     assert saved.data["display_id"] == display.data["id"]
+    later = api.post(PATH, answer(meta={"channel": "sms"}))
+    assert (later.data["channel"], later.data["customer_id"], later.data["display_id"]) == (
+        "email",
+        "cust-1",
+        display.data["id"],
+    )
     other = api.post(PATH, answer("sub-2", meta={"channel": "sms"}))
     assert (other.data["channel"], other.data["customer_id"]) == ("sms", None)
 
