@@ -4,30 +4,20 @@ answer for a set of answers (docs/survey-logic.md is the reference; ADR 0025 the
 Pure: it reads the definition, the answers, the hidden fields, the customer (through the
 condition language's facts, loaded lazily) and the time, and writes nothing.
 
-Order of evaluation, for one round:
-1. the variables, in the order declared, from the answers kept so far and the hidden fields;
-2. the path: from the first page, each page whose `visible_if` holds and that shows at least
-   one element is on the path; after it, its first jump whose `if` holds goes to a later
-   page or ends at an ending; else the next page follows; after the last page, the first
-   ending (none: the built-in thank-you);
-3. on each page of the path: each element's `visible_if`, `enable_if`, `required` /
-   `required_if`, and its choices' and rows' `visible_if`.
-The answers kept are those to elements shown (visible on the path, enabled) whose value is
-valid; rounds repeat until the kept answers no longer change (an answer left out may show or
-hide other elements), at most `MAX_ROUNDS` times. Then errors, quotas and texts are read
-from the last round."""
+1. the language served (languages.py), the hidden fields, the customer's facts;
+2. each answer checked alone (answers.py): the type, range, length, format, known choices;
+3. the walk through the pages (walk.py): the path, the elements, choices and rows shown,
+   the variables, and which answers count, repeated until that no longer changes;
+4. errors (of the elements shown and enabled), quotas, the ending, then the texts with
+   their recalls (texts.py), from the last walk."""
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kizuna.core import conditions as c
 from kizuna.core.models import Workspace
-from kizuna.feedback.definitions.elements import OTHER_ID
-from kizuna.feedback.definitions.fields import ANSWERS, HIDDEN, VARIABLES
 from kizuna.feedback.logic import builtin_texts
 from kizuna.feedback.logic.answers import (
     OTHER_SUFFIX,
@@ -39,34 +29,15 @@ from kizuna.feedback.logic.answers import (
     problems,
 )
 from kizuna.feedback.logic.evaluation import Evaluation
-from kizuna.feedback.logic.expressions import compute, number, to_json
+from kizuna.feedback.logic.expressions import to_json
 from kizuna.feedback.logic.languages import negotiate
 from kizuna.feedback.logic.plan import Element, Plan, build_plan
 from kizuna.feedback.logic.texts import Renderer
+from kizuna.feedback.logic.walk import Walk, settle
 
 if TYPE_CHECKING:
     from kizuna.customers.models import Customer
     from kizuna.feedback.models import Survey
-
-MAX_ROUNDS = 20
-
-
-@dataclass
-class Walk:
-    """One round: what the answers kept show."""
-
-    context: c.Context
-    variables: dict[str, Decimal | None]
-    pages: list[str] = field(default_factory=list)
-    elements: list[Element] = field(default_factory=list)  # visible, on the path, in order
-    disabled: set[str] = field(default_factory=set)
-    required: set[str] = field(default_factory=set)
-    choices: dict[str, list[str]] = field(default_factory=dict)
-    rows: dict[str, list[str]] = field(default_factory=dict)
-    end: str | None = None
-
-    def shows(self, element_id: str) -> bool:
-        return element_id not in self.disabled and any(e.id == element_id for e in self.elements)
 
 
 def evaluate(
@@ -160,97 +131,6 @@ def _hidden(plan: Plan, given: Mapping[str, Any], customer: "Customer | None") -
     return values
 
 
-def _typed(element: Element, value: Any) -> Any:
-    """An answer as the condition fields read it: a text in the number format as a number."""
-    if element.info.text_format == "number":
-        return number(value)
-    return value
-
-
-def _walk(plan: Plan, kept: Mapping[str, Any], hidden: Mapping[str, str], base: c.Context) -> Walk:
-    typed = {key: _typed(plan.elements[key], value) for key, value in kept.items()}
-    variables: dict[str, Decimal | None] = {}
-
-    def read(name: str) -> Decimal | None:
-        if name.startswith(ANSWERS):
-            return number(typed.get(name[len(ANSWERS) :]))
-        if name.startswith(HIDDEN):
-            return number(hidden.get(name[len(HIDDEN) :]))
-        if name.startswith(VARIABLES):
-            return variables.get(name[len(VARIABLES) :])
-        return None
-
-    for variable in plan.variables:
-        variables[variable.id] = compute(variable.expression, read)
-    ctx = base.with_facts(answers=typed, hidden=dict(hidden), variables=variables)
-    walk = Walk(context=ctx, variables=variables)
-
-    def holds(condition: c.Condition | None, default: bool = True) -> bool:
-        return default if condition is None else c.evaluate(condition, ctx)
-
-    index = 0
-    while index < len(plan.pages):
-        page = plan.pages[index]
-        index += 1
-        if not holds(page.visible_if):
-            continue
-        shown = [element for element in page.elements if holds(element.visible_if)]
-        if not shown:
-            continue
-        walk.pages.append(page.id)
-        for element in shown:
-            walk.elements.append(element)
-            if not holds(element.enable_if):
-                walk.disabled.add(element.id)
-            if element.type != "statement" and (
-                element.required or holds(element.required_if, False)
-            ):
-                walk.required.add(element.id)
-            if element.choices:
-                visible = [choice.id for choice in element.choices if holds(choice.visible_if)]
-                if element.other and element.type != "matrix":
-                    visible.append(OTHER_ID)
-                walk.choices[element.id] = visible
-            if element.rows:
-                walk.rows[element.id] = [row.id for row in element.rows if holds(row.visible_if)]
-        for jump in page.jumps:
-            if holds(jump.condition):
-                if jump.goto in plan.endings:
-                    walk.end = jump.goto
-                    return walk
-                target = plan.page_index(jump.goto)
-                if target is not None and target >= index:
-                    index = target
-                break
-    walk.end = next(iter(plan.endings), None)
-    return walk
-
-
-def _settle(
-    plan: Plan, candidates: dict[str, Any], hidden: Mapping[str, str], base: c.Context
-) -> tuple[Walk, dict[str, Any]]:
-    """Rounds until the answers kept no longer change: (the last round, the answers kept)."""
-    kept = dict(candidates)
-    walk = _walk(plan, kept, hidden, base)
-    for _ in range(MAX_ROUNDS):
-        now_kept = {
-            key: value
-            for key, value in candidates.items()
-            if walk.shows(key)
-            and not hidden_choice_problems(
-                plan.elements[key],
-                value,
-                set(walk.choices.get(key, ())),
-                set(walk.rows.get(key, ())),
-            )
-        }
-        if now_kept == kept:
-            break
-        kept = now_kept
-        walk = _walk(plan, kept, hidden, base)
-    return walk, kept
-
-
 def _evaluate(
     plan: Plan,
     answers: Mapping[str, Any],
@@ -276,7 +156,8 @@ def _evaluate(
         for key, value in given.items()
     }
     candidates = {key: value for key, value in given.items() if not static[key]}
-    walk, kept = _settle(plan, candidates, hidden, base)
+    walk = settle(plan, candidates, hidden, base)
+    kept = {key: value for key, value in candidates.items() if key in walk.counted}
 
     found: dict[str, list[Problem]] = {key: [Problem("unknown_element")] for key in unknown}
     for element in walk.elements:
@@ -295,9 +176,10 @@ def _evaluate(
         if codes:
             found[element.id] = codes
 
-    data = dict(kept)
+    # A required consent answered false is an error too: data holds no answer with one.
+    data = {key: value for key, value in kept.items() if key not in found}
     for key, value in kept.items():
-        if chose_other(plan.elements[key], value):
+        if key in data and chose_other(plan.elements[key], value):
             data[other_key(key)] = other_texts[key]
     ui_language = builtin_texts.ui_language(served)
     ui = builtin_texts.ui_texts(served)

@@ -6,6 +6,7 @@ shape. Conditions naming `customer.attributes.*` read the workspace's attribute 
 per plan (one query), not once per condition."""
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,8 @@ from kizuna.feedback.definitions.expressions import Node, parse_expression
 from kizuna.feedback.definitions.fields import registry_for
 
 LOGIC_SUBJECTS = frozenset({"response", "customer"})
-CUSTOMER_SUBJECTS = frozenset({"customer"})
+NEVER = c.parse({"any": []})
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -174,14 +176,20 @@ def build_plan(definition: dict[str, Any], workspace: Workspace | None) -> Plan:
     def condition(data: Any, path: str) -> c.Condition | None:
         if data is None:
             return None
-        return c.parse(
-            data,
-            workspace=workspace,
-            subjects=LOGIC_SUBJECTS,
-            root=path,
-            usage="survey logic",
-            registry=registry,
-        )
+        try:
+            return c.parse(
+                data,
+                workspace=workspace,
+                subjects=LOGIC_SUBJECTS,
+                root=path,
+                usage="survey logic",
+                registry=registry,
+            )
+        except c.InvalidCondition as exc:
+            # Checked when saved, so only a field gone since (a program deleted, say) gets
+            # here: the condition never holds, rather than the survey failing to show.
+            logger.warning("Survey condition no longer valid at %s: %s", path, exc.message)
+            return NEVER
 
     def choices(items: Any, path: str) -> tuple[Choice, ...]:
         return tuple(

@@ -136,6 +136,11 @@ class Renderer:
         for key in LABEL_KEYS:
             if key in source:
                 texts.extra[key] = self.text(source[key])
+        if element.type == "boolean":
+            texts.extra.setdefault("true_text", self.ui["yes"])
+            texts.extra.setdefault("false_text", self.ui["no"])
+        if element.type == "dropdown":
+            texts.extra.setdefault("placeholder", self.ui["select"])
         button = source.get("button")
         if isinstance(button, dict) and "text" in button:
             texts.extra["button_text"] = self.text(button["text"])

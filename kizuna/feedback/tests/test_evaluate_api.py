@@ -74,6 +74,32 @@ def test_wrong_answers_are_errors_not_a_refusal(survey: Any, browser_api: ApiCli
     assert response.data["data"] == {"ok": True}
 
 
+def test_answers_of_any_shape_get_errors_not_a_failure(survey: Any, browser_api: ApiClient) -> None:
+    answers = {
+        "nps": [[[[{"a": None}]]]],
+        "grid": {"staff": {"deep": [1, 2]}},
+        "likes": [None, 1.5, "tea"],
+        "visited": "9999-99-99",
+        "Why not?": "x" * 20_000,
+        "channel#other": ["list"],
+        "channel": "other",
+        "": 1,
+    }
+    response = evaluate(browser_api, {"answers": answers})
+    assert response.status_code == 200, response.data
+    assert response.data["errors"] == {
+        "": ["unknown_element"],
+        "nps": ["invalid_type"],
+        "channel": ["other_text_required"],
+        "likes": ["invalid_type"],
+        "grid": ["invalid_type"],
+        "visited": ["invalid_format"],
+        "ok": ["required"],
+    }
+    # "Why not?" is hidden (no valid nps): its answer is left out, not checked.
+    assert response.data["data"] == {}
+
+
 def test_evaluating_changes_nothing(survey: Any, browser_api: ApiClient) -> None:
     before = stored()
     response = evaluate(browser_api, {"answers": {"nps": 9, "ok": True}, "customer_id": "c-9"})
@@ -151,7 +177,9 @@ def test_languages_negotiated_from_request_customer_and_default(
     assert served(customer_id="unknown-customer") == ("en", "Recommend?")
 
 
-def test_customer_fields_in_logic_and_recall(api: ApiClient, browser_api: ApiClient) -> None:
+def test_customer_fields_in_logic_and_recall(
+    api: ApiClient, browser_api: ApiClient, django_assert_num_queries: Any
+) -> None:
     definition = {
         "pages": [
             {
@@ -182,12 +210,15 @@ def test_customer_fields_in_logic_and_recall(api: ApiClient, browser_api: ApiCli
     customer = {"first_name": "Aiko", "attributes": {"city": "Osaka"}}
     assert api.put("/customers/c-1", customer).status_code == 201
     assert api.post("/surveys", survey_body(definition=definition)).status_code == 201
-    body = evaluate(browser_api, {"customer_id": "c-1"}).data
-    assert body["texts"]["hello"]["title"] == "Hello Aiko, Osaka"
-    assert body["visible_elements"] == ["hello", "osaka"]
-    body = evaluate(browser_api, {"customer_id": "c-2"}).data
+    body = evaluate(browser_api, {"customer_id": "c-2"}).data  # unknown: anonymous
     assert body["texts"]["hello"]["title"] == "Hello there, "
     assert body["visible_elements"] == ["hello"]
+    with django_assert_num_queries(5):
+        # The savepoint and its release, the survey, the customer, the attribute types
+        # (once, for the condition and the recall).
+        body = evaluate(browser_api, {"customer_id": "c-1"}).data
+    assert body["texts"]["hello"]["title"] == "Hello Aiko, Osaka"
+    assert body["visible_elements"] == ["hello", "osaka"]
 
 
 def test_now_decides_date_conditions(api: ApiClient, browser_api: ApiClient) -> None:

@@ -374,3 +374,68 @@ def test_quotas_matched_and_a_full_quota_ends_the_response() -> None:
     assert result.complete is True and result.ending is None
     result = ev(definition, {"nps": 7, "city": "osaka"})
     assert result.quotas_matched == []  # osaka-100 also needs customer.email
+
+
+def test_a_long_chain_of_conditions_is_hidden_in_one_evaluation() -> None:
+    elements = [el("q0")] + [
+        el(f"q{i}", visible_if=when(f"answers.q{i - 1}", "exists")) for i in range(1, 60)
+    ]
+    definition = {"pages": [page("a", *elements)]}
+    answers: dict[str, Any] = {f"q{i}": 5 for i in range(60)}
+    assert ev(definition, answers).visible_elements == [f"q{i}" for i in range(60)]
+    answers["q0"] = None
+    result = ev(definition, answers)
+    assert result.visible_elements == ["q0"] and result.data == {}
+
+
+def test_a_condition_may_read_a_later_element() -> None:
+    definition = {
+        "pages": [
+            page("a", el("intro", "text", visible_if=when("answers.later", "exists")), el("q")),
+            page("b", el("later", visible_if=when("answers.q", "gte", 5))),
+        ]
+    }
+    result = ev(definition, {"intro": "hi", "q": 6, "later": 3})
+    assert result.visible_elements == ["intro", "q", "later"]
+    result = ev(definition, {"intro": "hi", "q": 4, "later": 3})
+    assert result.visible_elements == ["q"] and result.data == {"q": 4}
+
+
+def test_a_condition_whose_field_is_gone_never_holds() -> None:
+    # Checked when saved; a field can only be gone since. The whole condition never holds
+    # (its `not` neither: it cannot be read at all).
+    gone = when("customer.gone", "eq", "x")
+    definition = {
+        "pages": [
+            page("a", el("q"), el("r", visible_if={"not": gone}), el("s", required_if=gone)),
+            page("b", el("t"), visible_if=gone),
+        ]
+    }
+    result = ev(definition, {"q": 1, "r": 2})
+    assert result.visible_elements == ["q", "s"] and result.visible_pages == ["a"]
+    assert result.required_elements == [] and result.data == {"q": 1}
+
+
+@pytest.mark.django_db
+def test_a_full_quota_with_an_ending_ends_there(workspace: Any) -> None:
+    from kizuna.customers.models import Customer
+
+    customer = Customer.objects.create(
+        workspace=workspace.workspace, external_id="c-1", email="aiko@example.jp"
+    )
+    answers = {"nps": 7, "city": "osaka"}
+    result = ev(full_definition(), answers, customer=customer)
+    assert result.quotas_matched == ["osaka-100"]
+    assert result.complete is False  # consent missing
+    result = ev(full_definition(), answers, customer=customer, full_quotas={"osaka-100"})
+    assert (result.ended_by_quota, result.ending, result.screened_out) == (
+        "osaka-100",
+        "bye",
+        False,
+    )
+    assert result.complete is True
+
+
+def test_hidden_fields_the_survey_does_not_declare_are_ignored() -> None:
+    result = ev(full_definition(), {}, hidden={"source": 7, "campaign": "spring", "store": ""})
+    assert result.hidden == {"source": "7"}
