@@ -79,3 +79,14 @@ def test_a_publishable_key_records_displays(api: ApiClient, browser_api: ApiClie
     published(api)
     assert browser_api.post(PATH, {"channel": "widget"}).status_code == 201
     assert ApiClient(None).post(PATH, {"channel": "widget"}).status_code == 401
+
+
+def test_a_scheduled_survey_is_not_shown_before_it_starts(api: ApiClient) -> None:
+    body = survey_body(schedule={"starts_at": "2099-01-01T00:00:00+00:00"})
+    assert api.post("/surveys", body).status_code == 201
+    assert api.post("/surveys/relationship/publish").data["status"] == "scheduled"
+    refused = api.post(PATH, {"channel": "link"})
+    assert assert_error(refused, 409, "survey_not_active", "survey_id")["details"] == [
+        {"status": "scheduled"}
+    ]
+    assert Display.objects.count() == 0
