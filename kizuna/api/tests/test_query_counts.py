@@ -440,3 +440,15 @@ def test_every_operation_has_a_pin() -> None:
         for method in operations:
             path = template.removeprefix("/api/v1")
             assert (method.upper(), path) in pinned, f"pin the queries of {method} {path}"
+
+
+# Survey logic (evaluator branch): the savepoint and its release, the survey, the customer.
+PINS.append(
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/evaluate",
+        "/surveys/nps/evaluate",
+        4,
+        lambda: {"answers": {"nps": 9}, "customer_id": "cust-0", "language": "ja"},
+    )
+)
