@@ -111,3 +111,21 @@ api.add_router("/v1/surveys", surveys_router, auth=server_key)
 api.add_router("/v1/surveys", themes_router, auth=server_key)
 # Survey logic is pure, so a browser may call it with a publishable key.
 api.add_router("/v1/surveys", evaluate_router, auth=any_key)
+
+
+# Feedback: displays, responses and their export. One router, since a path is served by one
+# router; the operations a browser may call (recording a display, saving a response) take
+# any key, the others (listing, export) a server key.
+from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router  # noqa: E402
+
+
+def _allow_any_key(router: Any, views: tuple[Any, ...]) -> None:
+    for path_view in router.path_operations.values():
+        for operation in path_view.operations:
+            if operation.view_func in views:
+                operation.auth_param = any_key
+                operation.auth_callbacks = [any_key]
+
+
+_allow_any_key(responses_router, BROWSER_OPERATIONS)
+api.add_router("/v1/surveys", responses_router, auth=server_key)

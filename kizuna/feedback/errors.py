@@ -32,3 +32,42 @@ class InvalidDefinition(ValidationFailed):
 
 class UnknownElement(NotFound):
     code = "element_not_found"
+
+
+# ---------------------------------------------------------------- displays and responses
+
+
+class SurveyNotActive(Conflict):
+    """A draft, scheduled or paused survey is not shown and not answered (yet, or for now)."""
+
+    code = "survey_not_active"
+
+
+class DisplayNotFound(NotFound):
+    code = "display_not_found"
+
+
+class ResponseFinished(Conflict):
+    """A finished (completed or screened-out) response is final."""
+
+    code = "response_finished"
+
+
+class AlreadyResponded(Conflict):
+    """The browser (its `browser_token`) has finished this survey already."""
+
+    code = "already_responded"
+
+
+class QuotaFull(Conflict):
+    """The answers match a quota whose `action` is `end` and which is full."""
+
+    code = "quota_full"
+
+
+class InvalidAnswer(ValidationFailed):
+    """An answer that breaks its element's rules; `code` names the rule (unknown_element,
+    invalid_answer, invalid_choice, out_of_range, too_long, too_short, invalid_format,
+    required, ...), `field` is `answers.<element_id>`."""
+
+    code = "invalid_answer"

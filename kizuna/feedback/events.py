@@ -22,3 +22,19 @@ class SurveyPaused(EventPayload):
 class SurveyClosed(EventPayload):
     survey_id: str
     version: int
+
+
+@event_type("survey.response_completed")
+class SurveyResponseCompleted(EventPayload):
+    """A response became final: `status` completed, or screened_out (by a screen-out or a
+    full quota, then `quota` names it). `customer_id` is the customer's external id."""
+
+    survey_id: str
+    response_id: str
+    submission_id: str
+    version: int
+    status: str
+    ending: str | None
+    quota: str | None
+    customer_id: str | None
+    completed_at: str

@@ -2,7 +2,7 @@
 
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.feedback.errors import SurveyNotFound
-from kizuna.feedback.models import Survey
+from kizuna.feedback.models import Response, Survey
 
 
 def lock_survey(workspace: Workspace, key: str) -> Survey:
@@ -14,3 +14,14 @@ def lock_survey(workspace: Workspace, key: str) -> Survey:
     if survey is None:
         raise SurveyNotFound(f"No survey {key!r}.", field="survey_id")
     return survey
+
+
+def lock_response(survey: Survey, submission_id: str) -> Response | None:
+    """The survey's response of this submission, locked until the end of the transaction
+    (saves of one submission run one after the other), or None when there is none yet."""
+    return one_or_none(
+        Response.objects.for_workspace(survey.workspace_id)
+        .select_for_update(of=("self",))
+        .select_related("customer", "display")
+        .filter(survey=survey, submission_id=submission_id)
+    )

@@ -5,6 +5,7 @@ from kizuna.feedback.models.responses import (
     Answer,
     AnswerKind,
     Display,
+    QuotaCount,
     Response,
     ResponseStatus,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "Answer",
     "AnswerKind",
     "Display",
+    "QuotaCount",
     "Response",
     "ResponseStatus",
     "Survey",

@@ -70,6 +70,13 @@ class Response(TenantModel):
     data = models.JSONField(default=dict, help_text="Answers after calculations (variables).")
     time_ms = models.JSONField(default=dict)
     meta = models.JSONField(default=dict)
+    # A token the browser keeps (a cookie, local storage) so that one browser answers a public
+    # link once; "" when the client sends none.
+    browser_token = models.CharField(max_length=128, blank=True, default="")
+    # The quota that ended or screened out the response ("" for none).
+    quota = models.CharField(max_length=128, blank=True, default="")
+    # SHA-256 of the last saved body: a finished response replays an identical retry.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     started_at = models.DateTimeField(default=now)
     updated_at = models.DateTimeField(default=now)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -80,10 +87,18 @@ class Response(TenantModel):
             models.UniqueConstraint(
                 fields=["survey", "submission_id"], name="response_submission_unique"
             ),
+            # One browser finishes a survey once (ADR 0026): the last line behind the check.
+            models.UniqueConstraint(
+                fields=["survey", "browser_token"],
+                condition=models.Q(status__in=("completed", "screened_out"))
+                & ~models.Q(browser_token=""),
+                name="response_browser_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["survey", "started_at"]),
             models.Index(fields=["survey", "completed_at"]),
+            models.Index(fields=["survey", "browser_token"]),
         ]
 
     def __str__(self) -> str:
@@ -133,3 +148,24 @@ class Answer(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.element_id}"
+
+
+class QuotaCount(TenantModel):
+    """How many completed responses a quota of a survey has counted. Moved only by a
+    conditional UPDATE (`count < limit`) in the transaction that completes a response, so
+    that concurrent responses never count past the limit."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="quota_counts")
+    quota_id = models.CharField(max_length=128)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "quota_id"], name="quota_count_unique"),
+            models.CheckConstraint(
+                condition=models.Q(count__gte=0), name="quota_count_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.quota_id}: {self.count}"

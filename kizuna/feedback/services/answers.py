@@ -1,0 +1,116 @@
+"""The answer projection: one `Answer` row per answer of a response, typed by its element's
+kind (the model's docstring), rewritten in the transaction that saves the response.
+
+    nps, csat, ces, rating       one row, `number` the score, kind as the element type
+    single_choice, dropdown      one row, kind choice, `choice` the id (`text` the other text)
+    multiple_choice              one row per chosen choice, kind choice (the same)
+    ranking                      one row per ranked choice, kind ranking, `number` its rank
+                                 (1 first)
+    matrix                       one row per answered row, kind matrix, `row`, `choice` the column
+    text                         one row, kind text, `text`; in the number format kind number,
+                                 `number` the value and `text` as sent
+    date                         one row, kind date, `date`
+    boolean, consent             one row, kind boolean, `number` 1 or 0
+    statement                    none
+
+`finished` is whether the response is final; `answered_at` the time of the save. Results are
+SQL aggregates over these rows, so the rows are rewritten whole on every save (delete, then
+one bulk insert): they always say what the response says now. An answer that is no answer
+(blank text, an empty list or object) has no row."""
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from kizuna.core.bulk import bulk_insert
+from kizuna.feedback.logic.answers import OTHER_SUFFIX, answered
+from kizuna.feedback.logic.expressions import number
+from kizuna.feedback.models import Answer, AnswerKind, Response
+
+SCORE_KINDS = {"nps": AnswerKind.NPS, "csat": AnswerKind.CSAT, "ces": AnswerKind.CES}
+
+
+def elements_of(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The elements of a definition, in order."""
+    for page in definition.get("pages", []):
+        yield from page.get("elements", [])
+
+
+def number_format(element: dict[str, Any]) -> bool:
+    return element["type"] == "text" and element.get("validation", {}).get("format") == "number"
+
+
+def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str, Any]]:
+    """The column values of the rows of one answer."""
+    kind = element["type"]
+    if kind in SCORE_KINDS or kind == "rating":
+        yield {"kind": SCORE_KINDS.get(kind, AnswerKind.RATING), "number": Decimal(value)}
+    elif kind in ("single_choice", "dropdown"):
+        yield {
+            "kind": AnswerKind.CHOICE,
+            "choice": value,
+            "text": other if value == "other" else "",
+        }
+    elif kind == "multiple_choice":
+        for choice in value:
+            text = other if choice == "other" else ""
+            yield {"kind": AnswerKind.CHOICE, "choice": choice, "text": text}
+    elif kind == "ranking":
+        for rank, choice in enumerate(value, start=1):
+            yield {"kind": AnswerKind.RANKING, "choice": choice, "number": Decimal(rank)}
+    elif kind == "matrix":
+        for row, column in value.items():
+            yield {"kind": AnswerKind.MATRIX, "row": row, "choice": column}
+    elif kind == "text":
+        if number_format(element):
+            yield {"kind": AnswerKind.NUMBER, "number": number(value), "text": str(value)}
+        else:
+            yield {"kind": AnswerKind.TEXT, "text": value}
+    elif kind == "date":
+        yield {"kind": AnswerKind.DATE, "date": date.fromisoformat(value)}
+    elif kind in ("boolean", "consent"):
+        yield {"kind": AnswerKind.BOOLEAN, "number": Decimal(1 if value else 0)}
+
+
+def answer_rows(
+    response: Response, definition: dict[str, Any], *, finished: bool, moment: datetime
+) -> list[Answer]:
+    """The projection of the response's (checked) answers, in the definition's order."""
+    rows: list[Answer] = []
+    answers = response.answers
+    for element in elements_of(definition):
+        if not answered(answers.get(element["id"])):
+            continue
+        other = answers.get(element["id"] + OTHER_SUFFIX, "")
+        for columns in _rows(element, answers[element["id"]], other):
+            rows.append(
+                Answer(
+                    workspace_id=response.workspace_id,
+                    response=response,
+                    survey_id=response.survey_id,
+                    customer_id=response.customer_id,
+                    element_id=element["id"],
+                    finished=finished,
+                    answered_at=moment,
+                    **columns,
+                )
+            )
+    return rows
+
+
+def write_answers(
+    response: Response,
+    definition: dict[str, Any],
+    *,
+    finished: bool,
+    moment: datetime,
+    created: bool,
+) -> int:
+    """Rewrite the response's projection; returns the number of rows."""
+    if not created:
+        Answer.objects.filter(response=response).delete()
+    rows = answer_rows(response, definition, finished=finished, moment=moment)
+    if rows:
+        bulk_insert(rows)
+    return len(rows)
