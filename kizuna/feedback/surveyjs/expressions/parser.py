@@ -277,10 +277,10 @@ class _Parser:
             self.pos = number.end()
             digits = number.group()
             return Const(float(digits) if "." in digits else int(digits))
-        word = _WORD.match(self.text, self.pos)
-        if word:
-            self.pos = word.end()
-            return Const(word.group())
+        letters = _WORD.match(self.text, self.pos)
+        if letters:
+            self.pos = letters.end()
+            return Const(letters.group())
         for quote in ("'", '"'):
             if self.literal(quote + quote):
                 return Const("", quoted=True)
