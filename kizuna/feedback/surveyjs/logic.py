@@ -1,0 +1,267 @@
+"""What changes the data besides the respondent, in SurveyJS's order: default values,
+triggers (run when a value their expression reads changes), calculated values, expression
+questions, defaultValueExpression (until the respondent answers), setValueIf/resetValueIf,
+and the clearing of answers whose choice has been hidden (clearIncorrectValues, at once, as
+SurveyJS does it whatever `clearInvisibleValues` says)."""
+
+import copy
+import re
+from typing import Any
+
+from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled, variables
+from kizuna.feedback.surveyjs.expressions import values as js
+from kizuna.feedback.surveyjs.model import Question, template
+from kizuna.feedback.surveyjs.state import Run
+
+MAX_ROUNDS = 20
+MAX_CASCADE = 10
+_ADDRESS = re.compile(r"^(?P<name>.+?)\[(?P<index>[^\]]+)\]\.(?P<inner>.+)$")
+_OLD_OPERATORS = {
+    "equal": "=",
+    "notequal": "!=",
+    "greater": ">",
+    "less": "<",
+    "greaterorequal": ">=",
+    "lessorequal": "<=",
+    "contains": "contains",
+    "notcontains": "notcontains",
+    "anyof": "anyof",
+    "allof": "allof",
+}
+
+
+def start(state: Run) -> None:
+    """defaultValue of every question, before any answer."""
+    for question in state.model.questions:
+        default = question.json.get("defaultValue")
+        if default is not None and question.has_value:
+            state.put(question.key, copy.deepcopy(default))
+
+
+def answer(state: Run, address: str, value: Any) -> str:
+    """Apply one answer; the data key that changed. `q` sets a question, `q#other` the text
+    of its other choice (SurveyJS keeps it as `q-Comment`), `panel[i].q` a question of a
+    dynamic panel, `matrix[row].column` a matrix cell (`matrix[row]` a row of a matrix)."""
+    question = state.model.find(address)
+    if (
+        question is not None
+        and question.name == address
+        or (question is not None and "[" not in address)
+    ):
+        state.put(question.key, state.typed(question, value))
+        state.answered.add(question.key)
+        return question.key
+    if address.endswith("#other"):
+        owner = state.model.find(address[: -len("#other")])
+        key = f"{owner.key if owner else address[:-6]}-Comment"
+        state.put(key, value)
+        return owner.key if owner else key
+    match = _ADDRESS.match(address)
+    if match:
+        owner = state.model.find(match.group("name"))
+        if owner is not None:
+            _set_inner(state, owner, match.group("index"), match.group("inner"), value)
+            state.answered.add(owner.key)
+            return owner.key
+    row_match = re.match(r"^(?P<name>.+?)\[(?P<row>[^\]]+)\]$", address)
+    if row_match and (owner := state.model.find(row_match.group("name"))) is not None:
+        current = state.get(owner) if isinstance(state.get(owner), dict) else {}
+        state.put(owner.key, {**current, row_match.group("row"): state.typed(None, value)})
+        state.answered.add(owner.key)
+        return owner.key
+    state.put(address, value)  # a value no question holds: SurveyJS keeps it in the data
+    state.answered.add(address)
+    return address
+
+
+def _set_inner(state: Run, owner: Question, index: str, inner: str, value: Any) -> None:
+    current = state.get(owner)
+    if owner.kind in ("paneldynamic", "matrixdynamic"):
+        position = int(index) if index.isdigit() else -1
+        if not 0 <= position < 1000:
+            return
+        rows = (
+            [dict(r) if isinstance(r, dict) else {} for r in current]
+            if isinstance(current, list)
+            else []
+        )
+        rows += [{} for _ in range(position + 1 - len(rows))]
+        inner_question = next((q for q in template(owner) if q.name == inner), None)
+        rows[position][inner] = state.typed(inner_question, value)
+        state.put(owner.key, rows)
+    else:
+        table = (
+            {k: dict(v) for k, v in current.items() if isinstance(v, dict)}
+            if isinstance(current, dict)
+            else {}
+        )
+        table.setdefault(index, {})[inner] = value
+        state.put(owner.key, table)
+
+
+# -- triggers -----------------------------------------------------------------------------
+def trigger_expression(trigger: dict[str, Any]) -> str | None:
+    """A trigger's condition; the old form `{name, operator, value}` as an expression."""
+    expression = trigger.get("expression")
+    if isinstance(expression, str) and expression.strip():
+        return expression
+    name, operator = trigger.get("name"), trigger.get("operator", "equal")
+    if not isinstance(name, str) or not name:
+        return None
+    if operator in ("empty", "notempty"):
+        return f"{{{name}}} {operator}"
+    value = trigger.get("value")
+    if isinstance(value, list):
+        literal = "[" + ", ".join(_literal(v) for v in value) + "]"
+    else:
+        literal = _literal(value)
+    return f"{{{name}}} {_OLD_OPERATORS.get(operator, '=')} {literal}"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value if value is not None else "").replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def _reads(expression: str, key: str) -> bool:
+    try:
+        names = variables(compiled(expression))
+    except ExpressionError:
+        return False
+    wanted = key.lower()
+    return any(n.lower().split(".")[0].split("[")[0].lstrip("#") == wanted for n in names)
+
+
+def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
+    """Triggers whose expression reads the changed value run now (setvalue, copyvalue,
+    runexpression, visible); complete triggers are run when the page is left (`finish`)."""
+    if depth > MAX_CASCADE:
+        return
+    for trigger in state.source.get("triggers") or []:
+        if not isinstance(trigger, dict) or trigger.get("type") in ("complete", "skip"):
+            continue
+        expression = trigger_expression(trigger)
+        if expression is None or not _reads(expression, changed):
+            continue
+        holds = state.holds(expression)
+        kind = trigger.get("type")
+        if kind == "visible":
+            for name in trigger.get("questions") or []:
+                if isinstance(name, str):
+                    state.visible_set[name] = holds
+            continue
+        if not holds:
+            continue
+        target = trigger.get("setToName")
+        if not isinstance(target, str) or not target:
+            continue
+        if kind == "setvalue":
+            new_value = copy.deepcopy(trigger.get("setValue"))
+        elif kind == "copyvalue":
+            new_value = copy.deepcopy(state.values().get(str(trigger.get("fromName"))))
+        elif kind == "runexpression":
+            run_expression = trigger.get("runExpression")
+            if not isinstance(run_expression, str):
+                continue
+            new_value = state.value_of(run_expression)
+        else:
+            continue
+        if trigger.get("isVariable"):
+            state.variables[target] = new_value
+            run_triggers(state, target, depth + 1)
+        elif state.put(_key(state, target), new_value):
+            run_triggers(state, _key(state, target), depth + 1)
+
+
+def _key(state: Run, name: str) -> str:
+    question = state.model.find(name)
+    return question.key if question else name
+
+
+def finish(state: Run) -> None:
+    """Complete triggers: the survey ends where one holds."""
+    for trigger in state.source.get("triggers") or []:
+        if isinstance(trigger, dict) and trigger.get("type") == "complete":
+            expression = trigger_expression(trigger)
+            if expression and state.holds(expression):
+                state.completed = True
+
+
+# -- values computed from others ----------------------------------------------------------
+def settle(state: Run) -> None:
+    """Compute until nothing changes (at most MAX_ROUNDS rounds)."""
+    for _ in range(MAX_ROUNDS):
+        before = copy.deepcopy((state.data, state.calculated))
+        _calculated(state)
+        _questions(state)
+        _clear_hidden_choices(state)
+        if (state.data, state.calculated) == before:
+            return
+
+
+def _calculated(state: Run) -> None:
+    for item in state.source.get("calculatedValues") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        value = state.value_of(str(item.get("expression") or ""))
+        value = js.tidy(value) if isinstance(value, float) else value
+        state.calculated[item["name"]] = value
+        if item.get("includeIntoResult"):
+            state.put(item["name"], value)
+
+
+def _questions(state: Run) -> None:
+    for question in state.model.questions:
+        spec = question.json
+        key = question.key
+        if question.kind == "expression" and isinstance(spec.get("expression"), str):
+            state.put(key, _plain(state.value_of(spec["expression"])))
+        if key not in state.answered and isinstance(spec.get("defaultValueExpression"), str):
+            state.put(key, _plain(state.value_of(spec["defaultValueExpression"])))
+        if isinstance(spec.get("setValueExpression"), str) and (
+            "setValueIf" not in spec or state.holds(spec.get("setValueIf"), empty=False)
+        ):
+            state.put(key, _plain(state.value_of(spec["setValueExpression"])))
+        if state.holds(spec.get("resetValueIf"), empty=False):
+            state.put(key, None)
+
+
+def _plain(value: Any) -> Any:
+    """A computed value as data holds it: dates as ISO text, NaN as nothing."""
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return js.tidy(value)
+
+
+def _clear_hidden_choices(state: Run) -> None:
+    for question in state.model.questions:
+        value = state.get(question)
+        if value is None or question.kind not in (
+            "radiogroup",
+            "checkbox",
+            "dropdown",
+            "tagbox",
+            "imagepicker",
+            "ranking",
+        ):
+            continue
+        shown = [c.value for c in state.visible_choices(question)]
+        known = [c.value for c in state.all_choices(question)]
+        if isinstance(value, list):
+            kept = [v for v in value if not _hidden(v, shown, known)]
+            if len(kept) != len(value):
+                state.put(question.key, kept)
+        elif _hidden(value, shown, known):
+            state.put(question.key, None)
+
+
+def _hidden(value: Any, shown: list[Any], known: list[Any]) -> bool:
+    """A value of a choice the question has but does not show now."""
+    in_known = any(js.equals(value, k, ignore_order=False) for k in known)
+    return in_known and not any(js.equals(value, s, ignore_order=False) for s in shown)
