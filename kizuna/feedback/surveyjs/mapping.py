@@ -102,6 +102,9 @@ USED = {
     "requiredErrorText",
     "otherErrorText",
     "state",
+    "kizunaType",
+    "label",
+    "rowsOrder",
 }
 # Properties of presentation only: nothing to map, nothing lost that an answer needs.
 PRESENTATION = {
@@ -286,7 +289,7 @@ class Mapper:
         description = self.text(element.get("description"), f"{path}.description", None)
         if description:
             native["description"] = description
-        built = build(self, element, path, native)
+        built = _kizuna_type(self, element, path, native) or build(self, element, path, native)
         if built is None:
             return None
         if element.get("isRequired") is True and built["type"] != "statement":
@@ -334,6 +337,31 @@ class Mapper:
             text = self.text(item.text, f"{at}.text", sjs.choice_id(item.value), CHOICE_MAX)
             found.append({"id": choice_id, "text": text})
         return found
+
+
+def _kizuna_type(
+    mapper: Mapper, element: dict[str, Any], path: str, native: dict[str, Any]
+) -> dict[str, Any] | None:
+    """A type written by Kizuna's own export (`kizunaType`), read back where it fits."""
+    kind, wanted = element.get("type"), element.get("kizunaType")
+    scales = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+    if kind == "rating" and wanted in scales:
+        low, high = scales[wanted]
+        if [c.value for c in sjs.rating_values(element)] == list(range(low, high + 1)):
+            labels = {}
+            for key, native_key in (
+                ("minRateDescription", "min_label"),
+                ("maxRateDescription", "max_label"),
+            ):
+                label = mapper.text(element.get(key), f"{path}.{key}", None, LABEL_MAX)
+                if label:
+                    labels[native_key] = label
+            return {**native, "type": wanted, **labels}
+    if kind == "boolean" and wanted == "consent":
+        label = mapper.text(element.get("label"), f"{path}.label", None)
+        if label:
+            return {**native, "type": "consent", "label": label}
+    return None
 
 
 def _choice(
@@ -404,6 +432,13 @@ def _text(
         native["multiline"] = True
     elif input_type == "date":
         native["type"] = "date"
+        bounds = {
+            k: element[k]
+            for k in ("min", "max")
+            if isinstance(element.get(k), str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", element[k])
+        }
+        if bounds and bounds.get("min", "") <= bounds.get("max", "9999-12-31"):
+            native["validation"] = bounds
         return native
     placeholder = mapper.text(
         element.get("placeholder") or element.get("placeHolder"),
@@ -426,6 +461,21 @@ def _text(
     limit = element.get("maxLength")
     if isinstance(limit, int) and 1 <= limit <= 10_000:
         rules["max_length"] = limit
+    for validator in element.get("validators") or []:
+        if not isinstance(validator, dict):
+            continue
+        if validator.get("type") == "email" and "format" not in rules:
+            rules["format"] = "email"
+        if validator.get("type") == "text":
+            low, high = validator.get("minLength"), validator.get("maxLength")
+            if isinstance(low, int) and 1 <= low <= rules.get("max_length", 10_000):
+                rules["min_length"] = low
+            if (
+                isinstance(high, int)
+                and max(rules.get("min_length", 1), 1) <= high <= 10_000
+                and "max_length" not in rules
+            ):
+                rules["max_length"] = high
     if input_type == "number":
         low, high = element.get("min"), element.get("max")
         for key, bound in (("min", low), ("max", high)):
@@ -531,6 +581,8 @@ def _matrix(
         )
         return None
     native["rows"], native["choices"] = rows, columns
+    if element.get("rowsOrder") == "random":
+        native["randomize"] = True
     return native
 
 
