@@ -21,6 +21,7 @@ from kizuna.api.parser import StrictJsonParser, Utf8JsonRenderer
 from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
+from kizuna.feedback.api.surveyjs import imports_router
 from kizuna.feedback.api.surveys import surveys_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
@@ -105,4 +106,6 @@ api.add_router("/v1/text", text_router, auth=server_key)
 api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
+# POST /v1/surveys/import: mounted before surveys_router, whose /{survey_id} would take it.
+api.add_router("/v1/surveys", imports_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
