@@ -16,10 +16,20 @@ SURVEYJS_EXAMPLE = {
         {
             "name": "page1",
             "elements": [
-                {"type": "rating", "name": "nps_score", "rateMin": 0, "rateMax": 10,
-                 "title": "How likely are you to recommend us?", "isRequired": True},
-                {"type": "comment", "name": "why", "visibleIf": "{nps_score} <= 6",
-                 "title": {"default": "What could we do better?", "ja": "改善点は?"}},
+                {
+                    "type": "rating",
+                    "name": "nps_score",
+                    "rateMin": 0,
+                    "rateMax": 10,
+                    "title": "How likely are you to recommend us?",
+                    "isRequired": True,
+                },
+                {
+                    "type": "comment",
+                    "name": "why",
+                    "visibleIf": "{nps_score} <= 6",
+                    "title": {"default": "What could we do better?", "ja": "改善点は?"},
+                },
             ],
         }
     ]
@@ -47,7 +57,10 @@ class SurveyImportIn(InputSchema):
 
 
 class ImportProblem(Schema):
-    path: str = Field(description="JSON path in the imported definition.", examples=["pages[0].elements[2].choicesByUrl"])
+    path: str = Field(
+        description="JSON path in the imported definition.",
+        examples=["pages[0].elements[2].choicesByUrl"],
+    )
     problem: str
     code: Literal[
         "unsupported_type",

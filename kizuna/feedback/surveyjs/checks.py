@@ -6,8 +6,8 @@ that is not empty (the expression validator always):
 |---|---|
 | required, isAllRowRequired | `required` |
 | the other choice chosen without its text | `other_required` |
-| numeric validator: not a number / outside minValue..maxValue; text input min/max | `invalid_format` / `out_of_range` |
-| text validator: minLength / maxLength / allowDigits false | `too_short` / `too_long` / `digits_not_allowed` |
+| numeric validator (not a number; out of range), number input | `invalid_format`, `out_of_range` |
+| text validator: minLength, maxLength, allowDigits | `too_short`, `too_long`, `digits_not_allowed`|
 | email validator, text input of type email | `invalid_format` |
 | regex validator | `invalid_format` |
 | answercount validator: minCount / maxCount | `too_few` / `too_many` |
@@ -74,7 +74,8 @@ def _input(spec: dict[str, Any], value: Any) -> list[str]:
         if not js.is_numeric(value):
             return ["invalid_format"]
         number = js.get_number(value)
-        low, high = spec.get("min"), spec.get("max")
+        low: Any = spec.get("min")
+        high: Any = spec.get("max")
         if (js.is_number_type(low) and number < low) or (js.is_number_type(high) and number > high):
             return ["out_of_range"]
     return []
@@ -99,7 +100,8 @@ def _validator(
         if not js.is_numeric(value):
             return "invalid_format"
         number = js.get_number(value)
-        low, high = validator.get("minValue"), validator.get("maxValue")
+        low: Any = validator.get("minValue")
+        high: Any = validator.get("maxValue")
         if (js.is_number_type(low) and low > number) or (js.is_number_type(high) and high < number):
             return "out_of_range"
     elif kind == "text":

@@ -17,110 +17,21 @@ from typing import Any
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.feedback.definitions import check_definition
+from kizuna.feedback.services.settings import LANGUAGE
 from kizuna.feedback.surveyjs import source as sjs
 from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled
 from kizuna.feedback.surveyjs.mapping import Mapper
+from kizuna.feedback.surveyjs.properties import (
+    EXPRESSION_KEYS,
+    SURVEY_PRESENTATION,
+    SURVEY_UNSUPPORTED,
+    SURVEY_USED,
+    TRIGGERS,
+)
 from kizuna.feedback.surveyjs.report import Report
-from kizuna.feedback.services.settings import LANGUAGE
 
 MAX_BYTES = 512 * 1024
 MAX_LANGUAGES = 30
-EXPRESSION_KEYS = {
-    "visibleIf",
-    "enableIf",
-    "requiredIf",
-    "choicesVisibleIf",
-    "choicesEnableIf",
-    "rowsVisibleIf",
-    "columnsVisibleIf",
-    "templateVisibleIf",
-    "expression",
-    "defaultValueExpression",
-    "setValueIf",
-    "setValueExpression",
-    "resetValueIf",
-    "minValueExpression",
-    "maxValueExpression",
-}
-TRIGGERS = {"setvalue", "copyvalue", "complete", "visible", "runexpression", "skip"}
-SURVEY_USED = {
-    "pages",
-    "elements",
-    "questions",
-    "title",
-    "description",
-    "locale",
-    "triggers",
-    "calculatedValues",
-    "completedHtml",
-    "completedHtmlOnCondition",
-    "clearInvisibleValues",
-    "checkErrorsMode",
-    "textUpdateMode",
-}
-SURVEY_PRESENTATION = {
-    "logo",
-    "logoWidth",
-    "logoHeight",
-    "logoFit",
-    "logoPosition",
-    "showProgressBar",
-    "progressBarType",
-    "showQuestionNumbers",
-    "questionTitleLocation",
-    "showTitle",
-    "showPageTitles",
-    "showPageNumbers",
-    "completeText",
-    "pageNextText",
-    "pagePrevText",
-    "startSurveyText",
-    "showPrevButton",
-    "showNavigationButtons",
-    "widthMode",
-    "width",
-    "headerView",
-    "questionErrorLocation",
-    "questionDescriptionLocation",
-    "showCompletedPage",
-    "loadingHtml",
-    "completedBeforeHtml",
-    "focusFirstQuestionAutomatic",
-    "autoFocusFirstQuestion",
-    "goNextPageAutomatic",
-    "autoAdvanceEnabled",
-    "showTOC",
-    "requiredText",
-    "questionStartIndex",
-    "showTimerPanel",
-    "showTimer",
-    "storeOthersAsComment",
-    "showPreviewBeforeComplete",
-    "previewText",
-    "editText",
-    "fitToContainer",
-    "backgroundImage",
-    "backgroundOpacity",
-    "mode",
-    "readOnly",
-    "sendResultOnPageNext",
-    "navigationButtonsVisibility",
-    "questionsOrder",
-    "allowCompleteSurveyAutomatic",
-    "showBrandInfo",
-    "titleLocation",
-}
-SURVEY_UNSUPPORTED = {
-    "navigateToUrl": "redirects are not evaluated",
-    "navigateToUrlOnCondition": "redirects are not evaluated",
-    "firstPageIsStarted": "the start page is shown as an ordinary page",
-    "questionsOnPageMode": "questions are evaluated page by page as written",
-    "maxTimeToFinish": "time limits are not enforced",
-    "maxTimeToFinishPage": "time limits are not enforced",
-    "cookieName": "repeat answers are limited by Kizuna's recontact rules instead",
-    "surveyId": "the SurveyJS service is not called",
-    "surveyPostId": "the SurveyJS service is not called",
-}
 
 
 @dataclass
@@ -186,14 +97,15 @@ def _languages(source: dict[str, Any], report: Report) -> tuple[str, list[str]]:
             f"The locale {locale!r} is not a language tag; the default texts are taken as English.",
             "invalid",
         )
-    others = []
+    others: list[str] = []
     for tag in sorted(sjs.languages_of(source) - {default}):
         if LANGUAGE.fullmatch(tag) and len(others) < MAX_LANGUAGES - 1:
             others.append(tag)
         else:
             report.add(
                 "locale",
-                f"Texts in {tag!r} are kept in the SurveyJS source only (not a language tag, or over {MAX_LANGUAGES} languages).",
+                f"Texts in {tag!r} are kept in the SurveyJS source only (not a language tag, or "
+                f"over {MAX_LANGUAGES} languages).",
                 "unsupported_property",
             )
     return default, [default, *others]
@@ -212,7 +124,8 @@ def _survey_properties(source: dict[str, Any], report: Report) -> None:
         else:
             report.add(
                 key,
-                f"Kizuna does not know the survey setting {key!r}; kept in the SurveyJS source only.",
+                f"Kizuna does not know the survey setting {key!r}; kept in the SurveyJS source "
+                "only.",
                 "unknown_property",
             )
     for i, trigger in enumerate(source.get("triggers") or []):
@@ -242,7 +155,8 @@ def _expressions(value: Any, path: str, report: Report) -> None:
                 except ExpressionError as error:
                     report.add(
                         at,
-                        f"The expression does not parse ({error}); SurveyJS treats it as false or empty.",
+                        f"The expression does not parse ({error}); SurveyJS treats it as false or "
+                        "empty.",
                         "invalid",
                     )
             else:
@@ -264,7 +178,8 @@ def _pages(source: dict[str, Any], mapper: Mapper) -> tuple[list[dict[str, Any]]
         if not _valid_id(page_name):
             mapper.report.add(
                 f"{at}.name",
-                "The page name is no valid id (spaces at an end, or invisible characters); the page is left out natively.",
+                "The page name is no valid id (spaces at an end, or invisible characters); the "
+                "page is left out natively.",
                 "invalid",
             )
             continue
@@ -286,14 +201,16 @@ def _pages(source: dict[str, Any], mapper: Mapper) -> tuple[list[dict[str, Any]]
             if not _valid_id(native["id"]):
                 mapper.report.add(
                     f"{element_path}.name",
-                    "The name is no valid id (spaces at an end, invisible characters, over 128 characters); left out natively.",
+                    "The name is no valid id (spaces at an end, invisible characters, over 128 "
+                    "characters); left out natively.",
                     "invalid",
                 )
                 continue
             if native["id"] in paths:
                 mapper.report.add(
                     f"{element_path}.name",
-                    f"The name {native['id']!r} is taken by an earlier element (SurveyJS shares the answer); left out natively.",
+                    f"The name {native['id']!r} is taken by an earlier element (SurveyJS shares "
+                    "the answer); left out natively.",
                     "invalid",
                 )
                 continue
@@ -345,7 +262,8 @@ def _endings(source: dict[str, Any], mapper: Mapper, page_ids: set[str]) -> list
         if ending["id"] in page_ids:
             mapper.report.add(
                 "pages",
-                f"A page is named {ending['id']!r}, as an ending is; the ending is left out natively.",
+                f"A page is named {ending['id']!r}, as an ending is; the ending is left out "
+                "natively.",
                 "invalid",
             )
     return [e for e in endings if e["id"] not in page_ids][:20]

@@ -43,10 +43,8 @@ def answer(state: Run, address: str, value: Any) -> str:
     of its other choice (SurveyJS keeps it as `q-Comment`), `panel[i].q` a question of a
     dynamic panel, `matrix[row].column` a matrix cell (`matrix[row]` a row of a matrix)."""
     question = state.model.find(address)
-    if (
-        question is not None
-        and question.name == address
-        or (question is not None and "[" not in address)
+    if (question is not None and question.name == address) or (
+        question is not None and "[" not in address
     ):
         state.put(question.key, state.typed(question, value))
         state.answered.add(question.key)

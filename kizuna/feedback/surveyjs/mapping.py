@@ -10,214 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kizuna.feedback.surveyjs import source as sjs
+from kizuna.feedback.surveyjs.properties import DROPPED_TYPES, PRESENTATION, UNSUPPORTED, USED
 from kizuna.feedback.surveyjs.report import Report
 
 TITLE_MAX = 5000
 LABEL_MAX = 200
 CHOICE_MAX = 1000
 NPS_HINT = re.compile(r"nps|recommend|おすすめ|薦め|推薦|추천", re.IGNORECASE)
-DROPPED_TYPES = {
-    "multipletext": "its answer is an object of texts, which no native element holds",
-    "matrixdropdown": "its answer holds several columns per row, which no native matrix holds",
-    "matrixdynamic": "its rows are added by the respondent, which no native element allows",
-    "paneldynamic": "its panels repeat, which no native page or element does",
-    "file": "Kizuna takes no file uploads",
-    "signaturepad": "Kizuna takes no drawings",
-    "image": "Kizuna shows no images",
-    "slider": "no native slider",
-}
 # Properties read by the importer or the runtime.
-USED = {
-    "type",
-    "name",
-    "title",
-    "description",
-    "isRequired",
-    "visible",
-    "visibleIf",
-    "enableIf",
-    "requiredIf",
-    "readOnly",
-    "validators",
-    "defaultValue",
-    "defaultValueExpression",
-    "setValueIf",
-    "setValueExpression",
-    "resetValueIf",
-    "valueName",
-    "choices",
-    "choicesOrder",
-    "choicesVisibleIf",
-    "choicesEnableIf",
-    "choicesFromQuestion",
-    "choicesFromQuestionMode",
-    "hideIfChoicesEmpty",
-    "showOtherItem",
-    "hasOther",
-    "otherText",
-    "showNoneItem",
-    "hasNone",
-    "noneText",
-    "showRefuseItem",
-    "refuseText",
-    "showDontKnowItem",
-    "dontKnowText",
-    "choicesMin",
-    "choicesMax",
-    "choicesStep",
-    "maxSelectedChoices",
-    "minSelectedChoices",
-    "inputType",
-    "placeholder",
-    "placeHolder",
-    "maxLength",
-    "min",
-    "max",
-    "rateValues",
-    "rateMin",
-    "rateMax",
-    "rateStep",
-    "rateCount",
-    "rateType",
-    "minRateDescription",
-    "maxRateDescription",
-    "labelTrue",
-    "labelFalse",
-    "html",
-    "expression",
-    "elements",
-    "questions",
-    "rows",
-    "columns",
-    "rowsVisibleIf",
-    "isAllRowRequired",
-    "multiSelect",
-    "templateElements",
-    "templateVisibleIf",
-    "panelCount",
-    "minPanelCount",
-    "rowCount",
-    "items",
-    "cellType",
-    "requiredErrorText",
-    "otherErrorText",
-    "state",
-    "kizunaType",
-    "label",
-    "rowsOrder",
-}
 # Properties of presentation only: nothing to map, nothing lost that an answer needs.
-PRESENTATION = {
-    "startWithNewLine",
-    "colCount",
-    "width",
-    "minWidth",
-    "maxWidth",
-    "hideNumber",
-    "titleLocation",
-    "descriptionLocation",
-    "indent",
-    "showTitle",
-    "questionTitleLocation",
-    "renderAs",
-    "autocomplete",
-    "size",
-    "allowResize",
-    "textUpdateMode",
-    "displayStyle",
-    "currency",
-    "maximumFractionDigits",
-    "minimumFractionDigits",
-    "separateSpecialChoices",
-    "itemComponent",
-    "showClearButton",
-    "allowClear",
-    "searchEnabled",
-    "swapOrder",
-    "rateDisplayMode",
-    "displayMode",
-    "scaleColorMode",
-    "rateColorMode",
-    "autoGenerate",
-    "displayRateDescriptionsAsExtremeItems",
-    "imageHeight",
-    "imageWidth",
-    "imageFit",
-    "showLabel",
-    "contentMode",
-    "step",
-    "alternateRows",
-    "addRowText",
-    "removeRowText",
-    "confirmDelete",
-    "maxRowCount",
-    "minRowCount",
-    "maxPanelCount",
-    "templateTitle",
-    "templateTabTitle",
-    "panelAddText",
-    "panelRemoveText",
-    "renderMode",
-    "noEntriesText",
-    "tabAlign",
-    "otherPlaceholder",
-    "commentPlaceholder",
-    "selectAllText",
-    "showSelectAllItem",
-    "hasSelectAll",
-    "innerIndent",
-    "questionStartIndex",
-    "showQuestionNumbers",
-    "format",
-    "columnMinWidth",
-    "horizontalScroll",
-    "verticalAlign",
-    "itemSize",
-    "hideColumnsIfEmpty",
-    "rowTitleWidth",
-    "transposeData",
-    "showHeader",
-    "hideIfRowsEmpty",
-    "isUnique",
-    "dataList",
-    "maskType",
-    "maskSettings",
-    "totalType",
-    "totalFormat",
-    "totalDisplayStyle",
-    "totalCurrency",
-    "showInMultipleColumns",
-    "choicesLazyLoadEnabled",
-    "storeOthersAsComment",
-    "panelsState",
-    "templateDescription",
-    "progressBarShowPageTitles",
-    "showRangeInProgress",
-    "buttonSize",
-    "labelRenderMode",
-    "showNumber",
-    "titleTooltip",
-    "rows_count",
-    "autoGrow",
-    "acceptCarriageReturn",
-    "rateIconSize",
-    "isDraggable",
-    "selectToRankEnabled",
-    "longTap",
-    "readOnlyFormat",
-    "sortOrder",
-    "cssClasses",
-    "addPanelText",
-    "removePanelText",
-}
-UNSUPPORTED = {
-    "correctAnswer": "quiz scoring is not kept",
-    "choicesByUrl": "choices loaded from a web service are not fetched",
-    "showCommentArea": "the comment beside the answer has no native place",
-    "hasComment": "the comment beside the answer has no native place",
-    "valueTrue": "a boolean's answer is true or false natively",
-    "valueFalse": "a boolean's answer is true or false natively",
-}
 
 
 @dataclass
@@ -267,14 +68,16 @@ class Mapper:
             reason = DROPPED_TYPES[kind]
             self.report.add(
                 path,
-                f"A {kind} has no native equivalent ({reason}): natively a statement; its answer and logic are kept in the SurveyJS source and data, and evaluated there.",
+                f"A {kind} has no native equivalent ({reason}): natively a statement; its answer "
+                "and logic are kept in the SurveyJS source and data, and evaluated there.",
                 "unsupported_type",
             )
             build = _placeholder
         elif build is None:
             self.report.add(
                 path,
-                f"The element type {kind!r} is not supported: natively a statement; kept in the SurveyJS source.",
+                f"The element type {kind!r} is not supported: natively a statement; kept in the "
+                "SurveyJS source.",
                 "unsupported_type",
             )
             build = _placeholder
@@ -379,20 +182,23 @@ def _choice(
     if element.get("choicesFromQuestion"):
         mapper.report.add(
             f"{path}.choicesFromQuestion",
-            "Choices copied from another question are read from that question by the runtime; natively the element has only its own choices.",
+            "Choices copied from another question are read from that question by the runtime; "
+            "natively the element has only its own choices.",
             "mapped_approximately",
         )
     if kind == "imagepicker":
         mapper.report.add(
             path,
-            "An image picker is a choice natively; its images are kept in the SurveyJS source only.",
+            "An image picker is a choice natively; its images are kept in the SurveyJS source "
+            "only.",
             "mapped_approximately",
         )
     choices = mapper.choice_list(items, f"{path}.choices", {"other"} if other else set())
     if len(choices) < (2 if kind == "ranking" else 1) or len(choices) > 500:
         mapper.report.add(
             f"{path}.choices",
-            "Too few or too many choices for a native choice element; left out natively (kept in the SurveyJS source).",
+            "Too few or too many choices for a native choice element; left out natively (kept in "
+            "the SurveyJS source).",
             "unsupported_type",
         )
         return None
@@ -506,10 +312,11 @@ def _rating(
         if label:
             labels[native_key] = label
     hint = f"{element.get('name', '')} {sjs.localized(element.get('title'), 'default') or ''}"
-    if numbers == list(range(0, 11)) and NPS_HINT.search(hint):
+    if numbers == list(range(11)) and NPS_HINT.search(hint):
         mapper.report.add(
             path,
-            "A 0-10 rating that asks about recommending is mapped to nps (answers 0..10, scored as NPS).",
+            "A 0-10 rating that asks about recommending is mapped to nps (answers 0..10, scored "
+            "as NPS).",
             "mapped_approximately",
         )
         return {**native, "type": "nps", **labels}
@@ -522,7 +329,8 @@ def _rating(
         return {**native, "type": "rating", "points": len(values), **stars, **labels}
     mapper.report.add(
         path,
-        f"Native ratings run 1 to 3..10; this one offers {values[:12]!r}. Mapped to a single choice of those values; the SurveyJS runtime still treats the answer as the rated value.",
+        f"Native ratings run 1 to 3..10; this one offers {values[:12]!r}. Mapped to a single "
+        "choice of those values; the SurveyJS runtime still treats the answer as the rated value.",
         "mapped_approximately",
     )
     items = [sjs.Choice(v, None, {"value": v}) for v in values] or []
@@ -554,7 +362,8 @@ def _statement(
     else:
         mapper.report.add(
             path,
-            "An expression element is a statement natively; the runtime computes its value into the data.",
+            "An expression element is a statement natively; the runtime computes its value into "
+            "the data.",
             "mapped_approximately",
         )
     return native

@@ -4,14 +4,14 @@ Every entry is `{path, problem, code}`: `path` the JSON path in the SurveyJS sur
 (`pages[0].elements[2].choicesByUrl`), `problem` a sentence for a person, `code` for a
 program:
 
-| code | means |
-|---|---|
-| `unsupported_type` | The element type has no native equivalent; the element is kept in the SurveyJS source (the runtime evaluates what it can of it) and left out of the native definition. |
-| `unsupported_property` | A property Kizuna neither shows nor evaluates; kept in the source only. |
-| `unknown_property` | A property Kizuna does not know (a custom one, a typo); kept in the source only. |
-| `mapped_approximately` | Mapped to the nearest native shape, which differs (the problem says how). |
-| `not_evaluated` | Logic the runtime does not run (navigation such as the skip trigger, web requests). |
-| `invalid` | Something SurveyJS itself would ignore or refuse (an expression that does not parse, a duplicate name); left out of the native definition. |
+- `unsupported_type`: the element type has no native equivalent; natively a statement,
+  the element kept in the SurveyJS source (the runtime evaluates what it can of it).
+- `unsupported_property`: a property Kizuna neither shows nor evaluates; source only.
+- `unknown_property`: a property Kizuna does not know (a custom one, a typo); source only.
+- `mapped_approximately`: mapped to the nearest native shape, which differs (as said).
+- `not_evaluated`: logic the runtime does not run (navigation: the skip trigger).
+- `invalid`: what SurveyJS itself would ignore or refuse (an expression that does not
+  parse, a name taken twice); left out of the native definition.
 """
 
 from dataclasses import dataclass, field

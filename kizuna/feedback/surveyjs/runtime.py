@@ -28,7 +28,7 @@ as of `now`, in its own wall-clock time."""
 from datetime import datetime
 from typing import Any
 
-from kizuna.feedback.logic.evaluation import ElementTexts, Evaluation
+from kizuna.feedback.logic.evaluation import Evaluation
 from kizuna.feedback.surveyjs import logic
 from kizuna.feedback.surveyjs import source as sjs
 from kizuna.feedback.surveyjs.checks import errors_of

@@ -128,9 +128,10 @@ def parse_choice(item: Any) -> Choice | None:
 def choices(element: dict[str, Any], key: str = "choices") -> list[Choice]:
     """The element's own choices, then those generated from choicesMin..choicesMax."""
     found = [c for c in map(parse_choice, element.get(key) or []) if c is not None]
-    low, high = element.get("choicesMin"), element.get("choicesMax")
+    low: Any = element.get("choicesMin")
+    high: Any = element.get("choicesMax")
     if key == "choices" and _is_int(low) and _is_int(high) and high - low <= 1000:
-        step = element.get("choicesStep") or 1
+        step: Any = element.get("choicesStep") or 1
         if _is_int(step) and step > 0:
             found += [Choice(v, None, {"value": v}) for v in range(low, high + 1, step)]
     return found
@@ -155,15 +156,15 @@ def rating_values(element: dict[str, Any]) -> list[Choice]:
     given = [c for c in map(parse_choice, element.get("rateValues") or []) if c is not None]
     if given:
         return given
-    low = element.get("rateMin", 1)
-    step = element.get("rateStep", 1)
+    low: Any = element.get("rateMin", 1)
+    step: Any = element.get("rateStep", 1)
     if not _is_number(low) or not _is_number(step) or step <= 0:
         return []
-    high = element.get("rateMax")
-    count = element.get("rateCount")
+    high: Any = element.get("rateMax")
+    count: Any = element.get("rateCount")
     if not _is_number(high):
         high = low + step * (count - 1) if _is_int(count) and count > 0 else 5
-    values = []
+    values: list[Choice] = []
     value = low
     while value <= high + 1e-9 and len(values) < 100:
         values.append(Choice(_tidy(value), None, {"value": _tidy(value)}))

@@ -25,9 +25,8 @@ class Run:
         self.model: Model = build(source)
         self.source = source
         self.language = language
-        self.default_language = (
-            source.get("locale") if isinstance(source.get("locale"), str) else "en"
-        )
+        locale = source.get("locale")
+        self.default_language: str = locale if isinstance(locale, str) and locale else "en"
         self.now = now
         self.data: dict[str, Any] = {}
         self.variables: dict[str, Any] = dict(hidden or {})
@@ -94,11 +93,8 @@ class Run:
                 {} for _ in range(count - len(items))
             ]
             return [(str(i), i, row) for i, row in enumerate(rows)]
-        found = value if isinstance(value, dict) else {}
-        return [
-            (c.id, c.value, found.get(c.id) if isinstance(found.get(c.id), dict) else {})
-            for c in sjs.choices(question.json, "rows")
-        ]
+        found: dict[str, Any] = value if isinstance(value, dict) else {}
+        return [(c.id, c.value, _row(found.get(c.id))) for c in sjs.choices(question.json, "rows")]
 
     # -- visibility ----------------------------------------------------------------------
     def container_shown(self, container: dict[str, Any], context: Context | None = None) -> bool:
@@ -113,9 +109,8 @@ class Run:
             return False
         if not all(self.container_shown(panel, context) for panel in question.panels):
             return False
-        if question.json.get("hideIfChoicesEmpty") and not self.visible_choices(question, context):
-            return False
-        return True
+        hide_if_empty = question.json.get("hideIfChoicesEmpty")
+        return not (hide_if_empty and not self.visible_choices(question, context))
 
     def page_shown(self, index: int) -> bool:
         """A page shows when its own settings allow and it has a visible element."""
@@ -233,3 +228,7 @@ def _int(value: Any) -> int:
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000
         else 0
     )
+
+
+def _row(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (survey JSON and expected answers read best one to a line)
 """POST /surveys/import: public SurveyJS surveys (fixtures/surveyjs, see its README) become
 draft surveys with a native definition, their SurveyJS source, and a report of what has no
 native place; refused input changes nothing."""
@@ -24,7 +25,9 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def imported(api: ApiClient, definition: Any, **extra: Any) -> Any:
-    response = api.post("/surveys/import", {"format": "surveyjs", "definition": definition, **extra})
+    response = api.post(
+        "/surveys/import", {"format": "surveyjs", "definition": definition, **extra}
+    )
     assert response.status_code == 201, response.data
     return response.data
 
@@ -49,7 +52,11 @@ def test_the_nps_survey_imports_with_its_source_and_report(api: ApiClient) -> No
     assert [c["id"] for c in features["choices"]][:2] == ["Performance", "Stability"]
     assert features["other"] is True and features["other_text"] == {"default": "Other features:"}
     assert features["required"] is True
-    assert [e["id"] for e in body["definition"]["endings"]] == ["completed-1", "completed-2", "completed"]
+    assert [e["id"] for e in body["definition"]["endings"]] == [
+        "completed-1",
+        "completed-2",
+        "completed",
+    ]
     assert body["import_report"] == [
         {
             "path": "pages[0].elements[0]",
@@ -65,7 +72,9 @@ def test_the_nps_survey_imports_with_its_source_and_report(api: ApiClient) -> No
     assert AuditEntry.objects.filter(action="survey.created", object_id="nps").count() == 1
 
 
-def test_unnamed_pages_are_named_as_surveyjs_names_them_and_texts_keep_languages(api: ApiClient) -> None:
+def test_unnamed_pages_are_named_as_surveyjs_names_them_and_texts_keep_languages(
+    api: ApiClient,
+) -> None:
     body = imported(api, fixture("localized_developer"))
     assert [p["id"] for p in body["definition"]["pages"]] == ["page1", "page2", "page3"]
     assert body["name"] == "Software developer survey."
@@ -85,7 +94,10 @@ def test_root_elements_make_page1_and_generated_choices_are_kept(api: ApiClient)
     assert ("pages[0].elements[0]", "unsupported_type") in codes
     kids = imported(api, fixture("kids_visible_if"))
     assert [p["id"] for p in kids["definition"]["pages"]] == ["page1"]
-    assert kids["definition"]["pages"][0]["elements"][1]["choices"][0] == {"id": "1", "text": {"default": "1"}}
+    assert kids["definition"]["pages"][0]["elements"][1]["choices"][0] == {
+        "id": "1",
+        "text": {"default": "1"},
+    }
 
 
 def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: ApiClient) -> None:
@@ -95,10 +107,27 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
             {
                 "name": "最初",
                 "elements": [
-                    {"type": "boolean", "name": "Know Common Name", "title": {"default": "名前は?", "en": "Name?"}},
-                    {"type": "radiogroup", "name": "Colour", "choices": ["red|赤", {"value": 2, "text": "青"}], "choicesByUrl": {"url": "https://example.com"}, "myWidget": 1},
+                    {
+                        "type": "boolean",
+                        "name": "Know Common Name",
+                        "title": {"default": "名前は?", "en": "Name?"},
+                    },
+                    {
+                        "type": "radiogroup",
+                        "name": "Colour",
+                        "choices": ["red|赤", {"value": 2, "text": "青"}],
+                        "choicesByUrl": {"url": "https://example.com"},
+                        "myWidget": 1,
+                    },
                     {"type": "file", "name": "photo"},
-                    {"type": "text", "name": "age", "inputType": "number", "min": 0, "max": 120, "visibleIf": "{Colour} = "},
+                    {
+                        "type": "text",
+                        "name": "age",
+                        "inputType": "number",
+                        "min": 0,
+                        "max": 120,
+                        "visibleIf": "{Colour} = ",
+                    },
                 ],
             }
         ],
@@ -107,11 +136,19 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
     }
     body = imported(api, definition)
     assert body["default_language"] == "ja" and body["languages"] == ["ja", "en"]
-    assert elements(body) == [("Know Common Name", "boolean"), ("Colour", "single_choice"), ("photo", "statement"), ("age", "text")]
+    assert elements(body) == [
+        ("Know Common Name", "boolean"),
+        ("Colour", "single_choice"),
+        ("photo", "statement"),
+        ("age", "text"),
+    ]
     page = body["definition"]["pages"][0]
     assert page["id"] == "最初"
     assert page["elements"][0]["title"] == {"default": "名前は?", "en": "Name?"}
-    assert page["elements"][1]["choices"] == [{"id": "red", "text": {"default": "赤"}}, {"id": "2", "text": {"default": "青"}}]
+    assert page["elements"][1]["choices"] == [
+        {"id": "red", "text": {"default": "赤"}},
+        {"id": "2", "text": {"default": "青"}},
+    ]
     assert page["elements"][3]["validation"] == {"format": "number", "min": 0, "max": 120}
     assert {(e["path"], e["code"]) for e in body["import_report"]} == {
         ("pages[0].elements[1].choicesByUrl", "unsupported_property"),
@@ -134,7 +171,9 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
         ({"pages": [{"name": "p", "elements": []}]}, "invalid_definition"),
     ],
 )
-def test_what_is_no_survey_is_422_definition_and_changes_nothing(api: ApiClient, definition: Any, code: str) -> None:
+def test_what_is_no_survey_is_422_definition_and_changes_nothing(
+    api: ApiClient, definition: Any, code: str
+) -> None:
     before = stored()
     response = api.post("/surveys/import", {"format": "surveyjs", "definition": definition})
     assert_error(response, 422, code, "definition")
@@ -143,19 +182,26 @@ def test_what_is_no_survey_is_422_definition_and_changes_nothing(api: ApiClient,
 
 def test_an_unknown_format_and_a_taken_id_are_refused(api: ApiClient) -> None:
     before = stored()
-    response = api.post("/surveys/import", {"format": "typeform", "definition": fixture("nps_feedback")})
+    response = api.post(
+        "/surveys/import", {"format": "typeform", "definition": fixture("nps_feedback")}
+    )
     assert response.status_code == 422 and response.data["field"] == "format"
     assert stored() == before
     imported(api, fixture("nps_feedback"), id="taken")
     before = stored()
-    again = api.post("/surveys/import", {"format": "surveyjs", "definition": fixture("nps_feedback"), "id": "taken"})
+    again = api.post(
+        "/surveys/import",
+        {"format": "surveyjs", "definition": fixture("nps_feedback"), "id": "taken"},
+    )
     assert_error(again, 409, "survey_exists", "id")
     assert stored() == before
 
 
 def test_a_publishable_key_cannot_import(browser_api: ApiClient) -> None:
     before = stored()
-    response = browser_api.post("/surveys/import", {"format": "surveyjs", "definition": fixture("nps_feedback")})
+    response = browser_api.post(
+        "/surveys/import", {"format": "surveyjs", "definition": fixture("nps_feedback")}
+    )
     assert response.status_code in (401, 403)
     assert stored() == before
 
@@ -167,14 +213,23 @@ def test_an_imported_survey_exports_as_its_source(api: ApiClient) -> None:
     assert body["definition"]["pages"][0]["id"] == "page1"
 
 
-def test_a_native_survey_exported_imports_back_to_the_same_ids_types_and_choices(api: ApiClient) -> None:
+def test_a_native_survey_exported_imports_back_to_the_same_ids_types_and_choices(
+    api: ApiClient,
+) -> None:
     native = full_definition()
     exported = export_definition(native, "en", "Relationship")
     body = imported(api, exported)
 
     def shape(definition: dict[str, Any]) -> list[Any]:
         return [
-            (p["id"], e["id"], e["type"], [c["id"] for c in e.get("choices", [])], [r["id"] for r in e.get("rows", [])], e.get("required", False))
+            (
+                p["id"],
+                e["id"],
+                e["type"],
+                [c["id"] for c in e.get("choices", [])],
+                [r["id"] for r in e.get("rows", [])],
+                e.get("required", False),
+            )
             for p in definition["pages"]
             for e in p["elements"]
         ]

@@ -21,9 +21,18 @@ def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
-def run(source: dict[str, Any], answers: dict[str, Any], language: str = "en", **options: Any) -> Evaluation:
+def run(
+    source: dict[str, Any], answers: dict[str, Any], language: str = "en", **options: Any
+) -> Evaluation:
     hidden = options.pop("hidden", None)
-    return evaluate(source, answers=answers, language=language, hidden=hidden, now=options.pop("now", NOW), **options)
+    return evaluate(
+        source,
+        answers=answers,
+        language=language,
+        hidden=hidden,
+        now=options.pop("now", NOW),
+        **options,
+    )
 
 
 def page(*elements: dict[str, Any], **settings: Any) -> dict[str, Any]:
@@ -36,10 +45,23 @@ def test_kids_survey_completes_with_the_data_surveyjs_stores() -> None:
     source = fixture("kids_visible_if")
     answers = {"haveKids": "Yes", "kids": 5, "kid2Age": 4}
     shown = run(source, answers)
-    assert shown.visible_elements == ["haveKids", "kids", "kid1Age", "kid2Age", "kid3Age", "kid4Age", "kid5Age"]
+    assert shown.visible_elements == [
+        "haveKids",
+        "kids",
+        "kid1Age",
+        "kid2Age",
+        "kid3Age",
+        "kid4Age",
+        "kid5Age",
+    ]
     after = run(source, {**answers, "kids": 1, "kid1Age": 2})
     assert after.visible_elements == ["haveKids", "kids", "kid1Age"]
-    assert after.data == {"haveKids": "Yes", "kids": 1, "kid1Age": 2, "kid2Age": 4}  # until completion
+    assert after.data == {
+        "haveKids": "Yes",
+        "kids": 1,
+        "kid1Age": 2,
+        "kid2Age": 4,
+    }  # until completion
     assert after.valid
     done = run(source, {**answers, "kids": 1, "kid1Age": 2}, completing=True)
     assert done.data == {"haveKids": "Yes", "kid1Age": 2, "kids": 1}
@@ -52,7 +74,13 @@ def test_nps_survey_branches_on_the_score_and_chooses_its_ending() -> None:
     assert promoter.required_elements == ["nps_score", "promoter_features"]
     assert promoter.errors == {"promoter_features": ["required"]}
     assert promoter.ending == "completed-1"
-    too_many = run(source, {"nps_score": "10", "promoter_features": ["Performance", "Stability", "Quality support", "User interface"]})
+    too_many = run(
+        source,
+        {
+            "nps_score": "10",
+            "promoter_features": ["Performance", "Stability", "Quality support", "User interface"],
+        },
+    )
     assert too_many.errors == {"promoter_features": ["too_many"]}
     assert too_many.data["nps_score"] == 10  # "10" is the rated value 10, as SurveyJS keeps it
     passive = run(source, {"nps_score": 7})
@@ -67,7 +95,9 @@ def test_nps_survey_branches_on_the_score_and_chooses_its_ending() -> None:
     assert "other" in run(source, {"nps_score": 9}).visible_choices["promoter_features"]
     other_empty = run(source, {"nps_score": 9, "promoter_features": ["other"]})
     assert other_empty.errors == {"promoter_features": ["other_required"]}
-    other_given = run(source, {"nps_score": 9, "promoter_features": ["other"], "promoter_features#other": "Docs"})
+    other_given = run(
+        source, {"nps_score": 9, "promoter_features": ["other"], "promoter_features#other": "Docs"}
+    )
     assert other_given.valid
     assert other_given.data["promoter_features-Comment"] == "Docs"
 
@@ -93,19 +123,30 @@ def test_old_style_visible_triggers_show_their_questions() -> None:
     assert run(source, {}).visible_elements == ["type"]
     sedan = run(source, {"type": "sedan"})
     assert sedan.visible_elements == ["type", "Sedan"]
-    assert sedan.texts["type"].choices["sedan"] == "Sports saloon / sports sedan"
+    assert (sedan.texts["type"].choices or {})["sedan"] == "Sports saloon / sports sedan"
     back = run(source, {"Sedan": "BMW M5", "type": "Hot hatch"})
     assert back.visible_elements == ["type", "Hot hatch"]
 
 
 def test_dynamic_panel_elements_are_addressed_by_panel_and_index() -> None:
     source = fixture("relatives_paneldynamic")
-    result = run(source, {"relatives[0].isalive": "No", "relatives[1].isalive": "Yes", "relatives[1].liveage": "70"})
-    assert result.data == {"relatives": [{"relativeType": "father", "isalive": "No"}, {"relativeType": "mother", "isalive": "Yes", "liveage": 70}]}
+    result = run(
+        source,
+        {"relatives[0].isalive": "No", "relatives[1].isalive": "Yes", "relatives[1].liveage": "70"},
+    )
+    assert result.data == {
+        "relatives": [
+            {"relativeType": "father", "isalive": "No"},
+            {"relativeType": "mother", "isalive": "Yes", "liveage": 70},
+        ]
+    }
     assert "relatives[0].deceasedage" in result.visible_elements
     assert "relatives[0].liveage" not in result.visible_elements
     assert "relatives[1].liveage" in result.visible_elements
-    assert result.errors == {"relatives[0].deceasedage": ["required"], "relatives[0].causeofdeathknown": ["required"]}
+    assert result.errors == {
+        "relatives[0].deceasedage": ["required"],
+        "relatives[0].causeofdeathknown": ["required"],
+    }
     assert result.visible_choices["relatives[1].liveage"][:3] == ["1", "2", "3"]
 
 
@@ -123,9 +164,19 @@ def test_texts_in_the_respondents_language_fall_back_to_default() -> None:
 def test_a_page_without_a_visible_element_is_hidden() -> None:
     source = {
         "pages": [
-            {"name": "first", "elements": [{"type": "radiogroup", "name": "go", "choices": ["a", "b"]}]},
-            {"name": "second", "elements": [{"type": "text", "name": "x", "visibleIf": "{go} = 'a'"}]},
-            {"name": "third", "visibleIf": "{go} = 'b'", "elements": [{"type": "text", "name": "y"}]},
+            {
+                "name": "first",
+                "elements": [{"type": "radiogroup", "name": "go", "choices": ["a", "b"]}],
+            },
+            {
+                "name": "second",
+                "elements": [{"type": "text", "name": "x", "visibleIf": "{go} = 'a'"}],
+            },
+            {
+                "name": "third",
+                "visibleIf": "{go} = 'b'",
+                "elements": [{"type": "text", "name": "y"}],
+            },
         ]
     }
     assert run(source, {}).visible_pages == ["first"]
@@ -136,7 +187,13 @@ def test_a_page_without_a_visible_element_is_hidden() -> None:
 def test_panels_hide_and_disable_their_elements() -> None:
     source = page(
         {"type": "boolean", "name": "show"},
-        {"type": "panel", "name": "box", "visibleIf": "{show} = true", "enableIf": "{lock} empty", "elements": [{"type": "text", "name": "inner", "isRequired": True}]},
+        {
+            "type": "panel",
+            "name": "box",
+            "visibleIf": "{show} = true",
+            "enableIf": "{lock} empty",
+            "elements": [{"type": "text", "name": "inner", "isRequired": True}],
+        },
         {"type": "text", "name": "lock"},
     )
     assert "inner" not in run(source, {"show": False}).visible_elements
@@ -153,15 +210,28 @@ def test_required_if_and_enable_if_follow_answers() -> None:
     )
     assert run(source, {}).disabled_elements == ["b"]
     result = run(source, {"a": "item1"})
-    assert (result.required_elements, result.disabled_elements, result.errors) == (["b"], [], {"b": ["required"]})
+    assert (result.required_elements, result.disabled_elements, result.errors) == (
+        ["b"],
+        [],
+        {"b": ["required"]},
+    )
     assert run(source, {"a": "item2"}).required_elements == []
 
 
 def test_answers_of_choices_that_become_hidden_are_cleared_at_once() -> None:
     source = page(
         {"type": "checkbox", "name": "have", "choices": ["tea", "cups", "pots"]},
-        {"type": "dropdown", "name": "best", "choicesVisibleIf": "{have} contains {item}", "choices": ["tea", "cups", "pots"]},
-        {"type": "radiogroup", "name": "size", "choices": [{"value": "s", "visibleIf": "{best} = 'cups'"}, "m"]},
+        {
+            "type": "dropdown",
+            "name": "best",
+            "choicesVisibleIf": "{have} contains {item}",
+            "choices": ["tea", "cups", "pots"],
+        },
+        {
+            "type": "radiogroup",
+            "name": "size",
+            "choices": [{"value": "s", "visibleIf": "{best} = 'cups'"}, "m"],
+        },
     )
     chosen = run(source, {"have": ["tea", "cups"], "best": "cups", "size": "s"})
     assert chosen.visible_choices["best"] == ["tea", "cups"]
@@ -177,8 +247,18 @@ def test_answers_of_choices_that_become_hidden_are_cleared_at_once() -> None:
 def test_choice_properties_are_read_as_item_properties() -> None:
     source = page(
         {"type": "text", "name": "budget", "inputType": "number"},
-        {"type": "radiogroup", "name": "plan", "choicesVisibleIf": "{$item.price} <= {budget}", "choices": [{"value": "basic", "price": 10}, {"value": "pro", "price": 50}]},
-        {"type": "checkbox", "name": "copy", "choicesFromQuestion": "plan", "choicesFromQuestionMode": "unselected"},
+        {
+            "type": "radiogroup",
+            "name": "plan",
+            "choicesVisibleIf": "{$item.price} <= {budget}",
+            "choices": [{"value": "basic", "price": 10}, {"value": "pro", "price": 50}],
+        },
+        {
+            "type": "checkbox",
+            "name": "copy",
+            "choicesFromQuestion": "plan",
+            "choicesFromQuestionMode": "unselected",
+        },
     )
     assert run(source, {"budget": "20"}).visible_choices["plan"] == ["basic"]
     both = run(source, {"budget": 100, "plan": "pro"})
@@ -200,7 +280,14 @@ def test_calculated_values_expressions_and_default_expressions() -> None:
         ],
     )
     result = run(source, {"price": "50", "born": "2000-03-16"})
-    assert result.data == {"price": "50", "qty": 1, "total": 50, "born": "2000-03-16", "years": 25, "discounted": 45}
+    assert result.data == {
+        "price": "50",
+        "qty": 1,
+        "total": 50,
+        "born": "2000-03-16",
+        "years": 25,
+        "discounted": 45,
+    }
     assert result.variables == {"discounted": 45, "hiddenCalc": 51}
     bigger = run(source, {"price": 100, "qty": 2})
     assert bigger.data["total"] == 200 and bigger.data["discounted"] == 180
@@ -212,10 +299,22 @@ def test_calculated_values_expressions_and_default_expressions() -> None:
 def test_set_value_if_reset_value_if_and_copy_triggers() -> None:
     source = page(
         {"type": "text", "name": "first"},
-        {"type": "text", "name": "echo", "setValueIf": "{first} notempty", "setValueExpression": "{first} + '!'"},
+        {
+            "type": "text",
+            "name": "echo",
+            "setValueIf": "{first} notempty",
+            "setValueExpression": "{first} + '!'",
+        },
         {"type": "text", "name": "wipe", "resetValueIf": "{first} = 'reset'"},
         {"type": "text", "name": "copy"},
-        triggers=[{"type": "copyvalue", "expression": "{first} notempty", "setToName": "copy", "fromName": "first"}],
+        triggers=[
+            {
+                "type": "copyvalue",
+                "expression": "{first} notempty",
+                "setToName": "copy",
+                "fromName": "first",
+            }
+        ],
     )
     result = run(source, {"wipe": "keep", "first": "hi"})
     assert result.data == {"wipe": "keep", "first": "hi", "echo": "hi!", "copy": "hi"}
@@ -223,37 +322,92 @@ def test_set_value_if_reset_value_if_and_copy_triggers() -> None:
 
 
 def test_complete_trigger_ends_at_the_default_ending() -> None:
-    source = page({"type": "boolean", "name": "stop"}, completedHtml="Bye", triggers=[{"type": "complete", "expression": "{stop} = true"}])
+    source = page(
+        {"type": "boolean", "name": "stop"},
+        completedHtml="Bye",
+        triggers=[{"type": "complete", "expression": "{stop} = true"}],
+    )
     assert run(source, {"stop": True}).ending == "completed"
     assert run(source, {"stop": False}).ending is None
 
 
 def test_validators_name_their_faults() -> None:
     source = page(
-        {"type": "text", "name": "n", "validators": [{"type": "numeric", "minValue": 1, "maxValue": 10}]},
-        {"type": "text", "name": "t", "validators": [{"type": "text", "minLength": 3, "maxLength": 5}]},
+        {
+            "type": "text",
+            "name": "n",
+            "validators": [{"type": "numeric", "minValue": 1, "maxValue": 10}],
+        },
+        {
+            "type": "text",
+            "name": "t",
+            "validators": [{"type": "text", "minLength": 3, "maxLength": 5}],
+        },
         {"type": "text", "name": "r", "validators": [{"type": "regex", "regex": "^[A-Z]{2}$"}]},
-        {"type": "text", "name": "e", "validators": [{"type": "expression", "expression": "{e} != {t}"}]},
+        {
+            "type": "text",
+            "name": "e",
+            "validators": [{"type": "expression", "expression": "{e} != {t}"}],
+        },
         {"type": "text", "name": "num", "inputType": "number", "min": 0, "max": 5},
     )
     result = run(source, {"n": "11", "t": "ab", "r": "abc", "e": "ab", "num": 9})
-    assert result.errors == {"n": ["out_of_range"], "t": ["too_short"], "r": ["invalid_format"], "e": ["expression"], "num": ["out_of_range"]}
+    assert result.errors == {
+        "n": ["out_of_range"],
+        "t": ["too_short"],
+        "r": ["invalid_format"],
+        "e": ["expression"],
+        "num": ["out_of_range"],
+    }
     assert run(source, {"n": "x"}).errors == {"n": ["invalid_format"], "e": ["expression"]}
     assert run(source, {"n": 5, "t": "abcd", "r": "AB", "e": "x", "num": "3"}).valid
 
 
 def test_matrix_cells_are_addressed_by_row_and_column() -> None:
     source = page(
-        {"type": "matrixdropdown", "name": "cars", "rows": ["audi", "bmw"], "columns": [{"name": "years", "cellType": "text", "isRequired": True}, {"name": "why", "cellType": "text", "visibleIf": "{row.years} > 3"}]},
-        {"type": "matrixdynamic", "name": "items", "rowCount": 1, "columns": [{"name": "price", "cellType": "text"}, {"name": "amount", "cellType": "expression", "expression": "{row.price} * 2"}]},
-        {"type": "matrix", "name": "grid", "columns": ["good", "bad"], "rows": ["food", {"value": "drinks", "visibleIf": "{cars.audi.years} notempty"}], "isAllRowRequired": True},
+        {
+            "type": "matrixdropdown",
+            "name": "cars",
+            "rows": ["audi", "bmw"],
+            "columns": [
+                {"name": "years", "cellType": "text", "isRequired": True},
+                {"name": "why", "cellType": "text", "visibleIf": "{row.years} > 3"},
+            ],
+        },
+        {
+            "type": "matrixdynamic",
+            "name": "items",
+            "rowCount": 1,
+            "columns": [
+                {"name": "price", "cellType": "text"},
+                {"name": "amount", "cellType": "expression", "expression": "{row.price} * 2"},
+            ],
+        },
+        {
+            "type": "matrix",
+            "name": "grid",
+            "columns": ["good", "bad"],
+            "rows": ["food", {"value": "drinks", "visibleIf": "{cars.audi.years} notempty"}],
+            "isAllRowRequired": True,
+        },
         {"type": "expression", "name": "sum", "expression": "sumInArray({items}, 'price')"},
     )
-    result = run(source, {"cars[audi].years": 5, "items[0].price": 3, "items[1].price": "4", "grid": {"food": "good"}})
+    result = run(
+        source,
+        {
+            "cars[audi].years": 5,
+            "items[0].price": 3,
+            "items[1].price": "4",
+            "grid": {"food": "good"},
+        },
+    )
     assert result.data["cars"] == {"audi": {"years": 5}}
     assert result.data["items"] == [{"price": 3}, {"price": "4"}]  # a text cell keeps text
     assert result.data["sum"] == 7
-    assert "cars[audi].why" in result.visible_elements and "cars[bmw].why" not in result.visible_elements
+    assert (
+        "cars[audi].why" in result.visible_elements
+        and "cars[bmw].why" not in result.visible_elements
+    )
     assert result.required_elements[:2] == ["cars[audi].years", "cars[bmw].years"]
     assert result.errors["cars[bmw].years"] == ["required"]
     assert result.visible_choices["grid"] == ["food", "drinks"]
@@ -270,12 +424,19 @@ def test_hidden_fields_are_variables_and_on_hidden_clears_at_once() -> None:
     assert run(source, {"b": "x"}, hidden={"store": "osaka"}).data == {"b": "x"}
     assert run(source, {"b": "x", "a": "y"}, hidden={"store": "osaka"}).data == {"a": "y"}
     kept = dict(source, clearInvisibleValues="none")
-    assert run(kept, {"b": "x", "a": "y"}, hidden={"store": "osaka"}, completing=True).data == {"b": "x", "a": "y"}
+    assert run(kept, {"b": "x", "a": "y"}, hidden={"store": "osaka"}, completing=True).data == {
+        "b": "x",
+        "a": "y",
+    }
 
 
 def test_titles_show_answers_in_braces() -> None:
     source = page(
-        {"type": "radiogroup", "name": "fav", "choices": [{"value": 1, "text": {"default": "Tea", "ja": "お茶"}}]},
+        {
+            "type": "radiogroup",
+            "name": "fav",
+            "choices": [{"value": 1, "text": {"default": "Tea", "ja": "お茶"}}],
+        },
         {"type": "comment", "name": "why", "title": {"default": "Why {fav}?", "ja": "なぜ{fav}?"}},
     )
     assert run(source, {"fav": 1}).texts["why"].title == "Why Tea?"
