@@ -10,7 +10,7 @@ from typing import Any
 
 from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled, variables
 from kizuna.feedback.surveyjs.expressions import values as js
-from kizuna.feedback.surveyjs.model import Question, template
+from kizuna.feedback.surveyjs.model import MATRICES, Question, columns, template
 from kizuna.feedback.surveyjs.state import Run
 
 MAX_ROUNDS = 20
@@ -170,9 +170,9 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
             continue
         if trigger.get("isVariable"):
             state.variables[target] = new_value
-            run_triggers(state, target, depth + 1)
+            on_change(state, target, depth + 1)
         elif state.put(_key(state, target), new_value):
-            run_triggers(state, _key(state, target), depth + 1)
+            on_change(state, _key(state, target), depth + 1)
 
 
 def _key(state: Run, name: str) -> str:
@@ -220,12 +220,84 @@ def _questions(state: Run) -> None:
             state.put(key, _plain(state.value_of(spec["expression"])))
         if key not in state.answered and isinstance(spec.get("defaultValueExpression"), str):
             state.put(key, _plain(state.value_of(spec["defaultValueExpression"])))
-        if isinstance(spec.get("setValueExpression"), str) and (
-            "setValueIf" not in spec or state.holds(spec.get("setValueIf"), empty=False)
+        if question.kind in MATRICES:
+            _matrix_cells(state, question)
+
+
+def _matrix_cells(state: Run, question: Question) -> None:
+    """Expression cells of each row that has a value, then the totals (`<name>-total`)."""
+    computed = [c for c in columns(question) if c.get("cellType") == "expression"]
+    value = state.get(question)
+    if computed and isinstance(value, list | dict):
+        rows = value if isinstance(value, list) else list(value.values())
+        names = {c["name"] for c in computed}
+        for number, row in enumerate(rows):
+            if not isinstance(row, dict) or all(
+                k in names or js.is_empty(v) for k, v in row.items()
+            ):
+                continue
+            for column in computed:
+                context = {"row": row, "rowIndex": number + 1}
+                result = _plain(state.value_of(str(column.get("expression") or ""), context))
+                if result is None:
+                    row.pop(column["name"], None)
+                else:
+                    row[column["name"]] = result
+    totals = {}
+    for column in columns(question):
+        kind = column.get("totalType")
+        if kind in ("sum", "count", "min", "max", "avg"):
+            rows = [
+                r
+                for r in (value if isinstance(value, list) else (value or {}).values())
+                if isinstance(r, dict)
+            ]
+            expression = f"{kind}InArray({{rows}}, '{column['name']}')"
+            totals[column["name"]] = state.value_of(expression, {"rows": rows})
+    if totals:
+        state.put(f"{question.key}-total", totals)
+
+
+def value_rules(state: Run, changed: str, depth: int = 0) -> None:
+    """setValueIf/setValueExpression and resetValueIf run when a value they read changes
+    (not continuously: a value the respondent types afterwards stays)."""
+    if depth > MAX_CASCADE:
+        return
+    for question in state.model.questions:
+        spec, key = question.json, question.key
+        reset_if, set_if, set_to = (
+            spec.get("resetValueIf"),
+            spec.get("setValueIf"),
+            spec.get("setValueExpression"),
+        )
+        if key == changed:
+            continue
+        new_value: Any = _UNSET
+        if (
+            isinstance(reset_if, str)
+            and _reads(reset_if, changed)
+            and state.holds(reset_if, empty=False)
         ):
-            state.put(key, _plain(state.value_of(spec["setValueExpression"])))
-        if state.holds(spec.get("resetValueIf"), empty=False):
-            state.put(key, None)
+            new_value = None
+        elif isinstance(set_to, str):
+            condition = set_if if isinstance(set_if, str) and set_if.strip() else None
+            reads = _reads(set_to, changed) or (
+                condition is not None and _reads(condition, changed)
+            )
+            if reads and (condition is None or state.holds(condition)):
+                new_value = _plain(state.value_of(set_to))
+        if new_value is not _UNSET and state.put(key, new_value):
+            on_change(state, key, depth + 1)
+
+
+_UNSET = object()
+
+
+def on_change(state: Run, changed: str, depth: int = 0) -> None:
+    """What a changed value sets off: triggers, then value rules, each of which may change
+    values in turn (at most MAX_CASCADE deep)."""
+    run_triggers(state, changed, depth)
+    value_rules(state, changed, depth)
 
 
 def _plain(value: Any) -> Any:

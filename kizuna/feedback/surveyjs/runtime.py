@@ -52,7 +52,7 @@ def evaluate(
     logic.settle(state)
     for address, value in answers.items():
         changed = logic.answer(state, address, value)
-        logic.run_triggers(state, changed)
+        logic.on_change(state, changed)
         logic.settle(state)
     logic.finish(state)
     result = Evaluation(language=language)

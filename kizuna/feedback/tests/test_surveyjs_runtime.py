@@ -319,6 +319,9 @@ def test_set_value_if_reset_value_if_and_copy_triggers() -> None:
     result = run(source, {"wipe": "keep", "first": "hi"})
     assert result.data == {"wipe": "keep", "first": "hi", "echo": "hi!", "copy": "hi"}
     assert "wipe" not in run(source, {"wipe": "keep", "first": "reset"}).data
+    # the rules run when what they read changes: a value typed afterwards stays
+    assert run(source, {"first": "hi", "echo": "mine"}).data["echo"] == "mine"
+    assert run(source, {"echo": "mine", "first": "hi"}).data["echo"] == "hi!"
 
 
 def test_complete_trigger_ends_at_the_default_ending() -> None:
@@ -402,7 +405,8 @@ def test_matrix_cells_are_addressed_by_row_and_column() -> None:
         },
     )
     assert result.data["cars"] == {"audi": {"years": 5}}
-    assert result.data["items"] == [{"price": 3}, {"price": "4"}]  # a text cell keeps text
+    # a text cell keeps text; expression cells are computed per row
+    assert result.data["items"] == [{"price": 3, "amount": 6}, {"price": "4", "amount": 8}]
     assert result.data["sum"] == 7
     assert (
         "cars[audi].why" in result.visible_elements
@@ -442,3 +446,47 @@ def test_titles_show_answers_in_braces() -> None:
     assert run(source, {"fav": 1}).texts["why"].title == "Why Tea?"
     assert run(source, {"fav": "1"}, language="ja").texts["why"].title == "なぜお茶?"
     assert run(source, {}).texts["why"].title == "Why ?"
+
+
+def test_matrix_totals_feed_expressions_as_in_an_invoice() -> None:
+    source = page(
+        {
+            "type": "matrixdynamic",
+            "name": "invoiceItems",
+            "rowCount": 1,
+            "columns": [
+                {"name": "price", "cellType": "text", "inputType": "number"},
+                {"name": "quantity", "cellType": "text", "inputType": "number"},
+                {
+                    "name": "amount",
+                    "cellType": "expression",
+                    "expression": "{row.price} * {row.quantity}",
+                    "totalType": "sum",
+                },
+            ],
+        },
+        {"type": "text", "name": "vat", "inputType": "number", "defaultValue": 20},
+        {
+            "type": "expression",
+            "name": "tax",
+            "expression": "{invoiceItems-total.amount} * {vat} / 100",
+        },
+        {
+            "type": "expression",
+            "name": "final",
+            "expression": "{invoiceItems-total.amount} + {tax}",
+        },
+    )
+    answers = {
+        "invoiceItems[0].price": 10,
+        "invoiceItems[0].quantity": 3,
+        "invoiceItems[1].price": 2.5,
+        "invoiceItems[1].quantity": 2,
+    }
+    result = run(source, answers)
+    assert result.data["invoiceItems"] == [
+        {"price": 10, "quantity": 3, "amount": 30},
+        {"price": 2.5, "quantity": 2, "amount": 5},
+    ]
+    assert result.data["invoiceItems-total"] == {"amount": 35}
+    assert (result.data["tax"], result.data["final"]) == (7, 42)
