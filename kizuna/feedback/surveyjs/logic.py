@@ -109,6 +109,8 @@ def trigger_expression(trigger: dict[str, Any]) -> str | None:
     if operator in ("empty", "notempty"):
         return f"{{{name}}} {operator}"
     value = trigger.get("value")
+    if js.is_empty(value):
+        return None  # SurveyJS builds no expression: the trigger never runs
     if isinstance(value, list):
         literal = "[" + ", ".join(_literal(v) for v in value) + "]"
     else:
@@ -145,10 +147,10 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
         expression = trigger_expression(trigger)
         if expression is None or not _reads(expression, changed):
             continue
-        holds = state.holds(expression)
+        holds = state.fires(expression)
         kind = trigger.get("type")
         if kind == "visible":
-            for name in trigger.get("questions") or []:
+            for name in [*(trigger.get("questions") or []), *(trigger.get("pages") or [])]:
                 if isinstance(name, str):
                     state.visible_set[name] = holds
             continue
@@ -185,7 +187,7 @@ def finish(state: Run) -> None:
     for trigger in state.source.get("triggers") or []:
         if isinstance(trigger, dict) and trigger.get("type") == "complete":
             expression = trigger_expression(trigger)
-            if expression and state.holds(expression):
+            if expression and state.fires(expression):
                 state.completed = True
 
 
@@ -310,28 +312,33 @@ def _plain(value: Any) -> Any:
 
 
 def _clear_hidden_choices(state: Run) -> None:
+    """clearIncorrectValues: when the choices a question shows change, its answer keeps only
+    what is shown now (an answer given while the choices stay as they are is left alone)."""
     for question in state.model.questions:
-        value = state.get(question)
-        if value is None or question.kind not in (
-            "radiogroup",
-            "checkbox",
-            "dropdown",
-            "tagbox",
-            "imagepicker",
-            "ranking",
-        ):
+        if question.kind not in CHOICE_KINDS:
             continue
         shown = [c.value for c in state.visible_choices(question)]
-        known = [c.value for c in state.all_choices(question)]
+        before = state.shown_choices.get(question.name)
+        state.shown_choices[question.name] = shown
+        value = state.get(question)
+        if before is None or value is None or _same(before, shown):
+            continue
         if isinstance(value, list):
-            kept = [v for v in value if not _hidden(v, shown, known)]
+            kept = [v for v in value if _offered(v, shown)]
             if len(kept) != len(value):
                 state.put(question.key, kept)
-        elif _hidden(value, shown, known):
+        elif not _offered(value, shown):
             state.put(question.key, None)
 
 
-def _hidden(value: Any, shown: list[Any], known: list[Any]) -> bool:
-    """A value of a choice the question has but does not show now."""
-    in_known = any(js.equals(value, k, ignore_order=False) for k in known)
-    return in_known and not any(js.equals(value, s, ignore_order=False) for s in shown)
+CHOICE_KINDS = ("radiogroup", "checkbox", "dropdown", "tagbox", "imagepicker", "ranking")
+
+
+def _same(before: list[Any], now: list[Any]) -> bool:
+    return len(before) == len(now) and all(
+        js.equals(a, b, ignore_order=False) for a, b in zip(before, now, strict=True)
+    )
+
+
+def _offered(value: Any, shown: list[Any]) -> bool:
+    return any(js.equals(value, s, ignore_order=False) for s in shown)

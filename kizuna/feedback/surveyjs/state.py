@@ -32,7 +32,9 @@ class Run:
         self.variables: dict[str, Any] = dict(hidden or {})
         self.calculated: dict[str, Any] = {}
         self.answered: set[str] = set()  # data keys the respondent set
-        self.visible_set: dict[str, bool] = {}  # by question name, set by visible triggers
+        self.visible_set: dict[str, bool] = {}
+        # The choices each question showed when last computed (to clear on a change).
+        self.shown_choices: dict[str, list[Any]] = {}  # by question name, set by visible triggers
         self.completed = False
 
     # -- expressions ---------------------------------------------------------------------
@@ -47,6 +49,11 @@ class Run:
         if not isinstance(expression, str) or not expression.strip():
             return empty
         return run_condition(expression, self.scope(context))
+
+    def fires(self, expression: str) -> bool:
+        """A trigger's condition: its value must be true itself (SurveyJS checks `=== true`,
+        where visibleIf and the like accept anything `== true`)."""
+        return self.value_of(expression) is True
 
     def value_of(self, expression: str, context: Context | None = None) -> Any:
         try:
@@ -115,6 +122,8 @@ class Run:
     def page_shown(self, index: int) -> bool:
         """A page shows when its own settings allow and it has a visible element."""
         page = self.model.pages[index]
+        if not self.visible_set.get(self.model.page_names[index], True):
+            return False
         if not self.container_shown(page):
             return False
         return any(self.question_shown(q) for q in self.model.questions if q.page == index)

@@ -236,12 +236,32 @@ def test_answers_of_choices_that_become_hidden_are_cleared_at_once() -> None:
     chosen = run(source, {"have": ["tea", "cups"], "best": "cups", "size": "s"})
     assert chosen.visible_choices["best"] == ["tea", "cups"]
     assert chosen.data == {"have": ["tea", "cups"], "best": "cups", "size": "s"}
-    # "cups" is no longer offered: its answer goes, and with it the size only cups had
-    changed = run(source, {"have": ["tea"], "best": "cups", "size": "s"})
+    # "cups" stops being offered: its answer goes at once, and with it the size only cups had
+    changed = run(source, {"best": "cups", "size": "s", "have": ["tea"]})
     assert changed.data == {"have": ["tea"]}
     assert changed.visible_choices["size"] == ["m"]
-    # in the other order the answer is cleared as it is given: "cups" is not offered yet
-    assert run(source, {"best": "cups", "have": ["tea", "cups"]}).data == {"have": ["tea", "cups"]}
+    # clearIncorrectValues runs when the offered choices change, not when an answer is given:
+    # "cups" answered before it is offered stays once it is offered
+    assert run(source, {"best": "cups", "have": ["tea", "cups"]}).data == {
+        "best": "cups",
+        "have": ["tea", "cups"],
+    }
+    # a checkbox keeps its answers that are still offered
+    narrowed = {
+        "type": "checkbox",
+        "name": "pick",
+        "choicesVisibleIf": "{have} contains {item}",
+        "choices": ["tea", "cups"],
+    }
+    source["pages"][0]["elements"].append(narrowed)
+    assert run(source, {"have": ["tea", "cups"], "pick": ["tea", "cups"]}).data["pick"] == [
+        "tea",
+        "cups",
+    ]
+    assert run(source, {"pick": ["tea", "cups"], "have": ["tea"]}).data == {
+        "have": ["tea"],
+        "pick": ["tea"],
+    }
 
 
 def test_choice_properties_are_read_as_item_properties() -> None:
@@ -490,3 +510,33 @@ def test_matrix_totals_feed_expressions_as_in_an_invoice() -> None:
     ]
     assert result.data["invoiceItems-total"] == {"amount": 35}
     assert (result.data["tax"], result.data["final"]) == (7, 42)
+
+
+def test_a_trigger_fires_only_on_true_itself_where_visible_if_takes_anything_true_ish() -> None:
+    source = page(
+        {"type": "text", "name": "a"},
+        {"type": "text", "name": "b", "visibleIf": "{a}"},
+        {"type": "text", "name": "c"},
+        triggers=[{"type": "setvalue", "expression": "{a}", "setToName": "c", "setValue": "set"}],
+    )
+    one = run(source, {"a": 1})
+    assert "b" in one.visible_elements  # 1 == true
+    assert "c" not in one.data  # 1 is not true itself
+    assert run(source, {"a": "true"}).data["c"] == "set"  # the text "true" reads as true
+
+
+def test_old_style_trigger_without_a_value_never_runs() -> None:
+    source = page(
+        {"type": "text", "name": "a"},
+        {"type": "text", "name": "c"},
+        triggers=[
+            {
+                "type": "setvalue",
+                "name": "a",
+                "operator": "equal",
+                "setToName": "c",
+                "setValue": "x",
+            }
+        ],
+    )
+    assert run(source, {"a": "anything"}).data == {"a": "anything"}
