@@ -117,8 +117,14 @@ def _one(
 
 
 def _panels(state: Run, result: Evaluation, owner: Question) -> None:
-    for index, values in enumerate(state.panel_values(owner)):
-        context = {"panel": values, "panelIndex": index}
+    panels = state.panel_values(owner)
+    for index, values in enumerate(panels):
+        context = {
+            "panel": values,
+            "panelIndex": index,
+            "prevPanel": panels[index - 1] if index > 0 else None,
+            "nextPanel": panels[index + 1] if index + 1 < len(panels) else None,
+        }
         if not state.holds(owner.json.get("templateVisibleIf"), context):
             continue
         for inner in template(owner):
