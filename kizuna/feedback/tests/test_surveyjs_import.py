@@ -237,3 +237,24 @@ def test_a_native_survey_exported_imports_back_to_the_same_ids_types_and_choices
     assert shape(body["definition"]) == shape(native)
     assert body["languages"] == ["en", "ja", "ko"]
     assert [e["code"] for e in body["import_report"]] == ["not_evaluated"]  # the page jump
+
+
+def test_a_missing_definition_is_422_definition(api: ApiClient) -> None:
+    before = stored()
+    response = api.post("/surveys/import", {"format": "surveyjs"})
+    assert response.status_code == 422 and response.data["field"] == "definition"
+    assert stored() == before
+
+
+def test_the_same_survey_imports_into_two_workspaces_apart(
+    api: ApiClient, other_api: ApiClient
+) -> None:
+    imported(api, fixture("nps_feedback"), id="nps")
+    imported(other_api, fixture("kids_visible_if"), id="nps")
+    assert (
+        other_api.get("/surveys/nps").data["definition"]["pages"][0]["elements"][0]["id"]
+        == "haveKids"
+    )
+    assert (
+        api.get("/surveys/nps").data["definition"]["pages"][0]["elements"][0]["id"] == "nps_score"
+    )
