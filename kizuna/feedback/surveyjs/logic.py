@@ -171,7 +171,7 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
         else:
             continue
         if trigger.get("isVariable"):
-            state.variables[target] = new_value
+            state.set_variable(target, new_value)
             on_change(state, target, depth + 1)
         elif state.put(_key(state, target), new_value):
             on_change(state, _key(state, target), depth + 1)
@@ -209,7 +209,7 @@ def _calculated(state: Run) -> None:
             continue
         value = state.value_of(str(item.get("expression") or ""))
         value = js.tidy(value) if isinstance(value, float) else value
-        state.calculated[item["name"]] = value
+        state.set_calculated(item["name"], value)
         if item.get("includeIntoResult"):
             state.put(item["name"], value)
 
@@ -241,6 +241,8 @@ def _matrix_cells(state: Run, question: Question) -> None:
             for column in computed:
                 context = {"row": row, "rowIndex": number + 1}
                 result = _plain(state.value_of(str(column.get("expression") or ""), context))
+                if not js.equals(row.get(column["name"]), result, ignore_order=False):
+                    state.touch(question.key)
                 if result is None:
                     row.pop(column["name"], None)
                 else:
@@ -317,11 +319,14 @@ def _clear_hidden_choices(state: Run) -> None:
     for question in state.model.questions:
         if question.kind not in CHOICE_KINDS:
             continue
-        shown = [c.value for c in state.visible_choices(question)]
+        offered = state.visible_choices(question)
         before = state.shown_choices.get(question.name)
-        state.shown_choices[question.name] = shown
+        state.shown_choices[question.name] = offered
         value = state.get(question)
-        if before is None or value is None or _same(before, shown):
+        if before is None or before is offered or value is None:
+            continue
+        shown = [c.value for c in offered]
+        if _same([c.value for c in before], shown):
             continue
         if isinstance(value, list):
             kept = [v for v in value if _offered(v, shown)]

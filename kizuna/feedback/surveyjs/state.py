@@ -7,11 +7,20 @@ Contexts: inside a dynamic panel an expression reads the panel's values as `{pan
 data, variables and calculated values."""
 
 import copy
+from collections import ChainMap
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from kizuna.feedback.surveyjs import source as sjs
-from kizuna.feedback.surveyjs.expressions import Scope, run, run_condition
+from kizuna.feedback.surveyjs.expressions import (
+    ExpressionError,
+    Scope,
+    compiled,
+    run,
+    run_condition,
+    variables,
+)
 from kizuna.feedback.surveyjs.expressions import values as js
 from kizuna.feedback.surveyjs.model import Model, Question, build, columns
 
@@ -32,15 +41,39 @@ class Run:
         self.variables: dict[str, Any] = dict(hidden or {})
         self.calculated: dict[str, Any] = {}
         self.answered: set[str] = set()  # data keys the respondent set
-        self.visible_set: dict[str, bool] = {}
+        self.visible_set: dict[str, bool] = {}  # by question or page name, by visible triggers
         # The choices each question showed when last computed (to clear on a change).
-        self.shown_choices: dict[str, list[Any]] = {}  # by question name, set by visible triggers
+        self.shown_choices: dict[str, list[sjs.Choice]] = {}
         self.completed = False
+        # Change tracking: every change of a value bumps `epoch` and records it by name (lower
+        # case), so that what depends on unchanged names is not computed again.
+        self.epoch = 0
+        self.changed_at: dict[str, int] = {}
+        self._merged: tuple[int, dict[str, Any]] = (-1, {})
+        self._choices: dict[str, tuple[int, frozenset[str], list[sjs.Choice]]] = {}
+        self._names: dict[str, frozenset[str]] = {}
 
     # -- expressions ---------------------------------------------------------------------
-    def values(self, context: Context | None = None) -> dict[str, Any]:
-        merged = {**self.variables, **self.calculated, **self.data}
-        return {**merged, **context} if context else merged
+    def touch(self, name: str) -> None:
+        self.epoch += 1
+        self.changed_at[name.lower()] = self.epoch
+
+    def set_variable(self, name: str, value: Any) -> None:
+        if not js.equals(self.variables.get(name), value, ignore_order=False):
+            self.touch(name)
+        self.variables[name] = value
+
+    def set_calculated(self, name: str, value: Any) -> None:
+        if not js.equals(self.calculated.get(name), value, ignore_order=False):
+            self.touch(name)
+        self.calculated[name] = value
+
+    def values(self, context: Context | None = None) -> Mapping[str, Any]:
+        epoch, merged = self._merged
+        if epoch != self.epoch:
+            merged = {**self.variables, **self.calculated, **self.data}
+            self._merged = (self.epoch, merged)
+        return ChainMap(context, merged) if context else merged
 
     def scope(self, context: Context | None = None) -> Scope:
         return Scope(self.values(context), now=self.now)
@@ -72,7 +105,10 @@ class Run:
             self.data.pop(key, None)
         else:
             self.data[key] = value
-        return not js.equals(before, self.data.get(key), ignore_order=False)
+        changed = not js.equals(before, self.data.get(key), ignore_order=False)
+        if changed or before is not self.data.get(key):
+            self.touch(key)
+        return changed
 
     def panel_values(self, question: Question) -> list[dict[str, Any]]:
         value = self.get(question)
@@ -168,8 +204,45 @@ class Run:
             found = sjs.rating_values(question.json)
         return found
 
+    def _choice_names(self, question: Question) -> frozenset[str] | None:
+        """The names a question's choice conditions read (None: cannot tell)."""
+        if question.json.get("choicesFromQuestion"):
+            return None
+        if question.name in self._names:
+            return self._names[question.name]
+        names: set[str] = set()
+        expressions = [question.json.get("choicesVisibleIf")]
+        expressions += [c.data.get("visibleIf") for c in sjs.choices(question.json)]
+        for expression in expressions:
+            if isinstance(expression, str) and expression.strip():
+                try:
+                    read = variables(compiled(expression))
+                except ExpressionError:
+                    continue
+                names.update(n.lower().lstrip("#").split(".")[0].split("[")[0] for n in read)
+        self._names[question.name] = frozenset(names - {"item", "choice", "$item"})
+        return self._names[question.name]
+
     def visible_choices(
         self, question: Question, context: Context | None = None, built_ins: bool = True
+    ) -> list[sjs.Choice]:
+        if context is None and built_ins:
+            names = self._choice_names(question)
+            cached = self._choices.get(question.name)
+            if (
+                names is not None
+                and cached is not None
+                and all(self.changed_at.get(n, 0) <= cached[0] for n in names)
+            ):
+                return cached[2]
+            found = self._visible_choices(question, None, True)
+            if names is not None:
+                self._choices[question.name] = (self.epoch, names, found)
+            return found
+        return self._visible_choices(question, context, built_ins)
+
+    def _visible_choices(
+        self, question: Question, context: Context | None, built_ins: bool
     ) -> list[sjs.Choice]:
         shown = []
         for item in self.all_choices(question, context):
