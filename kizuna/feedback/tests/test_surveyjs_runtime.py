@@ -540,3 +540,32 @@ def test_old_style_trigger_without_a_value_never_runs() -> None:
         ],
     )
     assert run(source, {"a": "anything"}).data == {"a": "anything"}
+
+
+def test_choices_follow_variables_set_by_triggers_and_calculations() -> None:
+    source = page(
+        {"type": "radiogroup", "name": "plan", "choices": ["basic", "pro", "team"]},
+        {
+            "type": "dropdown",
+            "name": "pick",
+            "choicesVisibleIf": "{item} != {banned} and {item} != {calc}",
+            "choices": ["basic", "pro", "team"],
+        },
+        triggers=[
+            {
+                "type": "setvalue",
+                "expression": "{plan} = 'pro'",
+                "setToName": "banned",
+                "isVariable": True,
+                "setValue": "basic",
+            }
+        ],
+        calculatedValues=[{"name": "calc", "expression": "iif({plan} = 'team', 'pro', '')"}],
+    )
+    assert run(source, {"pick": "basic"}).visible_choices["pick"] == ["basic", "pro", "team"]
+    pro = run(source, {"pick": "basic", "plan": "pro"})
+    assert pro.visible_choices["pick"] == ["pro", "team"]
+    assert "pick" not in pro.data  # "basic" stopped being offered
+    team = run(source, {"pick": "pro", "plan": "team"})
+    assert team.visible_choices["pick"] == ["basic", "team"]
+    assert team.data == {"plan": "team"}
