@@ -19,7 +19,9 @@ from kizuna.core.models import Workspace
 from kizuna.feedback.definitions import check_definition
 from kizuna.feedback.services.settings import LANGUAGE
 from kizuna.feedback.surveyjs import source as sjs
-from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled
+from kizuna.feedback.surveyjs.expressions import ExpressionError, Node, compiled, variables
+from kizuna.feedback.surveyjs.expressions.functions import FUNCTIONS
+from kizuna.feedback.surveyjs.expressions.parser import calls
 from kizuna.feedback.surveyjs.mapping import Mapper
 from kizuna.feedback.surveyjs.properties import (
     EXPRESSION_KEYS,
@@ -151,7 +153,7 @@ def _expressions(value: Any, path: str, report: Report) -> None:
             at = f"{path}.{key}" if path else key
             if key in EXPRESSION_KEYS and isinstance(item, str) and item.strip():
                 try:
-                    compiled(item)
+                    tree = compiled(item)
                 except ExpressionError as error:
                     report.add(
                         at,
@@ -159,11 +161,33 @@ def _expressions(value: Any, path: str, report: Report) -> None:
                         "empty.",
                         "invalid",
                     )
+                    continue
+                _outside_runtime(tree, at, report)
             else:
                 _expressions(item, at, report)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             _expressions(item, f"{path}[{i}]", report)
+
+
+def _outside_runtime(tree: Node, path: str, report: Report) -> None:
+    """Functions registered by a page's own JavaScript, and element properties
+    (`{$question.visible}`), give nothing here."""
+    for name in calls(tree):
+        if name.lower() not in FUNCTIONS:
+            report.add(
+                path,
+                f"The function {name}() is not a SurveyJS built-in (a page registers it); it "
+                "gives nothing here.",
+                "not_evaluated",
+            )
+    for name in variables(tree):
+        if name.startswith("$") and not name.lower().startswith("$item"):
+            report.add(
+                path,
+                f"{{{name}}} reads an element property, which is not evaluated; it gives nothing.",
+                "not_evaluated",
+            )
 
 
 def _pages(source: dict[str, Any], mapper: Mapper) -> tuple[list[dict[str, Any]], dict[str, str]]:

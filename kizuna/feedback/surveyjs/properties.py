@@ -9,7 +9,7 @@ def _words(text: str) -> frozenset[str]:
 
 USED = _words(
     """
-    cellType choices choicesEnableIf choicesFromQuestion choicesFromQuestionMode choicesMax
+    cellType choices choicesFromQuestion choicesFromQuestionMode choicesMax
     choicesMin choicesOrder choicesStep choicesVisibleIf columns defaultValue
     defaultValueExpression description dontKnowText elements enableIf expression hasNone
     hasOther hideIfChoicesEmpty html inputType isAllRowRequired isRequired items kizunaType
@@ -100,6 +100,10 @@ UNSUPPORTED = {
     "hasComment": "the comment beside the answer has no native place",
     "valueTrue": "a boolean's answer is true or false natively",
     "valueFalse": "a boolean's answer is true or false natively",
+    "choicesEnableIf": "the evaluation does not report disabled choices",
+    "columnsVisibleIf": "every column of a matrix is shown",
+    "minValueExpression": "limits computed by expressions are not checked",
+    "maxValueExpression": "limits computed by expressions are not checked",
 }
 
 SURVEY_UNSUPPORTED = {

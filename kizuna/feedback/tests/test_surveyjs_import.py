@@ -128,6 +128,12 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
                         "max": 120,
                         "visibleIf": "{Colour} = ",
                     },
+                    {
+                        "type": "text",
+                        "name": "calc",
+                        "visibleIf": "myScore({age}) > 1 and {$age.visible}",
+                        "choicesEnableIf": "{item} = 1",
+                    },
                 ],
             }
         ],
@@ -141,6 +147,7 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
         ("Colour", "single_choice"),
         ("photo", "statement"),
         ("age", "text"),
+        ("calc", "text"),
     ]
     page = body["definition"]["pages"][0]
     assert page["id"] == "最初"
@@ -155,6 +162,8 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
         ("pages[0].elements[1].myWidget", "unknown_property"),
         ("pages[0].elements[2]", "unsupported_type"),
         ("pages[0].elements[3].visibleIf", "invalid"),
+        ("pages[0].elements[4].visibleIf", "not_evaluated"),
+        ("pages[0].elements[4].choicesEnableIf", "unsupported_property"),
         ("triggers[0]", "not_evaluated"),
         ("cookieName", "unsupported_property"),
     }
@@ -236,7 +245,11 @@ def test_a_native_survey_exported_imports_back_to_the_same_ids_types_and_choices
 
     assert shape(body["definition"]) == shape(native)
     assert body["languages"] == ["en", "ja", "ko"]
-    assert [e["code"] for e in body["import_report"]] == ["not_evaluated"]  # the page jump
+    # the page jump (navigation) and coalesce(), which SurveyJS has no built-in for
+    assert [(e["path"], e["code"]) for e in body["import_report"]] == [
+        ("triggers[0]", "not_evaluated"),
+        ("calculatedValues[0].expression", "not_evaluated"),
+    ]
 
 
 def test_a_missing_definition_is_422_definition(api: ApiClient) -> None:

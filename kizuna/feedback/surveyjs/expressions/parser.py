@@ -348,3 +348,23 @@ def variables(node: Node | None) -> list[str]:
 
     walk(node)
     return found
+
+
+def calls(node: Node | None) -> list[str]:
+    """The names of the functions a tree calls, in order."""
+    found: list[str] = []
+
+    def walk(n: Node | None) -> None:
+        if isinstance(n, Call):
+            found.append(n.name)
+        if isinstance(n, Unary):
+            walk(n.operand)
+        elif isinstance(n, Binary):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, Array | Call):
+            for item in n.items if isinstance(n, Array) else n.args:
+                walk(item)
+
+    walk(node)
+    return found
