@@ -280,16 +280,18 @@ def value_rules(state: Run, changed: str, depth: int = 0) -> None:
         if (
             isinstance(reset_if, str)
             and _reads(reset_if, changed)
-            and state.holds(reset_if, empty=False)
+            and state.get(question) is not None
+            and state.value_of(reset_if) is True
         ):
-            new_value = None
-        elif isinstance(set_to, str):
-            condition = set_if if isinstance(set_if, str) and set_if.strip() else None
-            reads = _reads(set_to, changed) or (
-                condition is not None and _reads(condition, changed)
-            )
-            if reads and (condition is None or state.holds(condition)):
-                new_value = _plain(state.value_of(set_to))
+            new_value = copy.deepcopy(spec.get("defaultValue"))  # back to the default, or empty
+        elif isinstance(set_if, str) and set_if.strip():
+            # setValueIf decides (a truthy value) when what it or the expression reads changes;
+            # without setValueExpression it clears the question
+            reads = _reads(set_if, changed) or (isinstance(set_to, str) and _reads(set_to, changed))
+            if reads and js.truthy(state.value_of(set_if)):
+                new_value = _plain(state.value_of(set_to)) if isinstance(set_to, str) else None
+        elif isinstance(set_to, str) and _reads(set_to, changed):
+            new_value = _plain(state.value_of(set_to))
         if new_value is not _UNSET and state.put(key, new_value):
             on_change(state, key, depth + 1)
 

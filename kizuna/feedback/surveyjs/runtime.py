@@ -125,7 +125,7 @@ def _panels(state: Run, result: Evaluation, owner: Question) -> None:
             "prevPanel": panels[index - 1] if index > 0 else None,
             "nextPanel": panels[index + 1] if index + 1 < len(panels) else None,
         }
-        if not state.holds(owner.json.get("templateVisibleIf"), context):
+        if not state.container_shown({"visibleIf": owner.json.get("templateVisibleIf")}, context):
             continue
         for inner in template(owner):
             if state.question_shown(inner, context):
@@ -184,7 +184,8 @@ def _ending(state: Run) -> str | None:
         if (
             isinstance(item, dict)
             and item.get("html")
-            and state.holds(item.get("expression"), empty=False)
+            and isinstance(item.get("expression"), str)
+            and state.value_of(item["expression"]) is True
         ):
             return ending_id(i)
     if state.completed:

@@ -140,19 +140,34 @@ class Run:
         return [(c.id, c.value, _row(found.get(c.id))) for c in sjs.choices(question.json, "rows")]
 
     # -- visibility ----------------------------------------------------------------------
+    def switch(
+        self, spec: dict[str, Any], flag: str, condition: str, context: Context | None
+    ) -> Any:
+        """A property its condition overrides (visible/visibleIf, readOnly/enableIf,
+        isRequired/requiredIf): the condition's own value when there is a condition (SurveyJS
+        then compares it strictly: `=== true`, `=== false`), else the property."""
+        expression = spec.get(condition)
+        if isinstance(expression, str) and expression.strip():
+            return self.value_of(expression, context)
+        return spec.get(flag)
+
     def container_shown(self, container: dict[str, Any], context: Context | None = None) -> bool:
-        return container.get("visible", True) is not False and self.holds(
-            container.get("visibleIf"), context
-        )
+        expression = container.get("visibleIf")
+        if isinstance(expression, str) and expression.strip():
+            return self.value_of(expression, context) is True
+        return container.get("visible", True) is not False
 
     def question_shown(self, question: Question, context: Context | None = None) -> bool:
-        """Visible by its own settings and its panels' (not yet its page's)."""
-        shown = self.visible_set.get(question.name, question.json.get("visible", True) is not False)
-        if not shown or not self.holds(question.json.get("visibleIf"), context):
+        """Visible by its own settings and its panels' (not yet its page's): visibleIf
+        decides when there is one (true itself), else `visible` or a visible trigger."""
+        spec = question.json
+        if isinstance(spec.get("visibleIf"), str) and spec["visibleIf"].strip():
+            shown = self.value_of(spec["visibleIf"], context) is True
+        else:
+            shown = self.visible_set.get(question.name, spec.get("visible", True) is not False)
+        if not shown or not all(self.container_shown(panel, context) for panel in question.panels):
             return False
-        if not all(self.container_shown(panel, context) for panel in question.panels):
-            return False
-        hide_if_empty = question.json.get("hideIfChoicesEmpty")
+        hide_if_empty = spec.get("hideIfChoicesEmpty")
         return not (hide_if_empty and not self.visible_choices(question, context))
 
     def page_shown(self, index: int) -> bool:
@@ -168,16 +183,18 @@ class Run:
         return self.question_shown(question) and self.page_shown(question.page)
 
     def enabled(self, question: Question, context: Context | None = None) -> bool:
+        """Disabled by readOnly, or by an enableIf whose value is false itself, of the
+        question, its panels or its page."""
         page = self.model.pages[question.page]
         for item in (page, *question.panels, question.json):
-            if item.get("readOnly") is True or not self.holds(item.get("enableIf"), context):
+            has_condition = isinstance(item.get("enableIf"), str) and item["enableIf"].strip()
+            value = self.switch(item, "readOnly", "enableIf", context)
+            if (has_condition and value is False) or (not has_condition and value is True):
                 return False
         return True
 
     def required(self, question: Question, context: Context | None = None) -> bool:
-        if question.json.get("isRequired") is True:
-            return True
-        return self.holds(question.json.get("requiredIf"), context, empty=False)
+        return self.switch(question.json, "isRequired", "requiredIf", context) is True
 
     # -- choices -------------------------------------------------------------------------
     def all_choices(self, question: Question, context: Context | None = None) -> list[sjs.Choice]:

@@ -512,17 +512,29 @@ def test_matrix_totals_feed_expressions_as_in_an_invoice() -> None:
     assert (result.data["tax"], result.data["final"]) == (7, 42)
 
 
-def test_a_trigger_fires_only_on_true_itself_where_visible_if_takes_anything_true_ish() -> None:
+def test_element_conditions_take_true_itself_and_choice_conditions_anything_true() -> None:
+    """survey-core: question visibleIf sets `visible = res === true`, enableIf
+    `readOnly = res === false`, triggers fire on `val === true`; choices run a ConditionRunner
+    (`res == true`)."""
     source = page(
         {"type": "text", "name": "a"},
-        {"type": "text", "name": "b", "visibleIf": "{a}"},
+        {"type": "text", "name": "b", "visibleIf": "{a}", "enableIf": "{a}"},
+        {"type": "radiogroup", "name": "r", "choices": [{"value": "x", "visibleIf": "{a}"}, "y"]},
         {"type": "text", "name": "c"},
         triggers=[{"type": "setvalue", "expression": "{a}", "setToName": "c", "setValue": "set"}],
     )
     one = run(source, {"a": 1})
-    assert "b" in one.visible_elements  # 1 == true
-    assert "c" not in one.data  # 1 is not true itself
-    assert run(source, {"a": "true"}).data["c"] == "set"  # the text "true" reads as true
+    assert "b" not in one.visible_elements  # 1 is not true itself
+    assert one.visible_choices["r"] == ["x", "y"]  # 1 == true
+    assert "c" not in one.data
+    text_true = run(source, {"a": "true"})  # the text "true" reads as true
+    assert "b" in text_true.visible_elements and text_true.data["c"] == "set"
+    assert text_true.disabled_elements == []
+    # enableIf disables only on false itself: nothing there is not false
+    disabled = {"type": "text", "name": "d", "enableIf": "{a} = 1"}
+    source["pages"][0]["elements"].append(disabled)
+    assert run(source, {"a": 2}).disabled_elements == ["d"]
+    assert run(source, {"a": 1}).disabled_elements == []
 
 
 def test_old_style_trigger_without_a_value_never_runs() -> None:
