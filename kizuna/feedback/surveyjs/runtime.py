@@ -60,7 +60,7 @@ def evaluate(
     result.ending = _ending(state)
     result.variables = {**state.variables, **state.calculated}
     clearing = source.get("clearInvisibleValues", "onComplete")
-    if clearing == "onHidden" or (completing and clearing != "none"):
+    if clearing in ("onHidden", "onHiddenContainer") or (completing and clearing != "none"):
         for question in state.model.questions:
             if not state.visible(question):
                 state.data.pop(question.key, None)
