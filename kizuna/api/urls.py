@@ -22,6 +22,8 @@ from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.feedback.api.evaluate import evaluate_router
+from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router
+from kizuna.feedback.api.surveyjs import imports_router
 from kizuna.feedback.api.surveys import surveys_router
 from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
@@ -107,6 +109,8 @@ api.add_router("/v1/text", text_router, auth=server_key)
 api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
+# POST /v1/surveys/import: mounted before surveys_router, whose /{survey_id} would take it.
+api.add_router("/v1/surveys", imports_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
 api.add_router("/v1/surveys", themes_router, auth=server_key)
 # Survey logic is pure, so a browser may call it with a publishable key.
@@ -116,7 +120,6 @@ api.add_router("/v1/surveys", evaluate_router, auth=any_key)
 # Feedback: displays, responses and their export. One router, since a path is served by one
 # router; the operations a browser may call (recording a display, saving a response) take
 # any key, the others (listing, export) a server key.
-from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router  # noqa: E402
 
 
 def _allow_any_key(router: Any, views: tuple[Any, ...]) -> None:

@@ -43,6 +43,10 @@ class Survey(TenantModel):
     # The current version's number and definition (a copy of SurveyVersion.definition).
     version = models.PositiveIntegerField(default=1)
     definition = models.JSONField()
+    # An imported survey's own JSON (SurveyJS), which its evaluation runs on; a copy of the
+    # current version's (ADR 0028). "" and null for a survey written natively.
+    source_format = models.CharField(max_length=16, blank=True, default="")
+    source = models.JSONField(null=True, blank=True)
     # The first publication: from then on a changed definition is a new version.
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
@@ -79,6 +83,8 @@ class SurveyVersion(TenantModel):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     definition = models.JSONField()
+    source_format = models.CharField(max_length=16, blank=True, default="")
+    source = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:

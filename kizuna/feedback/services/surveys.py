@@ -72,7 +72,16 @@ def snapshot(survey: Survey) -> dict[str, Any]:
     }
 
 
-def create_survey(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> Survey:
+def create_survey(
+    workspace: Workspace,
+    data: Mapping[str, Any],
+    actor: Actor,
+    *,
+    source_format: str = "",
+    source: Any = None,
+) -> Survey:
+    """`source_format` and `source`: an imported survey's own JSON, kept beside the native
+    definition (kizuna.feedback.services.imports)."""
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("survey")
     clean = check_settings(workspace, data, partial=False)
     check_default_language(clean["languages"], clean["default_language"])
@@ -87,6 +96,8 @@ def create_survey(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -
                 workspace=workspace,
                 key=key,
                 definition=definition,
+                source_format=source_format,
+                source=source,
                 created_at=moment,
                 updated_at=moment,
                 **clean,
@@ -97,7 +108,13 @@ def create_survey(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -
         if not created:
             raise SurveyExists(f"A survey {key!r} exists already.", field="id")
         SurveyVersion.objects.create(
-            workspace=workspace, survey=survey, number=1, definition=definition, created_at=moment
+            workspace=workspace,
+            survey=survey,
+            number=1,
+            definition=definition,
+            source_format=source_format,
+            source=source,
+            created_at=moment,
         )
         audit.record(workspace, actor, "survey.created", "survey", key, after=snapshot(survey))
     return survey
@@ -158,6 +175,8 @@ def update_survey(workspace: Workspace, key: str, data: Mapping[str, Any], actor
                     survey=survey,
                     number=survey.version,
                     definition=definition,
+                    source_format=survey.source_format,
+                    source=survey.source,
                     created_at=moment,
                 )
             survey.definition = definition
