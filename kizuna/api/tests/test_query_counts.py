@@ -257,6 +257,41 @@ PINS = [
         4,
         lambda: {"answers": {"nps": 9}, "customer_id": "cust-0", "language": "ja"},
     ),
+    # A SurveyJS survey imported: as creating one (the survey, its version, the audit row).
+    Pin(
+        "POST",
+        "/surveys/import",
+        "/surveys/import",
+        5,
+        lambda: {
+            "format": "surveyjs",
+            "id": "imported",
+            "definition": {"pages": [{"name": "p", "elements": [{"type": "text", "name": "q"}]}]},
+        },
+    ),
+    # Displays and responses (seeded: two responses to "nps").
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/displays",
+        "/surveys/nps/displays",
+        5,
+        lambda: {"channel": "link", "customer_id": "cust-0"},
+    ),
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/responses",
+        "/surveys/nps/responses",
+        10,
+        lambda: {
+            "submission_id": "sub-new",
+            "language": "ja",
+            "customer_id": "cust-0",
+            "answers": {"nps": 3, "why": "Slow."},
+            "finished": True,
+        },
+    ),
+    Pin("GET", "/surveys/{survey_id}/responses", "/surveys/nps/responses", 2, list_of="response"),
+    Pin("GET", "/surveys/{survey_id}/export", "/surveys/nps/export?format=csv", 3),
     # The survey, the answers waiting for analysis, the analysed ones (none here).
     Pin("GET", "/surveys/{survey_id}/themes", "/surveys/nps/themes", 3),
     Pin("POST", "/orders/import", "/orders/import", 6),
@@ -367,6 +402,19 @@ def _seed_surveys(api: ApiClient, keys: tuple[str, ...] = ("nps", "draft")) -> N
     assert api.post(f"/surveys/{keys[0]}/publish").status_code == 200
     changed = {"definition": _survey_definition("v2")}
     assert api.patch(f"/surveys/{keys[0]}", changed).status_code == 200
+    _seed_responses(api, keys[0] if keys[0] == "nps" else "nps", keys[0])
+
+
+def _seed_responses(api: ApiClient, survey: str, prefix: str) -> None:
+    for n, score in enumerate((9, 4)):
+        response = {
+            "submission_id": f"{prefix}-{n}",
+            "language": "en",
+            "customer_id": f"cust-{n}",
+            "answers": {"nps": score},
+            "finished": True,
+        }
+        assert api.post(f"/surveys/{survey}/responses", response).status_code == 201
 
 
 def _seed_segments(api: ApiClient) -> None:
@@ -391,7 +439,7 @@ def _count(api: ApiClient, pin: Pin, path: str) -> int:
             response = api.client.post(
                 f"/api/v1{pin.template}", {"file": _upload(pin.template)}, format="multipart"
             )
-        elif pin.template == "/customers/export":
+        elif pin.template.endswith("/export"):
             response = api.client.get(f"/api/v1{path}")
             b"".join(response.streaming_content)  # type: ignore[attr-defined]  # the file is read as it is written
         else:
@@ -450,4 +498,3 @@ def test_every_operation_has_a_pin() -> None:
         for method in operations:
             path = template.removeprefix("/api/v1")
             assert (method.upper(), path) in pinned, f"pin the queries of {method} {path}"
-

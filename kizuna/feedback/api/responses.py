@@ -100,19 +100,22 @@ def list_responses(
 @responses_router.get(
     "/{survey_id}/export",
     response=with_errors({200: None}),
-    summary="Export the responses (csv, xlsx) or the definition (kizuna)",
+    summary="Export the responses (csv, xlsx) or the definition (kizuna, surveyjs)",
     openapi_extra=_EXPORT_RESPONSES,
 )
 def export(
     request: HttpRequest, survey_id: ObjectPathId, params: Query[schemas.ExportParams]
 ) -> Any:
     workspace = workspace_of(request)
-    if params.format == "kizuna":
-        survey, definition = response_export.exported_definition(workspace, survey_id)
+    if params.format in ("kizuna", "surveyjs"):
+        survey, definition = response_export.exported_definition(
+            workspace, survey_id, params.format
+        )
         body = json.dumps(definition, ensure_ascii=False).encode()
         response: HttpResponse = HttpResponse(body, content_type="application/json")
+        suffix = "-surveyjs" if params.format == "surveyjs" else ""
         response["Content-Disposition"] = (
-            f'attachment; filename="{survey.key}-v{survey.version}.json"'
+            f'attachment; filename="{survey.key}-v{survey.version}{suffix}.json"'
         )
         return response
     if params.format not in ("csv", "xlsx"):

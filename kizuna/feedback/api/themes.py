@@ -31,5 +31,5 @@ def survey_themes(
         element_id=params.element_id,
         start=params.from_,
         end=params.to,
-        limit=params.limit,
+        limit=params.top,
     )

@@ -164,7 +164,7 @@ class ResponseListParams(Schema):
     customer_id: PathId | None = Field(default=None, description="Your id of the customer.")
 
 
-EXPORT_FORMATS = ("csv", "xlsx", "kizuna")
+EXPORT_FORMATS = ("csv", "xlsx", "kizuna", "surveyjs")
 
 
 class ExportParams(Schema):

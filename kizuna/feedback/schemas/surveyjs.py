@@ -73,7 +73,6 @@ class ImportProblem(Schema):
 
 
 class SurveyImportOut(SurveyOut):
-    source_format: str = Field(description='"surveyjs": evaluated with SurveyJS semantics.')
     import_report: list[ImportProblem] = Field(
         description="What of the definition has no native place, by JSON path; empty when "
         "everything maps."

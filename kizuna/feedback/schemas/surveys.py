@@ -141,6 +141,11 @@ class SurveyOut(Schema):
     version: int = Field(description="The version of the definition shown.")
     latest_version: int = Field(description="The current version.")
     definition: dict[str, Any]
+    source_format: str = Field(
+        default="",
+        description='"surveyjs" for a survey imported from SurveyJS (its logic is evaluated '
+        "with SurveyJS semantics over the source kept beside it); empty for a native survey.",
+    )
     published_at: datetime | None = Field(description="When the survey was first published.")
     created_at: datetime
     updated_at: datetime

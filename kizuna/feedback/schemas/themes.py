@@ -12,7 +12,7 @@ class ThemesParams(Schema):
     )
     from_: IsoDateTime | None = Field(default=None, alias="from")
     to: IsoDateTime | None = None
-    limit: int = Field(default=20, ge=1, le=50, description="Themes and drivers, at most.")
+    top: int = Field(default=20, ge=1, le=50, description="Themes and drivers, at most.")
 
 
 class ThemeExample(Schema):

@@ -38,6 +38,7 @@ from kizuna.feedback.logic.expressions import number
 from kizuna.feedback.models import Response, Survey, SurveyVersion
 from kizuna.feedback.selectors.responses import survey_of
 from kizuna.feedback.services.answers import elements_of, number_format
+from kizuna.feedback.surveyjs.exporter import export_survey
 
 EXPORT_CHUNK = 1_000
 JOIN = "; "
@@ -309,7 +310,12 @@ def export_responses(
     return export
 
 
-def exported_definition(workspace: Workspace, survey_key: str) -> tuple[Survey, dict[str, Any]]:
-    """The survey's current definition (the `kizuna` format)."""
+def exported_definition(
+    workspace: Workspace, survey_key: str, export_format: str = "kizuna"
+) -> tuple[Survey, dict[str, Any]]:
+    """The survey's current definition: as Kizuna defines it (`kizuna`), or as SurveyJS JSON
+    (`surveyjs`: an imported survey's source, unchanged; a native one written out)."""
     survey = survey_of(workspace, survey_key)
+    if export_format == "surveyjs":
+        return survey, export_survey(survey)
     return survey, survey.definition

@@ -41,44 +41,73 @@ def number_format(element: dict[str, Any]) -> bool:
     return element["type"] == "text" and element.get("validation", {}).get("format") == "number"
 
 
+_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "multiple_choice": list,
+    "ranking": list,
+    "matrix": dict,
+    "single_choice": (str, int, float),
+    "dropdown": (str, int, float),
+    "text": (str, int, float),
+    "date": str,
+}
+
+
 def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str, Any]]:
-    """The column values of the rows of one answer."""
+    """The column values of the rows of one answer. Choice and row ids are text: an imported
+    SurveyJS survey's values may be numbers (choice `value` 1 is the choice id "1"). A value
+    of another shape than its element's (which the checks refuse in a native survey) has no
+    row."""
     kind = element["type"]
+    if isinstance(value, bool) and kind not in ("boolean", "consent"):
+        return
+    if kind in _SHAPES and not isinstance(value, _SHAPES[kind]):
+        return
     if kind in SCORE_KINDS or kind == "rating":
-        yield {"kind": SCORE_KINDS.get(kind, AnswerKind.RATING), "number": Decimal(value)}
+        if isinstance(value, int | float | Decimal):
+            yield {"kind": SCORE_KINDS.get(kind, AnswerKind.RATING), "number": Decimal(value)}
     elif kind in ("single_choice", "dropdown"):
         yield {
             "kind": AnswerKind.CHOICE,
-            "choice": value,
+            "choice": str(value),
             "text": other if value == "other" else "",
         }
     elif kind == "multiple_choice":
         for choice in value:
             text = other if choice == "other" else ""
-            yield {"kind": AnswerKind.CHOICE, "choice": choice, "text": text}
+            yield {"kind": AnswerKind.CHOICE, "choice": str(choice), "text": text}
     elif kind == "ranking":
         for rank, choice in enumerate(value, start=1):
-            yield {"kind": AnswerKind.RANKING, "choice": choice, "number": Decimal(rank)}
+            yield {"kind": AnswerKind.RANKING, "choice": str(choice), "number": Decimal(rank)}
     elif kind == "matrix":
         for row, column in value.items():
-            yield {"kind": AnswerKind.MATRIX, "row": row, "choice": column}
+            yield {"kind": AnswerKind.MATRIX, "row": str(row), "choice": str(column)}
     elif kind == "text":
         if number_format(element):
             yield {"kind": AnswerKind.NUMBER, "number": number(value), "text": str(value)}
         else:
             yield {"kind": AnswerKind.TEXT, "text": value}
     elif kind == "date":
-        yield {"kind": AnswerKind.DATE, "date": date.fromisoformat(value)}
+        try:
+            yield {"kind": AnswerKind.DATE, "date": date.fromisoformat(value[:10])}
+        except ValueError:
+            return
     elif kind in ("boolean", "consent"):
         yield {"kind": AnswerKind.BOOLEAN, "number": Decimal(1 if value else 0)}
 
 
 def answer_rows(
-    response: Response, definition: dict[str, Any], *, finished: bool, moment: datetime
+    response: Response,
+    definition: dict[str, Any],
+    *,
+    finished: bool,
+    moment: datetime,
+    values: dict[str, Any] | None = None,
 ) -> list[Answer]:
-    """The projection of the response's (checked) answers, in the definition's order."""
+    """The projection of the response's (checked) answers, in the definition's order;
+    `values` instead of the answers as sent (an imported survey's data after its triggers
+    and calculations)."""
     rows: list[Answer] = []
-    answers = response.answers
+    answers = response.answers if values is None else values
     for element in elements_of(definition):
         if not answered(answers.get(element["id"])):
             continue
@@ -106,11 +135,12 @@ def write_answers(
     finished: bool,
     moment: datetime,
     created: bool,
-) -> int:
-    """Rewrite the response's projection; returns the number of rows."""
+    values: dict[str, Any] | None = None,
+) -> list[Answer]:
+    """Rewrite the response's projection; returns its rows."""
     if not created:
         Answer.objects.filter(response=response).delete()
-    rows = answer_rows(response, definition, finished=finished, moment=moment)
+    rows = answer_rows(response, definition, finished=finished, moment=moment, values=values)
     if rows:
         bulk_insert(rows)
-    return len(rows)
+    return rows

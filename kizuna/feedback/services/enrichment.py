@@ -9,11 +9,12 @@ the rows still waiting, analyses them outside any transaction, then writes each 
 where the row still holds the same text and no sentiment, so a retry, a second worker or an
 answer changed meanwhile never stores a stale or doubled result."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from kizuna.core.models import Workspace
 from kizuna.feedback.models import Answer, AnswerKind
@@ -22,14 +23,31 @@ from kizuna.textanalytics.language import LANGUAGES
 from kizuna.textanalytics.services import MAX_TEXT_LENGTH, MAX_TEXTS, analyze_texts
 
 BATCH = MAX_TEXTS
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+
+
+def enqueue_after_commit(response_pk: int) -> None:
+    """Analyse the response's open answers in the background once its transaction commits.
+    A task that cannot be enqueued is logged; the sweep analyses its answers later."""
+
+    def enqueue() -> None:
+        from kizuna.feedback.tasks import enrich_response
+
+        try:
+            enrich_response.enqueue(response_pk)
+        except Exception:
+            logger.exception("Could not enqueue the analysis of response %s", response_pk)
+
+    transaction.on_commit(enqueue)
+
+
+TEXT_KINDS = (AnswerKind.TEXT, AnswerKind.CHOICE)  # open texts, and texts of `other` choices
 
 
 def waiting() -> QuerySet[Answer]:
     """Answers with a text to analyse and no sentiment yet."""
-    return Answer.objects.filter(
-        Q(kind=AnswerKind.TEXT) | Q(kind=AnswerKind.CHOICE), sentiment=""
-    ).exclude(text="")
+    return Answer.objects.filter(kind__in=TEXT_KINDS, sentiment="").exclude(text="")
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from kizuna.feedback.errors import (
     SurveyVersionNotFound,
 )
 from kizuna.feedback.locks import lock_response
-from kizuna.feedback.logic import Evaluation, check_submission, evaluate
+from kizuna.feedback.logic import Evaluation, Fault, check_submission
 from kizuna.feedback.models import Display, Response, ResponseStatus, Survey, SurveyVersion
-from kizuna.feedback.services import quotas
+from kizuna.feedback.services import enrichment, quotas
 from kizuna.feedback.services.answers import elements_of, write_answers
 from kizuna.feedback.services.displays import (
     check_answerable,
@@ -48,6 +48,7 @@ from kizuna.feedback.services.displays import (
     get_survey,
     new_key,
 )
+from kizuna.feedback.services.evaluation import SURVEYJS, evaluate_version
 from kizuna.feedback.services.submissions import (
     check_browser_token,
     check_hidden,
@@ -126,17 +127,18 @@ def _display(survey: Survey, key: str | None) -> Display | None:
     return display
 
 
-def _definition(survey: Survey, version: int) -> dict[str, Any]:
+def _definition(survey: Survey, version: int) -> tuple[dict[str, Any], tuple[str, Any]]:
+    """The definition of the version answered, and its (source format, source)."""
     if version == survey.version:
-        return dict(survey.definition)
+        return dict(survey.definition), (survey.source_format, survey.source)
     row = one_or_none(
         SurveyVersion.objects.for_workspace(survey.workspace_id)
         .filter(survey=survey, number=version)
-        .values_list("definition", flat=True)
+        .values_list("definition", "source_format", "source")
     )
     if row is None:  # pragma: no cover (versions are never deleted)
         raise SurveyVersionNotFound(f"Survey {survey.key!r} has no version {version}.")
-    return dict(row)
+    return dict(row[0]), (row[1], row[2])
 
 
 def _check_browser(survey: Survey, token: str, response: Response) -> None:
@@ -156,6 +158,7 @@ def _check_browser(survey: Survey, token: str, response: Response) -> None:
 def _evaluated(
     survey: Survey,
     definition: dict[str, Any],
+    source: tuple[str, Any],
     answers: dict[str, Any],
     *,
     language: str,
@@ -167,19 +170,21 @@ def _evaluated(
     """The logic's view of the answers; 422 on the first fault (unknown, hidden or disabled
     element, wrong value, a required answer missing from a finished response), every fault in
     `details`."""
-    evaluation = evaluate(
-        definition,
+    evaluation = evaluate_version(
+        survey,
         answers,
-        languages=survey.languages,
-        default_language=survey.default_language,
+        definition=definition,
+        source=source,
         language=language,
         hidden=hidden,
         customer=customer,
         now=moment,
-        timezone=survey.timezone,
-        workspace=survey.workspace,
+        completing=finished,
     )
-    faults = check_submission(definition, evaluation, answers, finished=finished)
+    if source[0] == SURVEYJS:
+        faults = surveyjs_faults(evaluation, finished=finished)
+    else:
+        faults = check_submission(definition, evaluation, answers, finished=finished)
     if faults:
         first = faults[0]
         raise InvalidAnswer(
@@ -192,6 +197,20 @@ def _evaluated(
             ],
         )
     return evaluation
+
+
+def surveyjs_faults(evaluation: Evaluation, *, finished: bool) -> list[Fault]:
+    """What SurveyJS would refuse in an imported survey's answers: the errors of its visible,
+    enabled questions (a missing required answer only when the response is finished), and
+    answers to questions the survey does not have. Answers to hidden questions are not
+    faults there: SurveyJS keeps them until completion and then clears them."""
+    faults = []
+    for element_id, codes in evaluation.errors.items():
+        for code in codes:
+            if code == "required" and not finished:
+                continue
+            faults.append(Fault(element_id, code, f"SurveyJS refuses this answer ({code})."))
+    return faults
 
 
 def _outcome(survey: Survey, evaluation: Evaluation, *, finished: bool) -> _Outcome:
@@ -292,7 +311,7 @@ def save_response(
         display = _display(survey, data.get("display_id"))
         if created and display is not None:
             response.version = display.version
-        definition = _definition(survey, response.version)
+        definition, source = _definition(survey, response.version)
         time_ms = check_time_ms(definition, data.get("time_ms") or {})
         hidden = check_hidden(definition, data.get("hidden") or {})
         customer = customer_by_external_id(workspace, data.get("customer_id"))
@@ -304,6 +323,7 @@ def save_response(
         evaluation = _evaluated(
             survey,
             definition,
+            source,
             answers,
             language=language,
             hidden=hidden,
@@ -339,7 +359,16 @@ def save_response(
         final = outcome.status in FINAL
         response.completed_at = moment if final else None
         _store(response, token)
-        write_answers(response, definition, finished=final, moment=moment, created=created)
+        rows = write_answers(
+            response,
+            definition,
+            finished=final,
+            moment=moment,
+            created=created,
+            values=evaluation.data if source[0] == SURVEYJS else None,
+        )
+        if any(row.text for row in rows if row.kind in enrichment.TEXT_KINDS):
+            enrichment.enqueue_after_commit(response.pk)
         if final:
             _finalized(response, definition, moment)
     return Saved(response, created=created)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0002_responses'),
+        ('feedback', '0003_responses_quotas'),
     ]
 
     operations = [
