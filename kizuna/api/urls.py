@@ -106,3 +106,8 @@ api.add_router("/v1/jobs", jobs_router, auth=server_key)
 api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
+
+# Survey results (kizuna/feedback/api/results.py).
+from kizuna.feedback.api.results import results_router  # noqa: E402
+
+api.add_router("/v1/surveys", results_router, auth=server_key)

@@ -129,6 +129,13 @@ class Answer(TenantModel):
         indexes = [
             models.Index(fields=["survey", "element_id", "answered_at"]),
             models.Index(fields=["response"]),
+            # Survey results' drop-off: the unfinished answer rows of a survey by time.
+            models.Index(
+                fields=["survey", "answered_at"],
+                include=["response", "element_id"],
+                condition=models.Q(finished=False),
+                name="answer_unfinished_idx",
+            ),
         ]
 
     def __str__(self) -> str:

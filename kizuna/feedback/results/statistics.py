@@ -64,10 +64,26 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
 
 
 def _stirling_tail(z: float) -> float:
-    """lgamma(z) - ((z - 1/2) ln z - z + ln(2 pi) / 2), for z >= 10 (the series' terms
-    beyond the fifth are below 1e-17 there)."""
-    z2 = z * z
-    return (1.0 / 12.0 - (1.0 / 360.0 - (1.0 / 1260.0 - (1.0 / 1680.0) / z2) / z2) / z2) / z
+    """lgamma(z) - ((z - 1/2) ln z - z + ln(2 pi) / 2), for z >= 10, by Stirling's series
+    (eight terms: the first one left out is below 2e-18 there)."""
+    w = 1.0 / (z * z)
+    series = 1.0 / 12.0 - w * (
+        1.0 / 360.0
+        - w
+        * (
+            1.0 / 1260.0
+            - w
+            * (
+                1.0 / 1680.0
+                - w
+                * (
+                    1.0 / 1188.0
+                    - w * (691.0 / 360360.0 - w * (1.0 / 156.0 - w * 3617.0 / 122400.0))
+                )
+            )
+        )
+    )
+    return series / z
 
 
 def log_beta(a: float, b: float) -> float:
@@ -131,9 +147,7 @@ def t_cdf(t: float, df: float) -> float:
 
 def t_pdf(t: float, df: float) -> float:
     log_density = (
-        -log_beta(df / 2.0, 0.5)
-        - 0.5 * math.log(df)
-        - (df + 1.0) / 2.0 * math.log1p(t * t / df)
+        -log_beta(df / 2.0, 0.5) - 0.5 * math.log(df) - (df + 1.0) / 2.0 * math.log1p(t * t / df)
     )
     return math.exp(log_density)
 
@@ -234,8 +248,9 @@ def nps(promoters: int, passives: int, detractors: int) -> Estimate:
     2016): three pseudo-respondents, 3/4 a promoter, 3/4 a detractor and 3/2 a passive,
     are added for the interval only, whose standard error is that of the difference of two
     proportions of one multinomial sample, sqrt((p_p + p_d - (p_p - p_d)^2) / n), clipped
-    to [-100, 100]. The adjustment keeps the interval honest where the plain Wald interval
-    collapses to a point (every answer a promoter, or n = 1). `variance` is the plain
+    to [-100, 100] and widened, if need be, to hold the observed score. The adjustment
+    keeps the interval honest where the plain Wald interval collapses to a point (every
+    answer a promoter, or n = 1). `variance` is the plain
     (unadjusted) one, which the period comparison uses."""
     n = promoters + passives + detractors
     if n == 0:
@@ -247,8 +262,11 @@ def nps(promoters: int, passives: int, detractors: int) -> Estimate:
     a_p, a_d = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
     centre = a_p - a_d
     half = Z95 * math.sqrt(max(a_p + a_d - centre**2, 0.0) / n_adj)
-    ci = (_clip(100.0 * (centre - half), -100.0, 100.0), _clip(100.0 * (centre + half), -100, 100))
-    return Estimate(score, n, ci, max(variance, 0.0))
+    low = _clip(100.0 * (centre - half), -100.0, 100.0)
+    high = _clip(100.0 * (centre + half), -100.0, 100.0)
+    # Pulled towards 0 by the pseudo-respondents, the interval of a tiny sample all at one
+    # extreme (one promoter: [-48.5, 98.5]) can miss the observed score: widened to hold it.
+    return Estimate(score, n, (min(low, score), max(high, score)), max(variance, 0.0))
 
 
 def wilson(successes: int, n: int) -> tuple[float, float] | None:
