@@ -42,7 +42,8 @@ def survey_results(
     answerable = [e["id"] for e in _elements(survey.definition) if e["type"] not in ANSWERLESS]
     element_ids = [e["id"] for e in elements]
     multi = [e["id"] for e in elements if e["type"] in MULTI_ROW]
-    with transaction.atomic(savepoint=False):  # one snapshot on PostgreSQL's default isolation
+    with transaction.atomic(savepoint=False):
+        queries.analytic_session()
         if kept is None and span.whole_days:
             rows = rollup.value_counts(survey, span, element_ids)
             respondents = rollup.respondent_counts(survey, span, multi)

@@ -12,6 +12,7 @@ from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
 from kizuna.feedback.definitions import element_types
 from kizuna.feedback.models import Answer, Display, Response, ResponseStatus, Survey
+from kizuna.feedback.results.rollup import apply_answers
 from kizuna.feedback.tests.support import t
 
 
@@ -163,7 +164,7 @@ class Batch:
         self.answers.append((n, answers))
         return self
 
-    def save(self) -> list[Response]:
+    def save(self, *, rollup: bool = True) -> list[Response]:
         types = element_types(self.survey.definition)
         saved = Response.objects.bulk_create(self.responses)
         rows = []
@@ -184,6 +185,13 @@ class Batch:
                         )
                     )
         Answer.objects.bulk_create(rows)
+        if rollup:  # as the responses service does in its transaction
+            by_response: dict[int, list[Answer]] = {}
+            for row in rows:
+                by_response.setdefault(row.response_id, []).append(row)
+            for response in saved:
+                response.survey = self.survey
+                apply_answers(response, [], by_response.get(response.pk, []))
         return saved
 
 
