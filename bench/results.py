@@ -113,7 +113,7 @@ def load(workspace_id: int, survey_id: int, responses: int) -> int:
                     f"\t\t{{}}\t{{}}\t{{}}\t{{}}\t{{}}\t{started}\t{stamp}\t{completed}\n"
                 )
                 nps = rng.choices(range(11), nps_weights)[0]
-                values = [("nps", "nps", "", nps)]
+                values: list[tuple[str, str, str, int | None]] = [("nps", "nps", "", nps)]
                 if done:
                     values += [
                         ("csat", "csat", "", min(5, max(1, round(rng.gauss(3.9, 1))))),

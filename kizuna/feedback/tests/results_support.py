@@ -187,8 +187,8 @@ class Batch:
         Answer.objects.bulk_create(rows)
         if rollup:  # as the responses service does in its transaction
             by_response: dict[int, list[Answer]] = {}
-            for row in rows:
-                by_response.setdefault(row.response_id, []).append(row)
+            for answer in rows:
+                by_response.setdefault(answer.response_id, []).append(answer)
             for response in saved:
                 response.survey = self.survey
                 apply_answers(response, [], by_response.get(response.pk, []))

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
@@ -146,8 +146,7 @@ def test_choices_rankings_and_matrices_have_breakdowns(api: ApiClient, survey: A
     price_ranks = [1.0 if i % 2 else 2.0 for i in range(12)]
     assert close(ranks["price"]["mean_rank"], float(np.mean(price_ranks)))
     assert all(
-        close(a, b)
-        for a, b in zip(ranks["price"]["ci95"], t_interval(price_ranks), strict=True)
+        close(a, b) for a, b in zip(ranks["price"]["ci95"], t_interval(price_ranks), strict=True)
     )
 
     grid = metric(body, "grid")
@@ -216,7 +215,9 @@ def test_datetime_bounds_read_the_answers_themselves(
 ) -> None:
     survey = make_survey(workspace.workspace)
     Batch(survey).add({"nps": 10}, at(5, 1)).add({"nps": 0}, at(5, 5)).save()
-    part = api.get("/surveys/pulse/results?from=2026-03-05T03:00:00Z&to=2026-03-06T00:00:00%2B09:00")
+    part = api.get(
+        "/surveys/pulse/results?from=2026-03-05T03:00:00Z&to=2026-03-06T00:00:00%2B09:00"
+    )
     assert part.status_code == 200, part.data
     assert (metric(part.data, "nps")["count"], metric(part.data, "nps")["score"]) == (1, -100.0)
     # an unescaped '+' arrives as a space and still reads as the offset
@@ -252,10 +253,10 @@ def test_the_previous_range_is_compared(api: ApiClient, workspace: NewWorkspace)
 
     x1, x2 = sum(v >= 4 for v in now_csat), sum(v >= 4 for v in before_csat)
     pooled = (x1 + x2) / 100
-    z = (x1 / 50 - x2 / 50) / math.sqrt(pooled * (1 - pooled) * (2 / 50))
+    z_csat = (x1 / 50 - x2 / 50) / math.sqrt(pooled * (1 - pooled) * (2 / 50))
     csat = metric(body, "csat")["previous"]
     assert close(csat["score"], 100 * x2 / 50)
-    assert close(csat["p_value"], 2 * stats.norm.sf(abs(z)))
+    assert close(csat["p_value"], 2 * stats.norm.sf(abs(z_csat)))
 
     ces = metric(body, "ces")["previous"]
     expected = stats.ttest_ind(now_ces, before_ces, equal_var=False).pvalue
