@@ -23,6 +23,7 @@ from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.feedback.api.evaluate import evaluate_router
 from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router
+from kizuna.feedback.api.results import results_router
 from kizuna.feedback.api.surveyjs import imports_router
 from kizuna.feedback.api.surveys import surveys_router
 from kizuna.feedback.api.themes import themes_router
@@ -132,3 +133,4 @@ def _allow_any_key(router: Any, views: tuple[Any, ...]) -> None:
 
 _allow_any_key(responses_router, BROWSER_OPERATIONS)
 api.add_router("/v1/surveys", responses_router, auth=server_key)
+api.add_router("/v1/surveys", results_router, auth=server_key)

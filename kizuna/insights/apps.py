@@ -13,3 +13,8 @@ class InsightsConfig(AppConfig):
 
         register_customer_filter("segment", segment_filter)
         jobs.register()
+
+        # Survey results filtered by `segment=` (feedback asks through its own registry).
+        from kizuna.feedback.results.filters import register_segment_filter
+
+        register_segment_filter(segment_filter)

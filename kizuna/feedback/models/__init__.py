@@ -22,3 +22,8 @@ __all__ = [
     "SurveyStatus",
     "SurveyVersion",
 ]
+
+# Survey results: the daily rollup (kizuna/feedback/results/rollup.py).
+from kizuna.feedback.models.results import ResultCount, ResultMeasure
+
+__all__ += ["ResultCount", "ResultMeasure"]
