@@ -281,7 +281,7 @@ PINS = [
         "POST",
         "/surveys/{survey_id}/responses",
         "/surveys/nps/responses",
-        10,
+        11,
         lambda: {
             "submission_id": "sub-new",
             "language": "ja",

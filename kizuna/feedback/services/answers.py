@@ -27,6 +27,7 @@ from kizuna.core.bulk import bulk_insert
 from kizuna.feedback.logic.answers import OTHER_SUFFIX, answered
 from kizuna.feedback.logic.expressions import number
 from kizuna.feedback.models import Answer, AnswerKind, Response
+from kizuna.feedback.results import rollup
 
 SCORE_KINDS = {"nps": AnswerKind.NPS, "csat": AnswerKind.CSAT, "ces": AnswerKind.CES}
 
@@ -137,10 +138,19 @@ def write_answers(
     created: bool,
     values: dict[str, Any] | None = None,
 ) -> list[Answer]:
-    """Rewrite the response's projection; returns its rows."""
+    """Rewrite the response's projection, and move the survey's daily counts with it;
+    returns its rows."""
+    removed: list[Answer] = []
     if not created:
-        Answer.objects.filter(response=response).delete()
+        removed = list(
+            Answer.objects.filter(response=response).only(
+                "finished", "answered_at", "element_id", "row", "choice", "number"
+            )
+        )
+        if removed:
+            Answer.objects.filter(response=response).delete()
     rows = answer_rows(response, definition, finished=finished, moment=moment, values=values)
     if rows:
         bulk_insert(rows)
+    rollup.apply_answers(response, removed, rows)
     return rows

@@ -362,7 +362,9 @@ def save_response(
         rows = write_answers(
             response,
             definition,
-            finished=final,
+            # Only a completed response's answers count in results; a screened-out one's
+            # are kept, not counted.
+            finished=response.status == ResponseStatus.COMPLETED,
             moment=moment,
             created=created,
             values=evaluation.data if source[0] == SURVEYJS else None,

@@ -35,6 +35,7 @@ from kizuna.feedback.errors import (
 )
 from kizuna.feedback.locks import lock_survey
 from kizuna.feedback.models import Survey, SurveyStatus, SurveyVersion
+from kizuna.feedback.results import rollup
 from kizuna.feedback.services.settings import check_default_language, check_settings
 
 MAX_DEFINITION_BYTES = 512 * 1024
@@ -187,6 +188,9 @@ def update_survey(workspace: Workspace, key: str, data: Mapping[str, Any], actor
             audit.record(
                 workspace, actor, "survey.updated", "survey", key, before=before, after=after
             )
+            if after["timezone"] != before["timezone"]:
+                # The days of the results' daily counts are the survey's days: they move.
+                rollup.rebuild(survey)
     return survey
 
 

@@ -399,10 +399,11 @@ def test_queries_of_a_save_are_pinned(api: ApiClient, workspace: NewWorkspace) -
     with CaptureQueriesContext(connection) as update:
         assert api.post(PATH, answer(answers={"nps": 8}, finished=True)).status_code == 200
     # Inside the request's savepoint (the test's transaction holds the outer one): the survey,
-    # the lock (nothing yet), the insert, the update, the answers. Then: the survey, the lock,
-    # the update, the answers deleted and inserted, the event. (The key is cached.)
-    assert len(first) == 2 + 5, [q["sql"] for q in first]
-    assert len(update) == 2 + 6, [q["sql"] for q in update]
+    # the lock (nothing yet), the insert, the update, the answers, the results' daily counts.
+    # Then: the survey, the lock, the update, the answers read, deleted and inserted, the
+    # daily counts, the event. (The key is cached.)
+    assert len(first) == 2 + 6, [q["sql"] for q in first]
+    assert len(update) == 2 + 8, [q["sql"] for q in update]
 
 
 def test_an_identical_retry_replays_even_once_the_survey_closed(api: ApiClient) -> None:

@@ -1,0 +1,98 @@
+"""Results of responses saved through the API, the way the hosted page and the widget save
+them: the daily counts follow every save (partial, finished, screened out), stay equal to a
+recount of the answer rows, and move when the survey's time zone changes."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conftest import ApiClient
+from kizuna.core import clock
+from kizuna.feedback.models import Survey
+from kizuna.feedback.results import rollup
+from kizuna.feedback.tests.response_support import answer, published
+from kizuna.feedback.tests.support import minimal_definition, nps, t
+
+pytestmark = pytest.mark.django_db
+
+PATH = "/surveys/relationship/responses"
+DEFINITION = minimal_definition(
+    nps(),
+    {"id": "csat", "type": "csat", "title": t("Satisfied?")},
+    {"id": "why", "type": "text", "title": t("Why?")},
+)
+DEFINITION["quotas"] = [
+    {
+        "id": "grumpy",
+        "condition": {"field": "answers.csat", "op": "eq", "value": 1},
+        "limit": 1,
+        "action": "screen_out",
+    }
+]
+
+
+def _save(api: ApiClient, submission: str, moment: datetime, **changes: object) -> None:
+    with clock.at(moment):
+        saved = api.post(PATH, answer(submission, **changes))
+    assert saved.status_code in (200, 201), saved.data
+
+
+def _metric(body: dict[str, object], element_id: str) -> dict[str, object]:
+    metrics = body["metrics"]
+    assert isinstance(metrics, list)
+    return next(m for m in metrics if m["element_id"] == element_id)
+
+
+def test_results_follow_the_responses_saved(api: ApiClient) -> None:
+    with clock.at(datetime(2026, 3, 1, tzinfo=UTC)):
+        published(api, definition=DEFINITION, timezone="Asia/Tokyo")
+    survey = Survey.objects.get(key="relationship")
+    day = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
+    # Promoters 9, 10, 10; a passive 8; detractors 3 and 6 (finished); one partial save later
+    # finished; one partial never finished; one screened out by the full quota.
+    scores = [9, 10, 10, 8, 3, 6]
+    for n, score in enumerate(scores):
+        _save(api, f"done-{n}", day, answers={"nps": score, "csat": 4}, finished=True)
+    _save(api, "late", day, answers={"nps": 2})
+    _save(api, "late", day, answers={"nps": 10, "csat": 5}, finished=True)
+    _save(api, "left", day, answers={"nps": 0})
+    _save(api, "grumpy-1", day, answers={"nps": 5, "csat": 1}, finished=True)
+    _save(api, "grumpy-2", day, answers={"nps": 4, "csat": 1}, finished=True)
+    assert rollup.stored(survey) == rollup.recount(survey)
+
+    with clock.at(datetime(2026, 3, 31, tzinfo=UTC)):
+        body = api.get(PATH.replace("responses", "results") + "?from=2026-03-01&to=2026-03-30").data
+    nps_metric = _metric(body, "nps")
+    # Completed: 9, 10, 10, 8, 3, 6, 10 (late), 5 (grumpy-1 filled the quota; grumpy-2 was
+    # screened out and does not count): 4 promoters, 1 passive, 3 detractors of 8.
+    assert nps_metric["count"] == 8
+    assert nps_metric["score"] == pytest.approx(100 * (4 - 3) / 8)
+    assert body["completions"] == 8
+    assert body["starts"] == 10  # every response with an answer, screened out and left too
+    assert {d["element_id"]: d["count"] for d in body["drop_off"]}.get("nps", 0) >= 1
+    series = nps_metric["series"]
+    assert [(point["period"], point["count"]) for point in series if point["count"]] == [
+        ("2026-03-10", 8)
+    ]
+
+
+def test_the_days_move_with_the_survey_s_time_zone(api: ApiClient) -> None:
+    with clock.at(datetime(2026, 3, 1, tzinfo=UTC)):
+        published(api, definition=DEFINITION, timezone="Asia/Tokyo")
+    survey = Survey.objects.get(key="relationship")
+    # 20:00 UTC on March 9 is March 10 in Tokyo and March 9 in Los Angeles.
+    _save(api, "s", datetime(2026, 3, 9, 20, 0, tzinfo=UTC), answers={"nps": 9}, finished=True)
+    results = PATH.replace("responses", "results") + "?from=2026-03-09&to=2026-03-10"
+
+    def days() -> list[str]:
+        with clock.at(datetime(2026, 3, 31, tzinfo=UTC)):
+            series = _metric(api.get(results).data, "nps")["series"]
+        return [point["period"] for point in series if point["count"]]
+
+    assert days() == ["2026-03-10"]
+    assert (
+        api.patch("/surveys/relationship", {"timezone": "America/Los_Angeles"}).status_code == 200
+    )
+    survey.refresh_from_db()
+    assert rollup.stored(survey) == rollup.recount(survey)
+    assert days() == ["2026-03-09"]
