@@ -3,6 +3,7 @@ them: the daily counts follow every save (partial, finished, screened out), stay
 recount of the answer rows, and move when the survey's time zone changes."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def _save(api: ApiClient, submission: str, moment: datetime, **changes: object) 
     assert saved.status_code in (200, 201), saved.data
 
 
-def _metric(body: dict[str, object], element_id: str) -> dict[str, object]:
+def _metric(body: dict[str, Any], element_id: str) -> dict[str, Any]:
     metrics = body["metrics"]
     assert isinstance(metrics, list)
     return next(m for m in metrics if m["element_id"] == element_id)
