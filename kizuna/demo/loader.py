@@ -35,10 +35,12 @@ from kizuna.customers.models import (
 from kizuna.customers.services import attributes, consents, custom_events, profiles
 from kizuna.demo import catalog
 from kizuna.demo import loyalty as demo_loyalty
+from kizuna.demo.feedback import add_feedback
 from kizuna.demo.generate import plan_demo
 from kizuna.demo.people import ATTRIBUTE_TYPES
 from kizuna.demo.plans import CustomerPlan, DemoPlan, OrderPlan
 from kizuna.demo.segments import add_segments
+from kizuna.feedback.models import Response, Survey
 from kizuna.loyalty.models import (
     Account,
     LedgerEntry,
@@ -94,6 +96,7 @@ def find_demo_workspace() -> Workspace | None:
 def delete_demo_workspace(workspace: Workspace) -> None:
     """Delete the demo workspace and everything in it. Orders, refunds and events protect
     what they point at, so rows go children first."""
+    Survey.objects.for_workspace(workspace).delete()  # with its versions, responses, answers
     LotAllocation.objects.filter(lot__workspace=workspace).delete()
     PointLot.objects.for_workspace(workspace).delete()
     LedgerEntry.objects.for_workspace(workspace).delete()
@@ -122,6 +125,7 @@ class Counts:
     events: int
     consent_changes: int
     timeline: int
+    survey_responses: int
 
     @classmethod
     def of(cls, workspace: Workspace) -> "Counts":
@@ -135,6 +139,7 @@ class Counts:
             events=CustomEvent.objects.for_workspace(workspace).count(),
             consent_changes=ConsentChange.objects.for_workspace(workspace).count(),
             timeline=TimelineEntry.objects.for_workspace(workspace).count(),
+            survey_responses=Response.objects.for_workspace(workspace).count(),
         )
 
 
@@ -182,6 +187,7 @@ def load_demo(customers: int, seed: int, anchor: datetime, reset: bool, report: 
             report("Writing ...")
             write_plan(workspace, plan, report)
             add_loyalty(workspace, plan, report)
+            add_feedback(workspace, plan, seed, report)
             add_segments(workspace, report)
         credentials = issue_credentials(workspace, keys)
     return Outcome(

@@ -5,9 +5,11 @@ follows what a customer lived: the relationship survey goes out each quarter to 
 have bought, and its score rises with how much they buy and with their tier and falls after a
 refund; the post-purchase survey follows about one paid order in five, and a refunded order or a
 late parcel lowers it; new teas are rated by some who bought tea. The year has a story that the
-trends show: parcels ran late in the summer (satisfaction and NPS dip in the fourth and fifth
-months of the window, online orders most), and a new packaging in the ninth month lifts
-product ratings. Some respondents stop before the end, so drop-off has something to show."""
+trends show: parcels ran late in the fourth and fifth months of the year (satisfaction and NPS
+dip then, online orders most, and "delivery" leads what detractors write about), and a new
+packaging in the ninth month lifts product ratings. Some who open a survey leave without an
+answer, and some respondents stop before the end, so starts and drop-off have something to
+show."""
 
 import random
 from collections.abc import Mapping
@@ -34,6 +36,7 @@ class ResponsePlan:
     hidden: dict[str, str] = field(default_factory=dict)
     time_ms: dict[str, int] = field(default_factory=dict)
     finished: bool = True
+    opened_before: bool = False  # an earlier display, left without an answer
 
     @property
     def language(self) -> str:
@@ -109,7 +112,7 @@ def _mood(comment_score: float) -> str:
     return "good" if comment_score >= 0.66 else ("bad" if comment_score < 0.4 else "mixed")
 
 
-def summer_delays(moment: datetime, start: datetime) -> float:
+def late_parcels(moment: datetime, start: datetime) -> float:
     """How late parcels ran at a moment: 1 in the fourth and fifth months of the window."""
     month = (moment - start).days // 30
     return 1.0 if month in (3, 4) else (0.4 if month == 5 else 0.0)
@@ -141,7 +144,7 @@ def _relationship(
     orders = _paid_before(customer, moment)
     refunded = any(o.refunds and o.refunds[0].occurred_at < moment for o in customer.orders)
     latent = 7.9 + min(len(orders), 8) * 0.18 + TIER_LIFT.get(tier, 0.0)
-    latent -= 1.6 * refunded + 1.3 * summer_delays(moment, start) + rng.gauss(0, 1.9)
+    latent -= 1.6 * refunded + 1.3 * late_parcels(moment, start) + rng.gauss(0, 1.9)
     latent += (moment - start).days / 365 * 0.6  # service improves over the year
     nps = _clamp(latent, 0, 10)
     answers: dict[str, Any] = {"nps": nps}
@@ -151,7 +154,7 @@ def _relationship(
         elements.append("reason")
     finished = rng.random() > 0.06
     if finished and nps <= 8:
-        weights = [1, 1 + 4 * summer_delays(moment, start), 1, 1, 1 + refunded * 3, 1]
+        weights = [1, 1 + 4 * late_parcels(moment, start), 1, 1, 1 + refunded * 3, 1]
         picks = set(
             rng.choices(
                 ["prices", "delivery", "quality", "selection", "service", "app"],
@@ -178,7 +181,7 @@ def _post_purchase(
     rng: random.Random, order: OrderPlan, moment: datetime, start: datetime
 ) -> ResponsePlan:
     online = order.channel == "online"
-    late = online and rng.random() < 0.1 + 0.45 * summer_delays(order.occurred_at, start)
+    late = online and rng.random() < 0.1 + 0.45 * late_parcels(order.occurred_at, start)
     latent = 4.3 - 1.8 * bool(order.refunds) - 1.4 * late + rng.gauss(0, 0.8)
     csat = _clamp(latent, 1, 5)
     answers: dict[str, Any] = {"csat": csat}
@@ -274,6 +277,8 @@ def plan_answers(plan: DemoPlan, seed: int, tiers: Mapping[str, str]) -> list[Re
             planned = _product(rng, order, moment, start)
             if planned is not None:
                 responses.append(planned)
+    for response in responses:
+        response.opened_before = rng.random() < 0.18
     responses.sort(key=lambda r: (r.moment, r.survey, r.customer.number))
     return responses
 

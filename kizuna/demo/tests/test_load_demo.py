@@ -26,6 +26,7 @@ from kizuna.customers.models import (
     TimelineEntry,
 )
 from kizuna.customers.services import custom_events, profiles
+from kizuna.feedback.models import Response
 from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 from kizuna.orders.services import orders as order_services
 from kizuna.orders.services import refunds
@@ -130,7 +131,19 @@ def test_every_fact_has_its_timeline_entry(demo: dict[str, str]) -> None:
     by_kind: dict[str, list[TimelineEntry]] = defaultdict(list)
     for entry in entries:
         by_kind[entry.kind].append(entry)
-    assert set(by_kind) <= {"order", "order_status", "refund", "event", "consent", "points"}
+    assert set(by_kind) <= {
+        "order",
+        "order_status",
+        "refund",
+        "event",
+        "consent",
+        "points",
+        "survey_response",
+    }
+    finished = Response.objects.for_workspace(workspace).exclude(status="in_progress")
+    assert sorted(e.object_id for e in by_kind["survey_response"]) == sorted(
+        finished.values_list("key", flat=True)
+    )
 
     orders = {o.external_id: o for o in Order.objects.for_workspace(workspace)}
     assert sorted(e.object_id for e in by_kind["order"]) == sorted(orders)
@@ -442,7 +455,7 @@ def _rows(workspace: Workspace) -> dict[str, Any]:
         # The loyalty history (kind "points") is replayed through the loyalty services
         # themselves (test_demo_loyalty.py); this compares the bulk load with the services.
         for e in TimelineEntry.objects.for_workspace(workspace)
-        .exclude(kind="points")
+        .exclude(kind__in=("points", "survey_response"))
         .select_related("customer")
     )
     return {

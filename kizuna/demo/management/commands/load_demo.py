@@ -80,7 +80,8 @@ class Command(BaseCommand):
         out.write(
             f"  {c.customers} customers, {c.orders} orders ({c.items} items), {c.refunds} refunds, "
             f"{c.events} custom events, {c.consent_changes} consent changes, "
-            f"{c.timeline} timeline entries"
+            f"{c.timeline} timeline entries, {c.survey_responses} survey responses to three "
+            "surveys (relationship-nps, post-purchase-csat, product-feedback)"
         )
         out.write(
             f"  default currency {ws.default_currency}; "
