@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kizuna.api import openapi
-from kizuna.api.auth import server_key
+from kizuna.api.auth import any_key, server_key
 from kizuna.api.errors import (
     error_response,
     from_domain_error,
@@ -27,6 +27,7 @@ from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
 from kizuna.textanalytics.api import text_router
+from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
 
 
 class KizunaAPI(NinjaAPI):
@@ -108,3 +109,8 @@ api.add_router("/v1/conditions", conditions_router, auth=server_key)
 api.add_router("/v1/segments", segments_router, auth=server_key)
 api.add_router("/v1/surveys", surveys_router, auth=server_key)
 api.add_router("/v1/surveys", themes_router, auth=server_key)
+
+# Vouchers and gift cards: lookups of a code may come from a browser (publishable key).
+api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
+api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
+api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
