@@ -140,9 +140,9 @@ def add_codes(request: HttpRequest, campaign_id: ObjectPathId) -> Any:
         run = codes_import.submit_codes(
             workspace, campaign_id, upload.file, filename=upload.name or "", size=upload.size or 0
         )
-        return Status(202, schemas.CodeImportOut.from_orm(run))
+        return Status(202, run)
     run = generation.request_generation(workspace, campaign_id, _count_of(request))
-    return Status(202, schemas.CodeGenerationOut.from_orm(run))
+    return Status(202, run)
 
 
 @campaigns_router.get(
