@@ -126,7 +126,7 @@ def test_failed_lookups_are_rate_limited_with_retry_after(
     assert browser_api.get("/vouchers/GUESS-3").status_code == 404
     limited = browser_api.get("/vouchers/GUESS-9")
     assert (limited.status_code, limited.data["code"]) == (429, "rate_limited")
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert 1 <= int(limited.headers["Retry-After"]) <= 120
     # Once limited, even a good code waits: guessing cannot go on between hits.
     again = browser_api.get("/vouchers/LIVE-1")
     assert (again.status_code, again.data["code"]) == (429, "rate_limited")
