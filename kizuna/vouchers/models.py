@@ -258,4 +258,3 @@ class GiftCardEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.type} {self.amount} {self.currency}"
-

@@ -10,8 +10,8 @@ from kizuna.vouchers.models import Campaign, GiftCard, GiftCardEntry, Voucher
 def list_campaigns(
     workspace: Workspace, *, cursor: str | None, limit: int | None
 ) -> tuple[list[Campaign], str | None]:
-    queryset: QuerySet[Campaign] = (
-        Campaign.objects.for_workspace(workspace).select_related("customer")
+    queryset: QuerySet[Campaign] = Campaign.objects.for_workspace(workspace).select_related(
+        "customer"
     )
     return keyset_page(queryset, fields=("id",), descending=True, cursor=cursor, limit=limit)
 

@@ -102,7 +102,7 @@ _CODES_BODY = {
 def _count_of(request: HttpRequest) -> object:
     if request.content_type != "application/json":
         raise ValidationFailed(
-            "Send {\"count\": N} as JSON, or a file as multipart/form-data.",
+            'Send {"count": N} as JSON, or a file as multipart/form-data.',
             code="unsupported_media_type",
             field="Content-Type",
             status=415,
@@ -110,7 +110,9 @@ def _count_of(request: HttpRequest) -> object:
     try:
         body = json.loads(request.body or b"", object_pairs_hook=object_pairs)
     except ValueError as exc:
-        raise MalformedRequest(f"The body is not valid JSON: {exc}.", code="malformed_json") from exc
+        raise MalformedRequest(
+            f"The body is not valid JSON: {exc}.", code="malformed_json"
+        ) from exc
     if not isinstance(body, dict):
         raise MalformedRequest("The body must be a JSON object.", code="malformed_json")
     check_json_value(body)
@@ -137,12 +139,12 @@ def add_codes(request: HttpRequest, campaign_id: ObjectPathId) -> Any:
         check_upload_length(request.META.get("CONTENT_LENGTH"), MAX_UPLOAD_BYTES)
         upload = uploaded_file(request)
         assert upload.file is not None
-        run = codes_import.submit_codes(
+        imported = codes_import.submit_codes(
             workspace, campaign_id, upload.file, filename=upload.name or "", size=upload.size or 0
         )
-        return Status(202, run)
-    run = generation.request_generation(workspace, campaign_id, _count_of(request))
-    return Status(202, run)
+        return Status(202, imported)
+    generated = generation.request_generation(workspace, campaign_id, _count_of(request))
+    return Status(202, generated)
 
 
 @campaigns_router.get(
@@ -176,4 +178,6 @@ def list_vouchers(
     rows, next_cursor = selectors.list_vouchers(
         workspace, campaign, cursor=page_params.cursor, limit=page_params.limit
     )
-    return page([present_voucher(lookup.found(voucher), server=True) for voucher in rows], next_cursor)
+    return page(
+        [present_voucher(lookup.found(voucher), server=True) for voucher in rows], next_cursor
+    )

@@ -98,7 +98,5 @@ def list_transactions(request: HttpRequest, code: str, page_params: Query[PagePa
     workspace = workspace_of(request)
     card = gift_cards.get_card(workspace, code)
     return page(
-        *selectors.list_entries(
-            workspace, card, cursor=page_params.cursor, limit=page_params.limit
-        )
+        *selectors.list_entries(workspace, card, cursor=page_params.cursor, limit=page_params.limit)
     )

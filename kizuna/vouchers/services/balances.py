@@ -145,7 +145,9 @@ def spend(
         return post(card, EntryType.SPEND, -value, reason=reason, source=source)
 
 
-def refund_spend(workspace: Workspace, code: str, source: Source, reason: str = "") -> GiftCardEntry:
+def refund_spend(
+    workspace: Workspace, code: str, source: Source, reason: str = ""
+) -> GiftCardEntry:
     """Give back what the source's spend took, once (a rollback of a redemption); an
     expired card gets it back too, and the expiry job then expires it."""
     with transaction.atomic():

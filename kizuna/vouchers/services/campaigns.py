@@ -124,9 +124,7 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
 
 
 def create_campaign(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> Campaign:
-    key = (
-        check_object_id(data["id"]) if data.get("id") is not None else new_object_id("campaign")
-    )
+    key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("campaign")
     clean = check_campaign(workspace, data)
     with transaction.atomic(savepoint=False):
         campaign, created = insert_once(

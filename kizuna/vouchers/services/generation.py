@@ -161,9 +161,7 @@ def run_generation(generation_id: int, *, batch_size: int = BATCH_SIZE) -> CodeG
 
 def _fail(generation_id: int, code: str, message: str) -> None:
     with transaction.atomic():
-        CodeGeneration.objects.filter(pk=generation_id).exclude(
-            status=JobStatus.COMPLETED
-        ).update(
+        CodeGeneration.objects.filter(pk=generation_id).exclude(status=JobStatus.COMPLETED).update(
             status=JobStatus.FAILED,
             failure_code=code,
             failure_message=message,

@@ -3,6 +3,7 @@ A gift card is spendable by whoever holds its code; store credit belongs to one 
 Both are stored value in one currency with their own ledger (`balances`)."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -38,7 +39,9 @@ def _reason(value: Any) -> str:
 def check_issue(workspace: Workspace, data: Mapping[str, Any]) -> dict[str, Any]:
     kind = data.get("kind", "gift_card")
     if kind not in KINDS:
-        raise ValidationFailed("kind is gift_card or store_credit.", code="invalid_kind", field="kind")
+        raise ValidationFailed(
+            "kind is gift_card or store_credit.", code="invalid_kind", field="kind"
+        )
     currency = check_currency(data.get("currency"))
     clean: dict[str, Any] = {"kind": kind, "currency": currency}
     clean["amount"] = balances.check_positive(data.get("amount"), currency)
@@ -80,16 +83,17 @@ def issue(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> GiftCa
     with transaction.atomic():
         card = None
         for _ in range(5):  # a drawn code that exists is drawn again
-            code = clean.get("code") or PREFIXES[clean["kind"]] + codes.draw(
-                codes.GIFT_CARD_SPEC, 1
-            ).pop()
+            code = (
+                clean.get("code")
+                or PREFIXES[clean["kind"]] + codes.draw(codes.GIFT_CARD_SPEC, 1).pop()
+            )
             candidate = GiftCard(
                 workspace=workspace,
                 code=code,
                 kind=clean["kind"],
                 currency=clean["currency"],
                 initial_amount=clean["amount"],
-                balance=0,
+                balance=Decimal(0),
                 customer=clean["customer"],
                 expires_at=clean["expires_at"],
             )

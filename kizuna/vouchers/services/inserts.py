@@ -4,8 +4,10 @@ at the same moment by another run is never stored twice) and returns the codes i
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 
 from kizuna.core.clock import now
 from kizuna.vouchers.models import Voucher
@@ -14,7 +16,9 @@ _COLUMNS = ("workspace", "campaign", "code", "customer", "max_uses", "uses", "he
 
 
 def _column(name: str) -> str:
-    return connection.ops.quote_name(Voucher._meta.get_field(name).column)
+    field = Voucher._meta.get_field(name)
+    assert isinstance(field, Field) and field.column is not None
+    return connection.ops.quote_name(field.column)
 
 
 def insert_codes(
@@ -38,7 +42,7 @@ def insert_codes(
             [code for code, _ in rows],
             [customer for _, customer in rows],
         ]
-        sql_params: list[object] = [*constants, *params]
+        sql_params: list[Any] = [*constants, *params]
     else:
         source_rows = "json_each(%s) AS t"
         values = (

@@ -3,6 +3,7 @@
 `balance_after` of its last entry, and every entry is in the card's currency."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Max, Sum
 
@@ -25,7 +26,7 @@ def verify_gift_cards() -> list[str]:
     )
     problems: list[str] = []
     for card in GiftCard.objects.order_by("pk").iterator(2000):
-        row = sums.get(card.pk, {})
+        row: Any = sums.get(card.pk, {})
         total = row.get("total") or Decimal(0)
         name = f"gift card {card.pk} ({card.workspace_id}/{card.code})"
         if card.balance != total:

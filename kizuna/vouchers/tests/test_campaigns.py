@@ -39,6 +39,7 @@ def test_a_campaign_is_stored_as_given_and_audited(api: ApiClient) -> None:
     listed = api.get("/voucher-campaigns").data
     assert [c["id"] for c in listed["data"]] == ["summer"]
     [entry] = AuditEntry.objects.filter(action="voucher_campaign.created")
+    assert entry.after is not None
     assert entry.object_id == "summer"
     assert entry.after["discount"]["percent"] == "10"
 
@@ -187,7 +188,10 @@ def test_a_change_is_checked_stored_and_audited(api: ApiClient) -> None:
     make_campaign(api)
     campaign = Campaign.objects.get()
     Voucher.objects.create(
-        workspace_id=campaign.workspace_id, campaign=campaign, code="A1", max_uses=1,
+        workspace_id=campaign.workspace_id,
+        campaign=campaign,
+        code="A1",
+        max_uses=1,
         source="imported",
     )
     response = api.patch(
@@ -199,6 +203,7 @@ def test_a_change_is_checked_stored_and_audited(api: ApiClient) -> None:
     assert response.data["usage"] == {"per_code": 3, "per_customer": 2}
     assert Voucher.objects.get().max_uses == 3, "each code carries its campaign's limit"
     entry = AuditEntry.objects.get(action="voucher_campaign.updated")
+    assert entry.before is not None and entry.after is not None
     assert (entry.before["name"], entry.after["name"]) == ("Summer sale", "Late summer")
 
 
@@ -218,7 +223,11 @@ def test_a_bad_change_is_refused_and_changes_nothing(
     make_campaign(api, usage={"per_code": 5})
     campaign = Campaign.objects.get()
     Voucher.objects.create(
-        workspace_id=campaign.workspace_id, campaign=campaign, code="A1", max_uses=5, uses=2,
+        workspace_id=campaign.workspace_id,
+        campaign=campaign,
+        code="A1",
+        max_uses=5,
+        uses=2,
         source="imported",
     )
     before = state()

@@ -9,7 +9,7 @@ from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import tasks as core_tasks
 from kizuna.vouchers import tasks
-from kizuna.vouchers.models import CodeGeneration, Voucher
+from kizuna.vouchers.models import Campaign, CodeGeneration, Voucher
 from kizuna.vouchers.services import codes, generation
 from kizuna.vouchers.tests.support import make_campaign, make_customer, state
 
@@ -42,7 +42,7 @@ def test_generation_answers_202_and_runs_in_batches_with_progress(api: ApiClient
     try:
         generation.run_generation(int(run["id"]), batch_size=100)
     finally:
-        generation._batch = original  # type: ignore[assignment]
+        generation._batch = original
 
     assert seen == [("running", 100, 40), ("running", 200, 80), ("completed", 250, 100)]
     done = api.get(run["url"]).data
@@ -55,9 +55,7 @@ def test_generation_answers_202_and_runs_in_batches_with_progress(api: ApiClient
     stored = list(Voucher.objects.values_list("code", flat=True))
     assert len(stored) == len(set(stored)) == 250
     assert all(re.fullmatch(r"HOSHI-[2-9]{4}-[A-HJKMNP-Z]{4}", code) for code in stored)
-    assert set(Voucher.objects.values_list("max_uses", "uses", "source")) == {
-        (1, 0, "generated")
-    }
+    assert set(Voucher.objects.values_list("max_uses", "uses", "source")) == {(1, 0, "generated")}
 
 
 def test_the_task_generates_and_running_it_again_changes_nothing(api: ApiClient) -> None:
@@ -129,27 +127,25 @@ def _upload(api: ApiClient, name: str, content: bytes) -> dict[str, object]:
     return dict(response.json())
 
 
-def test_an_imported_file_is_reported_row_by_row(
-    api: ApiClient, workspace: NewWorkspace
-) -> None:
+def test_an_imported_file_is_reported_row_by_row(api: ApiClient, workspace: NewWorkspace) -> None:
     make_customer(api, "cust-1")
     make_campaign(api)
     make_campaign(api, id="other")
-    other = Voucher.objects.model.campaign.field.related_model.objects.get(key="other")
+    other = Campaign.objects.get(key="other")
     Voucher.objects.create(
         workspace=workspace.workspace, campaign=other, code="TAKEN-1", source="imported"
     )
     csv = (
-        "code,customer_id\n"
-        "vip-0001,\n"  # 2: created (normalized)
-        "VIP 0002,cust-1\n"  # 3: created, tied to cust-1
-        "vip-0001,\n"  # 4: duplicate of row 2 (the same text)
-        "VIP-0001,\n"  # 5: duplicate of row 2 once normalized
-        "vip_0003,\n"  # 6: invalid character
-        "taken-1,\n"  # 7: another campaign's code
-        "VIP-0004,nobody\n"  # 8: unknown customer
-        "ab,\n"  # 9: too short
-    ).encode()
+        b"code,customer_id\n"
+        b"vip-0001,\n"  # 2: created (normalized)
+        b"VIP 0002,cust-1\n"  # 3: created, tied to cust-1
+        b"vip-0001,\n"  # 4: duplicate of row 2 (the same text)
+        b"VIP-0001,\n"  # 5: duplicate of row 2 once normalized
+        b"vip_0003,\n"  # 6: invalid character
+        b"taken-1,\n"  # 7: another campaign's code
+        b"VIP-0004,nobody\n"  # 8: unknown customer
+        b"ab,\n"  # 9: too short
+    )
     run = _upload(api, "codes.csv", csv)
     assert (run["type"], run["status"], run["total_rows"]) == ("import", "queued", 8)
     assert run["url"] == f"/api/v1/voucher-campaigns/summer/imports/{run['id']}"

@@ -5,6 +5,7 @@ for one campaign never store a code twice."""
 import threading
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -56,8 +57,13 @@ def test_twenty_five_concurrent_spends_never_overdraw(
     # 25 spends of 7.00 against 100.00: floor(100 / 7) = 14 fit.
     results = _at_once(
         [
-            lambda i=i: balances.spend(
-                ws, "GIFT-1", "7.00", currency="USD", source=balances.Source("order", f"o{i}")
+            partial(
+                balances.spend,
+                ws,
+                "GIFT-1",
+                "7.00",
+                currency="USD",
+                source=balances.Source("order", f"o{i}"),
             )
             for i in range(25)
         ]
@@ -67,7 +73,9 @@ def test_twenty_five_concurrent_spends_never_overdraw(
     refused = [r for r in results if isinstance(r, KizunaError)]
     assert (len(taken), len(refused)) == (14, 11)
     assert {(e.code, e.field) for e in refused} == {("insufficient_balance", "amount")}
-    assert sorted(e.balance_after for e in taken) == [Decimal(100 - 7 * n) for n in range(14, 0, -1)]
+    assert sorted(e.balance_after for e in taken) == [
+        Decimal(100 - 7 * n) for n in range(14, 0, -1)
+    ]
     card = GiftCard.objects.get()
     assert card.balance == Decimal("2.00")
     assert GiftCardEntry.objects.filter(type="spend").count() == 14
@@ -93,8 +101,10 @@ def test_generations_running_at_once_never_store_a_code_twice(api: ApiClient) ->
     # 2 characters in 10 places: 1,024 codes; two runs of 40 draw overlapping codes
     # often enough that the unique index has to decide.
     make_campaign(api, code={"charset": "AB", "length": 10})
-    ids = [int(api.post("/voucher-campaigns/summer/codes", {"count": 40}).data["id"]) for _ in range(2)]
-    _at_once([lambda g=g: generation.run_generation(g, batch_size=10) for g in ids])
+    ids = [
+        int(api.post("/voucher-campaigns/summer/codes", {"count": 40}).data["id"]) for _ in range(2)
+    ]
+    _at_once([partial(generation.run_generation, g, batch_size=10) for g in ids])
     assert set(CodeGeneration.objects.values_list("status", "created")) == {("completed", 40)}
     codes = list(Voucher.objects.values_list("code", flat=True))
     assert len(codes) == len(set(codes)) == 80

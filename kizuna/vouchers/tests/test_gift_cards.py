@@ -114,7 +114,9 @@ def test_a_top_up_adds_to_the_balance_and_a_retry_replays_it(api: ApiClient) -> 
     assert (again.status_code, again.content) == (201, first.content)
     assert GiftCard.objects.get().balance == Decimal("75.50")
     assert GiftCardEntry.objects.count() == 2
-    reused = api.post("/gift-cards/GIFT-1/top-ups", {"amount": "1.00"}, **{"Idempotency-Key": "top-1"})
+    reused = api.post(
+        "/gift-cards/GIFT-1/top-ups", {"amount": "1.00"}, **{"Idempotency-Key": "top-1"}
+    )
     assert (reused.status_code, reused.data["code"]) == (422, "idempotency_key_reused")
 
 
