@@ -54,3 +54,11 @@ class InsufficientBalance(ValidationFailed):
 
 class CurrencyMismatch(ValidationFailed):
     code = "currency_mismatch"
+
+
+class VoucherUsedUp(ValidationFailed):
+    code = "voucher_used_up"
+
+
+class CustomerLimitReached(ValidationFailed):
+    code = "customer_limit_reached"
