@@ -7,6 +7,8 @@ confirmed or released; holds count against the limits like uses.
 Call these inside the redemption's transaction: a refused use raises and leaves nothing
 changed (its own savepoint)."""
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -60,7 +62,7 @@ def hold(voucher: Voucher, customer_id: int | None) -> None:
     _take(voucher, customer_id, "held")
 
 
-def _move(voucher: Voucher, customer_id: int | None, changes: dict[str, F], since: str) -> bool:
+def _move(voucher: Voucher, customer_id: int | None, changes: dict[str, Any], since: str) -> bool:
     with transaction.atomic():
         moved = Voucher.objects.filter(pk=voucher.pk, **{f"{since}__gt": 0}).update(**changes)
         if moved and customer_id is not None and voucher.campaign.per_customer is not None:
