@@ -44,7 +44,7 @@ def ingest(
         except KizunaError as exc:
             results.append(rejected(_problem(exc.field, exc.code, exc.message)))
             continue
-        customer_pk = campaign.customer_id
+        customer_pk = None  # the campaign's customer, if it has one, owns the code
         external_id = body.get("customer_id")
         if external_id is not None:
             customer_pk = customers.get(external_id)

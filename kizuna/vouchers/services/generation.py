@@ -106,7 +106,7 @@ def _batch(generation_id: int, campaign: Campaign, spec: codes.CodeSpec, size: i
                     campaign_id=campaign.pk,
                     max_uses=campaign.per_code,
                     source=VoucherSource.GENERATED,
-                    rows=[(code, campaign.customer_id) for code in drawn],
+                    rows=[(code, None) for code in drawn],
                 )
             )
             generation.created += stored
