@@ -27,7 +27,9 @@ def _moment(value: str | None, field: str) -> datetime | None:
             day = date.fromisoformat(value)
             return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
         moment = datetime.fromisoformat(value)
-    except ValueError as exc:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValidationFailed(
             f"{field} is a date (YYYY-MM-DD) or a date and time with an offset.",
             code="invalid_datetime",
@@ -37,7 +39,7 @@ def _moment(value: str | None, field: str) -> datetime | None:
         raise ValidationFailed(
             f"{field} needs an offset (Z or +09:00).", code="invalid_datetime", field=field
         )
-    return moment.astimezone(UTC)
+    return moment
 
 
 @gift_cards_router.post(

@@ -14,7 +14,7 @@ from django.db import transaction
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
-from kizuna.core.money import check_amount, format_amount
+from kizuna.core.money import MAX_AMOUNT, check_amount, format_amount
 from kizuna.vouchers.errors import (
     CurrencyMismatch,
     GiftCardExpired,
@@ -72,6 +72,10 @@ def post(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("A ledger entry is written in a transaction, its card locked.")
     balance = card.balance + amount
+    if balance >= MAX_AMOUNT:
+        raise ValidationFailed(
+            "The card cannot hold that much.", code="amount_too_large", field="amount"
+        )
     if balance < 0:
         raise InsufficientBalance(
             f"The card holds {format_amount(card.balance, card.currency)} {card.currency}.",

@@ -23,6 +23,7 @@ CODE_MIN_LENGTH = 3
 CODE = re.compile(rf"[A-Z0-9-]{{{CODE_MIN_LENGTH},{CODE_MAX_LENGTH}}}")
 AFFIX = re.compile(r"[A-Z0-9-]{0,32}")
 _SPACES = re.compile(r"\s+")
+_CHAR = re.compile(r"[A-Za-z0-9-]")
 PLACEHOLDERS = {"#": "digit", "?": "letter", "*": "character"}
 # A campaign's code space must hold this many times the codes it is asked for: random draws
 # then rarely collide, and a guessed code rarely exists.
@@ -40,7 +41,8 @@ def check_code(value: Any, field: str = "code") -> str:
     if not isinstance(value, str):
         raise ValidationFailed("A code is a string.", code="invalid_code", field=field)
     code = normalize(value)
-    bad = sorted({char for char in code if not re.fullmatch(r"[A-Z0-9-]", char)})
+    # Checked before upper-casing: "ß" would become "SS", a code it does not spell.
+    bad = sorted({char for char in _SPACES.sub("", value) if not _CHAR.fullmatch(char)})
     if bad:
         raise ValidationFailed(
             f"The code has characters codes cannot hold: {''.join(bad)!r} (codes are A-Z, "
@@ -58,7 +60,7 @@ def check_code(value: Any, field: str = "code") -> str:
 
 
 def is_code(value: str) -> bool:
-    return bool(CODE.fullmatch(normalize(value)))
+    return value.isascii() and bool(CODE.fullmatch(normalize(value)))
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def check_spec(value: Any, field: str = "code") -> CodeSpec:
     affixes = {}
     for name in ("prefix", "postfix"):
         text = value.get(name) or ""
-        if not isinstance(text, str) or not AFFIX.fullmatch(normalize(text)):
+        if not isinstance(text, str) or not text.isascii() or not AFFIX.fullmatch(normalize(text)):
             raise _bad(f"{name} is up to 32 of A-Z, 0-9 and '-'.", f"{field}.{name}")
         affixes[name] = normalize(text)
     charset = value.get("charset") or DEFAULT_CHARSET

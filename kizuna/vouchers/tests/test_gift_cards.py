@@ -140,6 +140,28 @@ def test_a_bad_top_up_is_refused_and_changes_nothing(
     assert state() == before
 
 
+def test_a_balance_past_what_a_card_can_hold_is_refused(api: ApiClient) -> None:
+    issue(api, code="GIFT-1", amount="90000000000000.00")
+    before = state()
+    response = api.post("/gift-cards/GIFT-1/top-ups", {"amount": "10000000000000.00"})
+    assert (response.status_code, response.data["code"], response.data["field"]) == (
+        422,
+        "amount_too_large",
+        "amount",
+    )
+    assert state() == before
+
+
+@pytest.mark.parametrize("at", ["9999-12-31", "0001-01-01T00:00:00+01:00", "2026-13-01", "now"])
+def test_a_moment_the_liability_cannot_read_is_refused(api: ApiClient, at: str) -> None:
+    response = api.get(f"/gift-cards/liability?at={at}")
+    assert (response.status_code, response.data["code"], response.data["field"]) == (
+        422,
+        "invalid_datetime",
+        "at",
+    )
+
+
 def test_the_ledger_pages_newest_first(api: ApiClient) -> None:
     issue(api, code="GIFT-1")
     for amount in ["1.00", "2.00", "3.00"]:
