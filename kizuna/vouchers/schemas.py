@@ -246,6 +246,18 @@ class TopUpIn(InputSchema):
     reason: Reason | None = None
 
 
+class AdjustmentIn(InputSchema):
+    amount: Annotated[
+        str,
+        Field(
+            max_length=21,
+            examples=["-5.00"],
+            json_schema_extra={"pattern": r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$"},
+        ),
+    ] = Field(description="Signed: negative takes value off the card.")
+    reason: Reason = Field(description="Why (required).")
+
+
 class SourceOut(Schema):
     type: str
     id: str

@@ -91,6 +91,18 @@ def top_up(request: HttpRequest, code: str, payload: schemas.TopUpIn) -> Any:
     return Status(201, {"card": card, "transaction": entry})
 
 
+@gift_cards_router.post(
+    "/{code}/adjustments",
+    response=with_errors({201: schemas.TopUpOut}),
+    summary="Correct a balance by a signed amount, with the reason (audited)",
+)
+def adjust(request: HttpRequest, code: str, payload: schemas.AdjustmentIn) -> Any:
+    card, entry = gift_cards.adjust(
+        workspace_of(request), code, payload.model_dump(exclude_unset=True), actor_of(request)
+    )
+    return Status(201, {"card": card, "transaction": entry})
+
+
 @gift_cards_router.get(
     "/{code}/transactions",
     response=with_errors({200: Page[schemas.EntryOut]}),

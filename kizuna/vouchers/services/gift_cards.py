@@ -13,7 +13,7 @@ from kizuna.core.audit import Actor
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
-from kizuna.core.money import check_currency, format_amount
+from kizuna.core.money import check_amount, check_currency, format_amount
 from kizuna.core.upsert import insert_once
 from kizuna.customers.selectors import get_customer
 from kizuna.vouchers.errors import GiftCardExists, GiftCardNotFound
@@ -149,6 +149,41 @@ def top_up(
             workspace,
             actor,
             "gift_card.topped_up",
+            "gift_card",
+            card.code,
+            before=before,
+            after=audit.jsonable(snapshot(card)),
+            reason=reason,
+        )
+    return get_card(workspace, card.code), entry
+
+
+def adjust(
+    workspace: Workspace, code: str, data: Mapping[str, Any], actor: Actor
+) -> tuple[GiftCard, GiftCardEntry]:
+    """A correction by an operator: a signed amount, with the reason it is needed (both
+    audited). It may not take the balance below zero, nor move an expired card."""
+    with transaction.atomic():
+        card = balances.locked_card(workspace, code)
+        amount = check_amount(
+            data.get("amount"), card.currency, field="amount", allow_negative=True
+        )
+        if amount == 0:
+            raise ValidationFailed(
+                "An adjustment moves the balance.", code="invalid_amount", field="amount"
+            )
+        reason = _reason(data.get("reason"))
+        if not reason:
+            raise ValidationFailed(
+                "Say why the balance is adjusted.", code="required", field="reason"
+            )
+        balances.check_usable(card, now())
+        before = audit.jsonable(snapshot(card))
+        entry = balances.post(card, EntryType.ADJUST, amount, reason=reason)
+        audit.record(
+            workspace,
+            actor,
+            "gift_card.adjusted",
             "gift_card",
             card.code,
             before=before,

@@ -2,13 +2,15 @@
 with a per-row report; stored normalized and unique per workspace."""
 
 import re
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import tasks as core_tasks
-from kizuna.vouchers import tasks
+from kizuna.core.clock import now
+from kizuna.vouchers import jobs, tasks
 from kizuna.vouchers.models import Campaign, CodeGeneration, Voucher
 from kizuna.vouchers.services import codes, generation
 from kizuna.vouchers.tests.support import make_campaign, make_customer, state
@@ -196,3 +198,33 @@ def test_an_import_of_another_campaign_is_not_found(api: ApiClient) -> None:
     run = _upload(api, "codes.csv", b"code\nA-100\n")
     response = api.get(f"/voucher-campaigns/other/imports/{run['id']}")
     assert (response.status_code, response.data["code"]) == (404, "import_not_found")
+
+
+def test_the_resume_job_finishes_a_stalled_run(api: ApiClient) -> None:
+    make_campaign(api)
+    run_id = int(api.post("/voucher-campaigns/summer/codes", {"count": 25}).data["id"])
+    assert jobs.resume_generations() == "resumed 0 stalled code generation(s)", "not stalled yet"
+    CodeGeneration.objects.filter(pk=run_id).update(checkpoint_at=now() - timedelta(minutes=11))
+    assert jobs.resume_generations() == "resumed 1 stalled code generation(s)"
+    assert (CodeGeneration.objects.get().status, Voucher.objects.count()) == ("completed", 25)
+
+
+def test_a_retried_request_queues_one_run(api: ApiClient) -> None:
+    make_campaign(api)
+    first = api.post("/voucher-campaigns/summer/codes", {"count": 5}, **{"Idempotency-Key": "g-1"})
+    again = api.post("/voucher-campaigns/summer/codes", {"count": 5}, **{"Idempotency-Key": "g-1"})
+    assert (first.status_code, again.content) == (202, first.content)
+    assert CodeGeneration.objects.count() == 1
+
+
+def test_generated_codes_belong_to_the_campaign_customer(api: ApiClient) -> None:
+    make_customer(api, "cust-1")
+    make_customer(api, "cust-2")
+    make_campaign(api, customer_id="cust-1", valid_from=None, valid_until=None)
+    run_id = int(api.post("/voucher-campaigns/summer/codes", {"count": 3}).data["id"])
+    tasks.generate_codes.call(run_id)
+    listed = api.get("/voucher-campaigns/summer/vouchers").data["data"]
+    assert [v["customer_id"] for v in listed] == ["cust-1"] * 3
+    assert api.patch("/voucher-campaigns/summer", {"customer_id": "cust-2"}).status_code == 200
+    code = listed[0]["code"]
+    assert api.get(f"/vouchers/{code}").data["customer_id"] == "cust-2"

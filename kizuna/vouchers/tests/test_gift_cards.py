@@ -162,6 +162,31 @@ def test_a_moment_the_liability_cannot_read_is_refused(api: ApiClient, at: str) 
     )
 
 
+def test_an_adjustment_is_signed_audited_and_never_overdraws(api: ApiClient) -> None:
+    issue(api, code="GIFT-1", amount="20.00")
+    response = api.post("/gift-cards/GIFT-1/adjustments", {"amount": "-5.50", "reason": "Typo"})
+    assert response.status_code == 201, response.data
+    assert (response.data["card"]["balance"], response.data["transaction"]["type"]) == (
+        "14.50",
+        "adjust",
+    )
+    assert response.data["transaction"]["amount"] == "-5.50"
+    entry = AuditEntry.objects.get(action="gift_card.adjusted")
+    assert (entry.reason, entry.after["balance"] if entry.after else None) == ("Typo", "14.50")
+    before = state()
+    for body, code, field in [
+        ({"amount": "-14.51", "reason": "Too much"}, "insufficient_balance", "amount"),
+        ({"amount": "0", "reason": "Nothing"}, "invalid_amount", "amount"),
+        ({"amount": "1.00", "reason": ""}, "required", "reason"),
+        ({"amount": "1.001", "reason": "x"}, "too_many_decimal_places", "amount"),
+    ]:
+        refused = api.post("/gift-cards/GIFT-1/adjustments", body)
+        assert refused.status_code == 422, body
+        assert (refused.data["code"], refused.data["field"]) == (code, field), body
+    assert state() == before
+    assert verify_gift_cards() == []
+
+
 def test_the_ledger_pages_newest_first(api: ApiClient) -> None:
     issue(api, code="GIFT-1")
     for amount in ["1.00", "2.00", "3.00"]:
