@@ -9,7 +9,10 @@ class VouchersConfig(AppConfig):
     def ready(self) -> None:
         from kizuna.core.imports.kinds import register_import_kind
         from kizuna.core.ledgers import register_ledger_check
-        from kizuna.vouchers import jobs
+        from kizuna.vouchers import (  # noqa: F401  (events declares the event types)
+            events,
+            jobs,
+        )
         from kizuna.vouchers.services import codes_import, verify
 
         jobs.register()

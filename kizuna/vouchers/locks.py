@@ -15,7 +15,12 @@ def lock_campaign(campaigns: QuerySet[Campaign]) -> Campaign | None:
 
 def lock_gift_cards(pks: Iterable[int]) -> dict[int, GiftCard]:
     """The cards, locked one after another in primary-key order, by primary key."""
-    cards = GiftCard.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
+    cards = (
+        GiftCard.objects.select_for_update(of=("self",))
+        .filter(pk__in=set(pks))
+        .select_related("workspace", "customer")
+        .order_by("pk")
+    )
     return {card.pk: card for card in cards}
 
 

@@ -7,7 +7,10 @@ from datetime import datetime
 
 from django.db import transaction
 
+from kizuna.core import events as outbox
 from kizuna.core.clock import now
+from kizuna.core.money import format_amount
+from kizuna.vouchers.events import GiftCardExpired
 from kizuna.vouchers.locks import lock_gift_cards
 from kizuna.vouchers.models import EntryType, GiftCard, GiftCardStatus
 from kizuna.vouchers.services import balances
@@ -33,6 +36,16 @@ def expire_batch(moment: datetime, limit: int = BATCH) -> int:
                 continue
             card.status = GiftCardStatus.EXPIRED
             if card.balance > 0:
+                outbox.emit(
+                    card.workspace,
+                    GiftCardExpired(
+                        code=card.code,
+                        kind=card.kind,
+                        currency=card.currency,
+                        amount=format_amount(card.balance, card.currency),
+                        customer_id=card.customer.external_id if card.customer else None,
+                    ),
+                )
                 balances.post(
                     card,
                     EntryType.EXPIRE,

@@ -12,10 +12,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 
+from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.vouchers.errors import GenerationNotFound
+from kizuna.vouchers.events import VoucherCodesGenerated
 from kizuna.vouchers.locks import lock_generation
 from kizuna.vouchers.models import (
     Campaign,
@@ -115,6 +117,14 @@ def _batch(generation_id: int, campaign: Campaign, spec: codes.CodeSpec, size: i
         if generation.created >= generation.requested:
             generation.status = JobStatus.COMPLETED
             generation.finished_at = now()
+            outbox.emit(
+                campaign.workspace,
+                VoucherCodesGenerated(
+                    campaign_id=campaign.key,
+                    generation_id=str(generation.pk),
+                    count=generation.created,
+                ),
+            )
         generation.started_at = generation.started_at or now()
         generation.checkpoint_at = now()
         generation.save()
@@ -125,7 +135,7 @@ def run_generation(generation_id: int, *, batch_size: int = BATCH_SIZE) -> CodeG
     """Generate the run's codes from its checkpoint on: what the worker runs, safe to run
     again (a completed run is left as it is)."""
     generation = one_or_none(
-        CodeGeneration.objects.filter(pk=generation_id).select_related("campaign")
+        CodeGeneration.objects.filter(pk=generation_id).select_related("campaign__workspace")
     )
     if generation is None or generation.status == JobStatus.COMPLETED:
         return generation

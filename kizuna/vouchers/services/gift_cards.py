@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from kizuna.core import audit
+from kizuna.core import events as outbox
 from kizuna.core.audit import Actor
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
@@ -17,6 +18,7 @@ from kizuna.core.money import check_amount, check_currency, format_amount
 from kizuna.core.upsert import insert_once
 from kizuna.customers.selectors import get_customer
 from kizuna.vouchers.errors import GiftCardExists, GiftCardNotFound
+from kizuna.vouchers.events import GiftCardIssued
 from kizuna.vouchers.models import REASON_MAX_LENGTH, EntryType, GiftCard, GiftCardEntry
 from kizuna.vouchers.services import balances, codes
 
@@ -106,6 +108,17 @@ def issue(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> GiftCa
         if card is None:
             raise RuntimeError("Could not draw a free gift card code.")
         balances.post(card, EntryType.ISSUE, clean["amount"], reason=clean["reason"])
+        outbox.emit(
+            workspace,
+            GiftCardIssued(
+                code=card.code,
+                kind=card.kind,
+                currency=card.currency,
+                amount=format_amount(clean["amount"], card.currency),
+                customer_id=clean["customer"].external_id if clean["customer"] else None,
+                expires_at=card.expires_at.isoformat() if card.expires_at else None,
+            ),
+        )
         audit.record(
             workspace,
             actor,

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.clock import now
-from kizuna.core.models import AuditEntry
+from kizuna.core.models import AuditEntry, OutboxEvent
 from kizuna.vouchers import jobs
 from kizuna.vouchers.errors import CurrencyMismatch, GiftCardExpired, InsufficientBalance
 from kizuna.vouchers.models import GiftCard, GiftCardEntry
@@ -48,6 +48,15 @@ def test_a_gift_card_is_issued_with_its_issue_entry(api: ApiClient) -> None:
         "Welcome",
     )
     assert AuditEntry.objects.filter(action="gift_card.issued", object_id="GIFT2026AA").exists()
+    [event] = OutboxEvent.objects.filter(type="gift_card.issued")
+    assert event.payload == {
+        "code": "GIFT2026AA",
+        "kind": "gift_card",
+        "currency": "USD",
+        "amount": "50.00",
+        "customer_id": None,
+        "expires_at": None,
+    }
 
 
 def test_a_drawn_code_and_store_credit_for_a_customer(api: ApiClient) -> None:
@@ -239,6 +248,8 @@ def test_expiry_writes_an_expire_entry_and_stops_spending(
         soon,
     )
     assert expiry.expire_due(soon + timedelta(minutes=2)) == 0, "once"
+    [event] = OutboxEvent.objects.filter(type="gift_card.expired")
+    assert (event.payload["code"], event.payload["amount"]) == ("GIFT-1", "50.00")
     with pytest.raises(GiftCardExpired):
         balances.spend(workspace.workspace, "GIFT-1", "1.00", currency="USD")
     response = api.post("/gift-cards/GIFT-1/top-ups", {"amount": "1.00"})
