@@ -10,6 +10,7 @@ from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core import tasks as core_tasks
 from kizuna.core.clock import now
+from kizuna.core.models import OutboxEvent
 from kizuna.vouchers import jobs, tasks
 from kizuna.vouchers.models import Campaign, CodeGeneration, Voucher
 from kizuna.vouchers.services import codes, generation
@@ -58,6 +59,8 @@ def test_generation_answers_202_and_runs_in_batches_with_progress(api: ApiClient
     assert len(stored) == len(set(stored)) == 250
     assert all(re.fullmatch(r"HOSHI-[2-9]{4}-[A-HJKMNP-Z]{4}", code) for code in stored)
     assert set(Voucher.objects.values_list("max_uses", "uses", "source")) == {(1, 0, "generated")}
+    [event] = OutboxEvent.objects.filter(type="voucher_codes.generated")
+    assert event.payload == {"campaign_id": "summer", "generation_id": run["id"], "count": 250}
 
 
 def test_the_task_generates_and_running_it_again_changes_nothing(api: ApiClient) -> None:
