@@ -314,3 +314,19 @@ class LiabilityOut(Schema):
     at: datetime
     since: datetime | None
     data: list[LiabilityRowOut]
+
+
+class GiftCardExportOut(GiftCardOut):
+    """A gift card or store credit in the customer's data export, with its ledger."""
+
+    transactions: list[EntryOut]
+
+
+class VoucherExportOut(Schema):
+    """A voucher code in the customer's data export."""
+
+    code: str
+    campaign_id: str = Field(alias="campaign.key")
+    uses: int
+    max_uses: int | None
+    created_at: datetime

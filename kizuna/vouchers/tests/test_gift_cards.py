@@ -334,3 +334,21 @@ def test_verify_ledger_finds_a_tampered_balance(api: ApiClient) -> None:
         "the ledger says 50.00"
     ) in err.getvalue()
     assert "GIFT-1" not in err.getvalue()
+
+
+def test_the_customer_data_export_holds_their_cards_and_codes(api: ApiClient) -> None:
+    make_customer(api, "cust-1")
+    issue(api, code="CREDIT-1", kind="store_credit", customer_id="cust-1", amount="15.00")
+    api.post("/gift-cards/CREDIT-1/adjustments", {"amount": "-5.00", "reason": "Said on the phone"})
+    issue(api, code="BEARER-1")
+    export = api.get("/customers/cust-1/data-export").data
+    [card] = export["gift_cards"]
+    assert (card["code"], card["balance"]) == ("CREDIT-1", "10.00")
+    assert [(t["type"], t["amount"]) for t in card["transactions"]] == [
+        ("issue", "15.00"),
+        ("adjust", "-5.00"),
+    ]
+    assert export["vouchers"] == []
+    assert api.post("/customers/cust-1/erase").status_code == 200
+    assert GiftCardEntry.objects.get(type="adjust").reason == "", "staff notes go"
+    assert GiftCard.objects.get(code="CREDIT-1").balance == Decimal("10.00"), "value stays"
