@@ -26,7 +26,19 @@ def _problem(field: str | None, code: str, message: str) -> dict[str, Any]:
 def ingest(
     workspace: Workspace, rows: Sequence[tuple[int, dict[str, Any]]], options: dict[str, Any]
 ) -> list[RowResult]:
-    campaign = Campaign.objects.for_workspace(workspace).get(pk=options["campaign"])
+    campaign_pk = options.get("campaign")
+    campaign = (
+        Campaign.objects.for_workspace(workspace).filter(pk=campaign_pk).first()
+        if isinstance(campaign_pk, int)
+        else None
+    )
+    if campaign is None:  # `manage.py import_file voucher_codes` names no campaign
+        problem = _problem(
+            None,
+            "campaign_required",
+            "Codes are imported into a campaign: POST /voucher-campaigns/{id}/codes.",
+        )
+        return [rejected(problem) for _ in rows]
     wanted_customers = {
         body["customer_id"] for _, body in rows if isinstance(body.get("customer_id"), str)
     }

@@ -231,3 +231,24 @@ def test_generated_codes_belong_to_the_campaign_customer(api: ApiClient) -> None
     assert api.patch("/voucher-campaigns/summer", {"customer_id": "cust-2"}).status_code == 200
     code = listed[0]["code"]
     assert api.get(f"/vouchers/{code}").data["customer_id"] == "cust-2"
+
+
+def test_the_command_line_import_without_a_campaign_rejects_each_row(
+    workspace: NewWorkspace,
+) -> None:
+    import io
+
+    from kizuna.core.imports import runs
+
+    content = b"code\nA-100\nA-200\n"
+    run = runs.import_file(
+        workspace.workspace,
+        "voucher_codes",
+        io.BytesIO(content),
+        filename="codes.csv",
+        size=len(content),
+        options={"emit_events": False},
+    )
+    assert (run.status, run.rejected_count) == ("completed", 2)
+    assert {e["code"] for e in run.errors} == {"campaign_required"}
+    assert Voucher.objects.count() == 0
