@@ -7,6 +7,7 @@ codes cannot be found by trying them. A server key gets the truth, with the same
 its failed lookups."""
 
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -83,6 +84,10 @@ def _find(request: HttpRequest, code: str, customer_id: str | None) -> Found | J
 def present_voucher(found: Found, *, server: bool) -> Any:
     voucher, campaign = found.voucher, found.campaign
     base = f"/api/v1/vouchers/{voucher.code}"
+    # A browser fetches a personal code's QR code as it looked the code up: naming its owner.
+    owner = (
+        "" if server or found.owner is None else f"?customer_id={quote(found.owner.external_id)}"
+    )
     common = {
         "code": voucher.code,
         "status": found.status,
@@ -90,7 +95,7 @@ def present_voucher(found: Found, *, server: bool) -> Any:
         "discount": campaign.discount,
         "valid_from": campaign.valid_from,
         "valid_until": campaign.valid_until,
-        "qr": {"png": f"{base}/qr.png", "svg": f"{base}/qr.svg"},
+        "qr": {"png": f"{base}/qr.png{owner}", "svg": f"{base}/qr.svg{owner}"},
     }
     if not server:
         return schemas.VoucherPublicOut(**common)

@@ -87,6 +87,8 @@ def test_a_publishable_key_cannot_tell_unusable_codes_apart(
     assert ok.data["status"] == "active"
     mine = browser_api.get("/vouchers/MINE-1?customer_id=cust-1")
     assert mine.status_code == 200
+    assert mine.data["qr"]["png"] == "/api/v1/vouchers/MINE-1/qr.png?customer_id=cust-1"
+    assert browser_api.client.get(mine.data["qr"]["svg"]).status_code == 200
 
     refused = [
         browser_api.get(path)
