@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from kizuna.core.errors import ValidationFailed
@@ -168,14 +169,36 @@ def check_space(spec: CodeSpec, wanted: int, field: str = "count") -> None:
         )
 
 
+def _column(alphabet: str, count: int) -> list[str]:
+    """`count` characters of `alphabet`, each uniformly at random: random bytes from
+    `secrets`, those past the last whole multiple of the alphabet's size dropped (so that no
+    character is likelier than another), the rest taken modulo the size."""
+    size = len(alphabet)
+    limit = 256 - 256 % size
+    out: list[str] = []
+    while len(out) < count:
+        wanted = count - len(out)
+        out.extend(
+            alphabet[byte % size]
+            for byte in secrets.token_bytes(wanted + wanted // 4 + 8)
+            if byte < limit
+        )
+    del out[count:]
+    return out
+
+
 def draw(spec: CodeSpec, count: int) -> set[str]:
-    """`count` distinct random codes of the spec (in memory, with `secrets`)."""
-    positions = spec.positions()
+    """`count` distinct random codes of the spec, drawn in memory: one run of random bytes
+    per position of the code, rather than one call to the random source per character."""
     prefix, postfix = spec.prefix, spec.postfix
-    choice = secrets.choice
     out: set[str] = set()
     while len(out) < count:
-        out.add(prefix + "".join([choice(alphabet) for alphabet in positions]) + postfix)
+        wanted = count - len(out)
+        columns = [
+            repeat(alphabet, wanted) if len(alphabet) == 1 else _column(alphabet, wanted)
+            for alphabet in spec.positions()
+        ]
+        out.update(prefix + "".join(chars) + postfix for chars in zip(*columns, strict=True))
     return out
 
 
