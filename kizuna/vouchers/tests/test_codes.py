@@ -2,6 +2,7 @@
 with a per-row report; stored normalized and unique per workspace."""
 
 import re
+from collections import Counter
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -252,3 +253,13 @@ def test_the_command_line_import_without_a_campaign_rejects_each_row(
     assert (run.status, run.rejected_count) == ("completed", 2)
     assert {e["code"] for e in run.errors} == {"campaign_required"}
     assert Voucher.objects.count() == 0
+
+
+def test_every_character_of_the_charset_is_as_likely() -> None:
+    # 31 characters: 256 % 31 = 8 byte values are dropped, or the first 8 would be likelier.
+    spec = codes.check_spec({"length": 8})
+    drawn = codes.draw(spec, 20_000)
+    counts = Counter(char for code in drawn for char in code)
+    assert set(counts) == set(codes.DEFAULT_CHARSET)
+    expected = 20_000 * 8 / 31
+    assert all(abs(n - expected) < expected * 0.06 for n in counts.values()), counts
