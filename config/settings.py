@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kizuna.customers",
     "kizuna.orders",
     "kizuna.loyalty",
+    "kizuna.vouchers",
     "kizuna.textanalytics",
     "kizuna.feedback",
     "kizuna.insights",
@@ -211,6 +212,8 @@ KIZUNA_RATE_LIMITS = {
     "write": env_rate("KIZUNA_RATE_LIMIT_WRITE", "30000/60"),
     "public": env_rate("KIZUNA_RATE_LIMIT_PUBLIC", "1200/60"),
     "failed_auth": env_rate("KIZUNA_RATE_LIMIT_FAILED_AUTH", "100/60"),
+    # Failed voucher code lookups per key (publishable: per key and client address).
+    "voucher_lookup": env_rate("KIZUNA_RATE_LIMIT_VOUCHER_LOOKUP", "20/60"),
 }
 # Per workspace, by slug: {"big-shop": {"write": "120000/60"}}.
 _workspace_limits = env_json("KIZUNA_RATE_LIMITS_BY_WORKSPACE", {})

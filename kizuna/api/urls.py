@@ -31,6 +31,7 @@ from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
 from kizuna.textanalytics.api import text_router
+from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
 
 
 class KizunaAPI(NinjaAPI):
@@ -134,3 +135,8 @@ def _allow_any_key(router: Any, views: tuple[Any, ...]) -> None:
 _allow_any_key(responses_router, BROWSER_OPERATIONS)
 api.add_router("/v1/surveys", responses_router, auth=server_key)
 api.add_router("/v1/surveys", results_router, auth=server_key)
+
+# Vouchers and gift cards: lookups of a code may come from a browser (publishable key).
+api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
+api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
+api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)

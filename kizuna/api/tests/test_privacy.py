@@ -209,6 +209,8 @@ def test_the_export_holds_everything_about_the_person(api: ApiClient) -> None:
         "consent_history",
         "orders",
         "loyalty",
+        "gift_cards",
+        "vouchers",
         "events",
         "timeline",
     }

@@ -47,7 +47,7 @@ PINS = [
     Pin("POST", "/customers", "/customers", 6, lambda: {"external_id": "new-1"}),
     Pin("PUT", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"first_name": "Ann"}),
     Pin("PATCH", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"last_name": "Li"}),
-    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 19),
+    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 20),
     Pin("POST", "/customers/import", "/customers/import", 6),
     Pin(
         "POST",
@@ -195,7 +195,7 @@ PINS = [
         "GET",
         "/customers/{customer_id}/data-export",
         "/customers/cust-0/data-export",
-        18,
+        20,
         list_of="order",
     ),
     Pin("GET", "/customers/export", "/customers/export", 3, list_of="customer"),
@@ -307,6 +307,71 @@ PINS = [
     Pin("POST", "/events/import", "/events/import", 6),
     Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),
     Pin("GET", "/events/imports/{import_id}", "/events/imports/{import}", 1),
+    # Vouchers and gift cards (seeded by _seed_vouchers: campaign "q-camp" with code Q-CODE-1,
+    # gift card Q-GIFT-1).
+    Pin("POST", "/voucher-campaigns", "/voucher-campaigns", 4, lambda: _campaign("q-new")),
+    Pin("GET", "/voucher-campaigns", "/voucher-campaigns", 1, list_of="campaign"),
+    Pin("GET", "/voucher-campaigns/{campaign_id}", "/voucher-campaigns/q-camp", 1),
+    Pin(
+        "PATCH",
+        "/voucher-campaigns/{campaign_id}",
+        "/voucher-campaigns/q-camp",
+        7,
+        lambda: {"name": "Renamed", "usage": {"per_code": 3}},
+    ),
+    Pin(
+        "POST",
+        "/voucher-campaigns/{campaign_id}/codes",
+        "/voucher-campaigns/q-camp/codes",
+        6,
+        lambda: {"count": 5},
+    ),
+    Pin(
+        "GET",
+        "/voucher-campaigns/{campaign_id}/generations/{generation_id}",
+        "/voucher-campaigns/q-camp/generations/{generation}",
+        1,
+    ),
+    Pin(
+        "GET",
+        "/voucher-campaigns/{campaign_id}/imports/{import_id}",
+        "/voucher-campaigns/q-camp/imports/{codes-import}",
+        1,
+    ),
+    Pin(
+        "GET",
+        "/voucher-campaigns/{campaign_id}/vouchers",
+        "/voucher-campaigns/q-camp/vouchers",
+        2,
+        list_of="voucher",
+    ),
+    Pin("GET", "/vouchers/{code}", "/vouchers/q-code-1", 1),
+    Pin("GET", "/vouchers/{code}/qr.png", "/vouchers/Q-CODE-1/qr.png", 1),
+    Pin("GET", "/vouchers/{code}/qr.svg", "/vouchers/Q-CODE-1/qr.svg", 1),
+    Pin("POST", "/gift-cards", "/gift-cards", 9, lambda: {"amount": "5.00", "currency": "USD"}),
+    Pin("GET", "/gift-cards/liability", "/gift-cards/liability", 1),
+    Pin("GET", "/gift-cards/{code}", "/gift-cards/Q-GIFT-1", 1),
+    Pin(
+        "POST",
+        "/gift-cards/{code}/top-ups",
+        "/gift-cards/Q-GIFT-1/top-ups",
+        10,
+        lambda: {"amount": "1.00"},
+    ),
+    Pin(
+        "POST",
+        "/gift-cards/{code}/adjustments",
+        "/gift-cards/Q-GIFT-1/adjustments",
+        10,
+        lambda: {"amount": "-1.00", "reason": "Correction"},
+    ),
+    Pin(
+        "GET",
+        "/gift-cards/{code}/transactions",
+        "/gift-cards/Q-GIFT-1/transactions",
+        2,
+        list_of="transaction",
+    ),
 ]
 
 # The uploads of the import endpoints: a small file each.
@@ -380,6 +445,31 @@ def _seed(api: ApiClient, rows: int) -> None:
         assert api.post("/orders", _order(1000 + n) | {"customer_id": "cust-0"}).status_code == 201
     _seed_segments(api)
     _seed_surveys(api)
+    _seed_vouchers(api)
+
+
+def _campaign(key: str) -> dict[str, Any]:
+    return {"id": key, "name": key, "discount": {"type": "percent", "percent": 10}}
+
+
+def _seed_vouchers(api: ApiClient, more: int = 0) -> None:
+    from kizuna.vouchers.models import Campaign, Voucher
+
+    if more == 0:
+        assert api.post("/voucher-campaigns", _campaign("q-camp")).status_code == 201
+        gift = {"code": "Q-GIFT-1", "amount": "50.00", "currency": "USD"}
+        assert api.post("/gift-cards", gift).status_code == 201
+    campaign = Campaign.objects.get(key="q-camp")
+    for n in range(more, more + 2):
+        assert api.post("/voucher-campaigns", _campaign(f"q-camp-{n}")).status_code == 201
+        Voucher.objects.create(
+            workspace_id=campaign.workspace_id,
+            campaign=campaign,
+            code=f"Q-CODE-{n + 1}",
+            source="imported",
+        )
+        top_up = {"amount": "1.00"}
+        assert api.post("/gift-cards/Q-GIFT-1/top-ups", top_up).status_code == 201
 
 
 def _survey_definition(title: str) -> dict[str, Any]:
@@ -448,6 +538,8 @@ def _count(api: ApiClient, pin: Pin, path: str) -> int:
             response = api.client.post(
                 f"/api/v1{pin.template}", {"file": _upload(pin.template)}, format="multipart"
             )
+        elif pin.template.endswith(("/qr.png", "/qr.svg")):
+            response = api.client.get(f"/api/v1{path}")
         elif pin.template.endswith("/export"):
             response = api.client.get(f"/api/v1{path}")
             b"".join(response.streaming_content)  # type: ignore[attr-defined]  # the file is read as it is written
@@ -465,6 +557,17 @@ def _upload(template: str) -> Any:
 
 
 def _path(api: ApiClient, pin: Pin) -> str:
+    if "{generation}" in pin.path:
+        run = api.post("/voucher-campaigns/q-camp/codes", {"count": 2}).data
+        return pin.path.replace("{generation}", run["id"])
+    if "{codes-import}" in pin.path:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        codes = SimpleUploadedFile("codes.csv", b"code\nQ-IMPORTED-1\n")
+        response = api.client.post(
+            "/api/v1/voucher-campaigns/q-camp/codes", {"file": codes}, format="multipart"
+        )
+        return pin.path.replace("{codes-import}", str(response.json()["id"]))
     if "{import}" not in pin.path:
         return pin.path
     upload = "/" + pin.path.split("/")[1] + "/import"
@@ -496,6 +599,7 @@ def _seed_more(api: ApiClient) -> None:
         assert api.post(f"/orders/ord-{n}/refunds", refund).status_code == 201
     assert api.post("/segments/members/refresh").status_code == 200
     _seed_surveys(api, ("more-1", "more-2", "more-3"))
+    _seed_vouchers(api, more=10)
     for n in range(3, 6):
         changed = {"definition": _survey_definition(f"v{n}")}
         assert api.patch("/surveys/nps", changed).status_code == 200

@@ -2,13 +2,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kizuna.core.ledgers import run_ledger_checks
 from kizuna.loyalty.services.verify import verify
 
 
 class Command(BaseCommand):
     help = (
         "Check every loyalty account: cached balances against the ledger, the lots against the "
-        "balances, each lot against its allocations. Exits 0 only when all agree; otherwise "
+        "balances, each lot against its allocations; then the ledgers other apps register "
+        "(gift cards: each balance against its entries). Exits 0 only when all agree; otherwise "
         "names each account that differs."
     )
 
@@ -21,7 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         chosen = [int(pk) for pk in options["accounts"].split(",") if pk.strip()]
-        problems = verify(chosen or None)
+        problems: list[object] = list(verify(chosen or None))
+        if not chosen:  # the other apps' ledgers (gift cards...), registered at start-up
+            problems += run_ledger_checks()
         for problem in problems:
             self.stderr.write(str(problem))
         if problems:
