@@ -356,3 +356,40 @@ def servers() -> Iterator[list[RunServer]]:
     yield started
     for server in started:
         server.stop()
+
+
+class SmtpInbox:
+    """Messages a real SMTP server on loopback received (aiosmtpd), parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(message)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
+    """A real SMTP server on a free loopback port, and the settings that send to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()
