@@ -248,20 +248,24 @@ KIZUNA_IDEMPOTENCY_TTL_HOURS = env_int("KIZUNA_IDEMPOTENCY_TTL_HOURS", 24)
 KIZUNA_API_KEY_CACHE_SECONDS = env_int("KIZUNA_API_KEY_CACHE_SECONDS", 30)
 
 # The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
-# Email (survey invitations, follow-ups): SMTP. KIZUNA_EMAIL_BACKEND=console prints instead.
-_EMAIL_BACKENDS = {
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
-}
-EMAIL_BACKEND = _EMAIL_BACKENDS.get(
-    env_str("KIZUNA_EMAIL_BACKEND", "smtp"), env_str("KIZUNA_EMAIL_BACKEND", "smtp")
-)
-EMAIL_HOST = env_str("KIZUNA_SMTP_HOST", "127.0.0.1")
-EMAIL_PORT = env_int("KIZUNA_SMTP_PORT", 25)
-EMAIL_HOST_USER = env_str("KIZUNA_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = env_str("KIZUNA_SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("KIZUNA_SMTP_STARTTLS", False)
-EMAIL_TIMEOUT = env_int("KIZUNA_SMTP_TIMEOUT_SECONDS", 10)
+# Email (survey invitations, follow-ups): SMTP (KIZUNA_SMTP_*); KIZUNA_EMAIL_BACKEND=console
+# prints messages instead of sending them (development).
+if env_str("KIZUNA_EMAIL_BACKEND", "smtp") == "console":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("KIZUNA_SMTP_HOST", "127.0.0.1"),
+                "port": env_int("KIZUNA_SMTP_PORT", 25),
+                "username": env_str("KIZUNA_SMTP_USER", ""),
+                "password": env_str("KIZUNA_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("KIZUNA_SMTP_STARTTLS", False),
+                "timeout": env_int("KIZUNA_SMTP_TIMEOUT_SECONDS", 10),
+            },
+        }
+    }
 DEFAULT_FROM_EMAIL = env_str("KIZUNA_EMAIL_FROM", "Kizuna <no-reply@kizuna.example>")
 # The address customers reach the product at: links in emails, QR codes.
 KIZUNA_PUBLIC_URL = env_str("KIZUNA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -115,6 +115,8 @@ class AnswerKind(models.TextChoices):
     MATRIX = "matrix"  # one row: `row` the row id, `choice` the column chosen
     TEXT = "text"
     NUMBER = "number"  # a text element in the number format
+    EMAIL = "email"  # a text element in the email format (not analysed for sentiment)
+    URL = "url"  # a text element in the url format (not analysed for sentiment)
     DATE = "date"
     BOOLEAN = "boolean"  # boolean and consent: `number` 1 or 0
 

@@ -9,7 +9,9 @@ stays flat (docs/survey-responses.md, Export).
     multiple_choice             the labels chosen, in the choices' order, joined by "; "
     ranking                     the labels in rank order, joined by "; "
     matrix                      one column per row, `<id>[<row_id>]`: the column's label
-    text                        the text (the number, in the number format)
+    text                        the text (the number, in the number format); beside an open
+                                text, `<id>.sentiment`: positive, negative, neutral or mixed,
+                                once analysed (empty until then); `<id>#other.sentiment` too
     date                        the date
     boolean                     its true_text or false_text label, else true or false
     consent                     true or false"""
@@ -35,9 +37,10 @@ from kizuna.core.models import Workspace
 from kizuna.customers.imports.columns import guard
 from kizuna.feedback.logic.answers import OTHER_SUFFIX
 from kizuna.feedback.logic.expressions import number
-from kizuna.feedback.models import Response, Survey, SurveyVersion
+from kizuna.feedback.models import Answer, Response, Survey, SurveyVersion
 from kizuna.feedback.selectors.responses import survey_of
 from kizuna.feedback.services.answers import elements_of, number_format
+from kizuna.feedback.services.enrichment import TEXT_KINDS
 from kizuna.feedback.surveyjs.exporter import export_survey
 
 EXPORT_CHUNK = 1_000
@@ -174,8 +177,16 @@ def _element_cells(layout: _Layout, item: _Element) -> None:
         add(eid, lambda v: "true" if v else "false")
     else:
         add(eid, lambda v: v)
+        if kind == "text" and not element.get("validation", {}).get("format"):
+            _sentiment_cell(layout, eid, (eid, ""))
     if kind in CHOICE_TYPES and element.get("other"):
         add(eid + OTHER_SUFFIX, lambda v: v, key=eid + OTHER_SUFFIX)
+        _sentiment_cell(layout, eid + OTHER_SUFFIX, (eid, "other"))
+
+
+def _sentiment_cell(layout: _Layout, name: str, key: tuple[str, str]) -> None:
+    layout.header.append(f"{name}.sentiment")
+    layout.cells.append(lambda r: getattr(r, "sentiments", {}).get(key))
 
 
 def _matrix_row(row: str, label: Callable[[Any], str]) -> Callable[[Any], Cell]:
@@ -219,10 +230,26 @@ def _batches(survey: Survey) -> Iterator[list[Response]]:
         )
         if not batch:
             return
+        _attach_sentiments(batch)
         yield batch
         if len(batch) < EXPORT_CHUNK:
             return
         last = batch[-1].pk
+
+
+def _attach_sentiments(batch: list[Response]) -> None:
+    """The sentiment of each analysed open answer of the batch, one query: on each response,
+    `sentiments` by (element id, "" or "other")."""
+    by_response: dict[int, dict[tuple[str, str], str]] = {r.pk: {} for r in batch}
+    analysed = (
+        Answer.objects.filter(response_id__in=list(by_response), kind__in=TEXT_KINDS)
+        .exclude(sentiment="")
+        .values_list("response_id", "element_id", "choice", "sentiment")
+    )
+    for response_id, element_id, choice, sentiment in analysed:
+        by_response[response_id][(element_id, "other" if choice == "other" else "")] = sentiment
+    for response in batch:
+        response.sentiments = by_response[response.pk]  # type: ignore[attr-defined]
 
 
 def _csv_text(value: Cell) -> str:

@@ -8,7 +8,8 @@ kind (the model's docstring), rewritten in the transaction that saves the respon
                                  (1 first)
     matrix                       one row per answered row, kind matrix, `row`, `choice` the column
     text                         one row, kind text, `text`; in the number format kind number,
-                                 `number` the value and `text` as sent
+                                 `number` the value and `text` as sent; in the email and url
+                                 formats kind email or url (open texts only are analysed)
     date                         one row, kind date, `date`
     boolean, consent             one row, kind boolean, `number` 1 or 0
     statement                    none
@@ -83,10 +84,13 @@ def _rows(element: dict[str, Any], value: Any, other: str) -> Iterator[dict[str,
         for row, column in value.items():
             yield {"kind": AnswerKind.MATRIX, "row": str(row), "choice": str(column)}
     elif kind == "text":
-        if number_format(element):
+        text_format = element.get("validation", {}).get("format")
+        if text_format == "number":
             yield {"kind": AnswerKind.NUMBER, "number": number(value), "text": str(value)}
+        elif text_format in ("email", "url"):
+            yield {"kind": AnswerKind(text_format), "text": str(value)}
         else:
-            yield {"kind": AnswerKind.TEXT, "text": value}
+            yield {"kind": AnswerKind.TEXT, "text": str(value)}
     elif kind == "date":
         try:
             yield {"kind": AnswerKind.DATE, "date": date.fromisoformat(value[:10])}

@@ -10,6 +10,8 @@ from typing import Any
 from openpyxl import load_workbook
 
 from conftest import ApiClient
+from kizuna.feedback.models import Answer
+from kizuna.feedback.services import enrichment
 from kizuna.feedback.tests.response_support import answer, every_answer, published
 from kizuna.feedback.tests.support import assert_error, full_definition, minimal_definition, nps, t
 
@@ -31,10 +33,13 @@ HEADER = [
     "ces",
     "stars",
     "Why not?",
+    "Why not?.sentiment",
     "channel",
     "channel#other",
+    "channel#other.sentiment",
     "likes",
     "likes#other",
+    "likes#other.sentiment",
     "city",
     "order",
     "grid[staff]",
@@ -84,6 +89,13 @@ def _two_responses(api: ApiClient) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_csv_has_a_row_per_response_with_labels(api: ApiClient) -> None:
     full, short = _two_responses(api)
+    assert enrichment.enrich_waiting() == 3  # "Why not?" and the two other texts
+    sentiment = {
+        (element, choice): value
+        for element, choice, value in Answer.objects.filter(response__key=full["id"])
+        .exclude(sentiment="")
+        .values_list("element_id", "choice", "sentiment")
+    }
     exported = api.get(f"{EXPORT}?format=csv")
     assert exported.status_code == 200
     assert exported["Content-Type"] == "text/csv; charset=utf-8"
@@ -107,10 +119,13 @@ def test_csv_has_a_row_per_response_with_labels(api: ApiClient) -> None:
         "2",
         "5",
         "Slow delivery",
+        sentiment[("Why not?", "")],
         "Elsewhere",
         "At a friend's",
+        sentiment[("channel", "other")],
         "Tea; Other",
         "Cakes",
+        sentiment[("likes", "other")],
         "Seoul",
         "Speed; Price",
         "Good",
@@ -158,10 +173,13 @@ def test_xlsx_holds_the_same_rows_typed(api: ApiClient) -> None:
         2,
         5,
         "Slow delivery",
+        None,  # not analysed yet
         "Elsewhere",
         "At a friend's",
+        None,
         "Tea; Other",
         "Cakes",
+        None,
         "Seoul",
         "Speed; Price",
         "Good",
