@@ -250,6 +250,7 @@ KIZUNA_API_KEY_CACHE_SECONDS = env_int("KIZUNA_API_KEY_CACHE_SECONDS", 30)
 # The text analyzer: a dotted path to a class with `analyze(texts) -> results` (ADR 0018).
 # Email (survey invitations, follow-ups): SMTP (KIZUNA_SMTP_*); KIZUNA_EMAIL_BACKEND=console
 # prints messages instead of sending them (development).
+MAILERS: dict[str, dict[str, object]]
 if env_str("KIZUNA_EMAIL_BACKEND", "smtp") == "console":
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:

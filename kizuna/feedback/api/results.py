@@ -31,4 +31,5 @@ def get_results(
         interval=params.interval,
         segment=params.segment,
         condition=params.condition,
+        sentiment=params.sentiment,
     )

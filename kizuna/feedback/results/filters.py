@@ -1,4 +1,5 @@
-"""Which customers' answers a results query keeps: a segment, a condition, or both.
+"""Which answers a results query keeps: the customers of a segment, of a condition, or both;
+and the responses with an open answer of one sentiment.
 
 Segments belong to the insights app, which sits above feedback: feedback must not import
 it. So insights registers, at start-up (its AppConfig.ready), the function that turns a
@@ -17,6 +18,7 @@ from kizuna.core.conditions import InvalidCondition, compile_condition, parse
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
+from kizuna.feedback.models import Answer, AnswerKind
 from kizuna.feedback.results.periods import survey_zone
 
 SegmentFilter = Callable[[Workspace, str], Q]
@@ -63,3 +65,26 @@ def customers(
     if condition:
         q &= _condition_q(workspace, condition)
     return Customer.objects.for_workspace(workspace).filter(q).values("pk")
+
+
+SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+
+
+def responses_with_sentiment(
+    workspace: Workspace, survey: Any, sentiment: str | None
+) -> "QuerySet[Any] | None":
+    """The pks of the survey's responses with an open answer of this sentiment, as a
+    subquery; None when not filtered. An answer not analysed yet has no sentiment."""
+    if not sentiment:
+        return None
+    if sentiment not in SENTIMENTS:
+        raise ValidationFailed(
+            f"sentiment is one of {', '.join(SENTIMENTS)}.",
+            code="invalid_choice",
+            field="sentiment",
+        )
+    return (
+        Answer.objects.for_workspace(workspace)
+        .filter(survey=survey, kind=AnswerKind.TEXT, sentiment=sentiment)
+        .values("response_id")
+    )

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from kizuna.feedback.results import statistics as st
-from kizuna.feedback.results.queries import ValueCount
+from kizuna.feedback.results.queries import SentimentCount, ValueCount
 
 # The metric `type` of each element type that has results.
 METRIC_TYPES = {
@@ -266,6 +266,71 @@ def choice_metric(
             }
             for period in periods
         ],
+    }
+
+
+# ------------------------------------------------------------------ open texts
+
+
+def is_open_text(element: Mapping[str, Any]) -> bool:
+    return element.get("type") == "text" and not element.get("validation", {}).get("format")
+
+
+def _net(tally: Mapping[str, int]) -> st.Estimate:
+    """Net sentiment: the share of positive answers minus the share of negative ones, in
+    points (-100..100), with the interval of a difference of two multinomial shares (the
+    method of NPS: neutral and mixed answers count in the whole as passives do)."""
+    neutral = tally.get("neutral", 0) + tally.get("mixed", 0)
+    return st.nps(tally.get("positive", 0), neutral, tally.get("negative", 0))
+
+
+def sentiment_metric(
+    element: Mapping[str, Any], rows: Iterable[SentimentCount], periods: Sequence[date]
+) -> dict[str, Any]:
+    """An open text's answers by sentiment: counts, shares, and the net sentiment with its
+    interval, compared with the previous range; answers waiting for analysis are counted
+    apart and left out of the score."""
+    per_period: dict[date | None, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        per_period[row.period][row.sentiment or "waiting"] += row.count
+    current: Counter[str] = Counter()
+    for period in periods:
+        current.update(per_period.get(period, Counter()))
+    before = per_period.get(PREVIOUS, Counter())
+    estimate = _net(current)
+    comparison = st.z_test(estimate, _net(before))
+    analysed = estimate.count
+    breakdown: dict[str, Any] = {
+        name: {"count": current.get(name, 0), "share": _share(current.get(name, 0), analysed)}
+        for name in ("positive", "negative", "neutral", "mixed")
+    }
+    breakdown["waiting"] = {"count": current.get("waiting", 0), "share": None}
+    series = []
+    for period in periods:
+        part = _net(per_period.get(period, Counter()))
+        series.append(
+            {
+                "period": period,
+                "score": part.score,
+                "count": part.count,
+                "ci95": _interval(part.ci95),
+            }
+        )
+    return {
+        "element_id": element["id"],
+        "type": "sentiment",
+        "element_type": element["type"],
+        "score": estimate.score,
+        "count": analysed,
+        "ci95": _interval(estimate.ci95),
+        "breakdown": breakdown,
+        "previous": {
+            "score": comparison.score,
+            "p_value": comparison.p_value,
+            "significant": comparison.significant,
+            "count": _net(before).count,
+        },
+        "series": series,
     }
 
 

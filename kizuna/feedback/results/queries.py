@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
 from kizuna.core.models import Workspace
-from kizuna.feedback.models import Answer, Display, Response, Survey
+from kizuna.feedback.models import Answer, AnswerKind, Display, Response, Survey
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 
@@ -78,7 +78,48 @@ class Funnel:
     completions: int
 
 
-Customers = QuerySet[Any] | None  # the pks of the customers a filter keeps, or no filter
+@dataclass(frozen=True)
+class Kept:
+    """What a filtered query keeps: the customers a segment or a condition selects (a
+    subquery of their pks), the responses with an open answer of a sentiment (a subquery of
+    theirs), or both."""
+
+    customers: QuerySet[Any] | None = None
+    responses: QuerySet[Any] | None = None
+
+    def answers(self, rows: Any) -> Any:
+        if self.customers is not None:
+            rows = rows.filter(customer_id__in=self.customers)
+        if self.responses is not None:
+            rows = rows.filter(response_id__in=self.responses)
+        return rows
+
+    def of_responses(self, rows: Any) -> Any:
+        if self.customers is not None:
+            rows = rows.filter(customer_id__in=self.customers)
+        if self.responses is not None:
+            rows = rows.filter(pk__in=self.responses)
+        return rows
+
+    def displays(self, rows: Any) -> Any:
+        """Displays of the customers kept; with a sentiment, the displays that led to a
+        response kept."""
+        if self.customers is not None:
+            rows = rows.filter(customer_id__in=self.customers)
+        if self.responses is not None:
+            rows = rows.filter(responses__in=self.responses).distinct()
+        return rows
+
+
+Customers = Kept | None  # what a filter keeps, or no filter
+
+
+@dataclass(frozen=True)
+class SentimentCount:
+    period: date | None
+    element_id: str
+    sentiment: str  # "" while the answer waits for analysis
+    count: int
 
 
 def analytic_session() -> None:
@@ -98,9 +139,7 @@ def _answers(workspace: Workspace, survey: Survey, span: Span, customers: Custom
         answered_at__gte=span.previous_start,
         answered_at__lt=span.end,
     )
-    if customers is not None:
-        rows = rows.filter(customer_id__in=customers)
-    return rows
+    return customers.answers(rows) if customers is not None else rows
 
 
 def _periods(span: Span) -> dict[str, Any]:
@@ -177,6 +216,32 @@ def respondent_counts(
     return {(_period_of(row), row["element_id"]): row["n"] for row in grouped}
 
 
+def sentiment_counts(
+    workspace: Workspace,
+    survey: Survey,
+    span: Span,
+    element_ids: Sequence[str],
+    customers: Customers,
+) -> list[SentimentCount]:
+    """Open answers counted per period, element and sentiment (stored by the background
+    analysis; "" while an answer waits), in one query."""
+    if not element_ids:
+        return []
+    grouped = (
+        _answers(workspace, survey, span, customers)
+        .filter(element_id__in=element_ids, kind=AnswerKind.TEXT)
+        .exclude(text="")
+        .annotate(**_periods(span))
+        .values("current", "period", "element_id", "sentiment")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        SentimentCount(_period_of(row), row["element_id"], row["sentiment"], row["n"])
+        for row in grouped
+    ]
+
+
 def funnel(workspace: Workspace, survey: Survey, span: Span, customers: Customers) -> Funnel:
     """Displays shown, responses started (with an answer) and completed in the span: a
     completion is a completed response's answer rows, at the time they were saved (its
@@ -191,9 +256,9 @@ def funnel(workspace: Workspace, survey: Survey, span: Span, customers: Customer
         survey=survey, finished=True, answered_at__gte=span.start, answered_at__lt=span.end
     )
     if customers is not None:
-        displays = displays.filter(customer_id__in=customers)
-        responses = responses.filter(customer_id__in=customers)
-        answers = answers.filter(customer_id__in=customers)
+        displays = customers.displays(displays)
+        responses = customers.of_responses(responses)
+        answers = customers.answers(answers)
     starts = responses.filter(Exists(Answer.objects.filter(response_id=OuterRef("pk"))))
     completions = answers.aggregate(n=Count("response_id", distinct=True))["n"]
     return Funnel(displays.count(), starts.count(), completions)
@@ -226,7 +291,7 @@ def last_answered(
         answered_at__lt=span.end,
     )
     if customers is not None:
-        rows = rows.filter(customer_id__in=customers)
+        rows = customers.answers(rows)
     inner = rows.values("response_id").annotate(last_position=position).order_by()
     sql, params = inner.query.sql_with_params()
     with connection.cursor() as cursor:

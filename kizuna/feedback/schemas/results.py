@@ -37,6 +37,12 @@ class ResultsParams(Schema):
         description="Only the answers of the customers this condition (JSON, customer fields "
         "only) selects.",
     )
+    sentiment: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Only the responses with an open answer of this sentiment (positive, "
+        "negative, neutral, mixed), as the background analysis stored it.",
+    )
 
 
 class PreviousOut(Schema):
@@ -57,11 +63,14 @@ class PointOut(Schema):
 
 class MetricOut(Schema):
     element_id: str
-    type: Literal["nps", "csat", "ces", "rating", "choice", "ranking", "matrix", "boolean"]
+    type: Literal[
+        "nps", "csat", "ces", "rating", "choice", "ranking", "matrix", "boolean", "sentiment"
+    ]
     element_type: str
     score: float | None = Field(
         description="NPS -100..100; CSAT and boolean a percentage; CES and rating a mean; "
-        "null for choices, rankings and matrices (see breakdown)."
+        "null for choices, rankings and matrices (see breakdown); for an open text "
+        "(type sentiment) the net sentiment, positive minus negative shares, -100..100."
     )
     count: int = Field(description="Answers; for several rows per answer, respondents.")
     ci95: list[float] | None = Field(description="The 95% confidence interval [low, high].")

@@ -13,7 +13,15 @@ from django.db import transaction
 from kizuna.core.clock import now
 from kizuna.core.models import Workspace
 from kizuna.feedback.results import filters, queries, rollup
-from kizuna.feedback.results.metrics import METRIC_TYPES, MULTI_ROW, Counts, collect, metric
+from kizuna.feedback.results.metrics import (
+    METRIC_TYPES,
+    MULTI_ROW,
+    Counts,
+    collect,
+    is_open_text,
+    metric,
+    sentiment_metric,
+)
 from kizuna.feedback.results.periods import parse_span, periods, survey_zone
 from kizuna.feedback.selectors.surveys import get_survey
 
@@ -34,10 +42,16 @@ def survey_results(
     interval: str | None = None,
     segment: str | None = None,
     condition: str | None = None,
+    sentiment: str | None = None,
 ) -> dict[str, Any]:
     survey = get_survey(workspace, key)
     span = parse_span(start, end, interval, survey_zone(survey.timezone), now())
-    kept = filters.customers(workspace, segment=segment, condition=condition)
+    customers = filters.customers(workspace, segment=segment, condition=condition)
+    responses = filters.responses_with_sentiment(workspace, survey, sentiment)
+    kept = None
+    if customers is not None or responses is not None:
+        kept = queries.Kept(customers, responses)
+    texts = [e for e in _elements(survey.definition) if is_open_text(e)]
     elements = [e for e in _elements(survey.definition) if e.get("type") in METRIC_TYPES]
     answerable = [e["id"] for e in _elements(survey.definition) if e["type"] not in ANSWERLESS]
     element_ids = [e["id"] for e in elements]
@@ -53,6 +67,7 @@ def survey_results(
             respondents = queries.respondent_counts(workspace, survey, span, multi, kept)
             funnel = queries.funnel(workspace, survey, span, kept)
         stopped = queries.last_answered(workspace, survey, span, answerable, kept)
+        feelings = queries.sentiment_counts(workspace, survey, span, [e["id"] for e in texts], kept)
     counts = collect(rows, respondents)
     starts = periods(span)
     return {
@@ -62,7 +77,13 @@ def survey_results(
         "interval": span.interval,
         "timezone": survey.timezone,
         "previous_from": span.previous_start.astimezone(UTC),
-        "metrics": [metric(e, counts.get(e["id"], Counts()), starts) for e in elements],
+        "metrics": [
+            *(metric(e, counts.get(e["id"], Counts()), starts) for e in elements),
+            *(
+                sentiment_metric(e, [r for r in feelings if r.element_id == e["id"]], starts)
+                for e in texts
+            ),
+        ],
         "displays": funnel.displays,
         "starts": funnel.starts,
         "completions": funnel.completions,
