@@ -291,17 +291,18 @@ PINS = [
         },
     ),
     Pin("GET", "/surveys/{survey_id}/responses", "/surveys/nps/responses", 2, list_of="response"),
-    Pin("GET", "/surveys/{survey_id}/export", "/surveys/nps/export?format=csv", 3),
+    Pin("GET", "/surveys/{survey_id}/export", "/surveys/nps/export?format=csv", 4),
     # The survey, the answers waiting for analysis, the analysed ones (none here).
     Pin("GET", "/surveys/{survey_id}/themes", "/surveys/nps/themes", 3),
     # Survey results: whole days from the daily rollup, or a bound inside a day from the
     # answer rows (the survey, values, displays, starts, completions, drop-off).
-    Pin("GET", "/surveys/{survey_id}/results", "/surveys/nps/results", 5 + PG_SET),
+    # One more for the open texts by sentiment.
+    Pin("GET", "/surveys/{survey_id}/results", "/surveys/nps/results", 6 + PG_SET),
     Pin(
         "GET",
         "/surveys/{survey_id}/results",
         "/surveys/nps/results?from=2026-01-01T01:00:00Z&interval=month",
-        6 + PG_SET,
+        7 + PG_SET,
     ),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),

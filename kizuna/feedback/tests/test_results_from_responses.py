@@ -9,8 +9,8 @@ import pytest
 
 from conftest import ApiClient
 from kizuna.core import clock
-from kizuna.feedback.models import Survey
-from kizuna.feedback.results import rollup
+from kizuna.feedback.models import Answer, Survey
+from kizuna.feedback.results import rollup, statistics
 from kizuna.feedback.tests.response_support import answer, published
 from kizuna.feedback.tests.support import minimal_definition, nps, t
 
@@ -97,3 +97,63 @@ def test_the_days_move_with_the_survey_s_time_zone(api: ApiClient) -> None:
     survey.refresh_from_db()
     assert rollup.stored(survey) == rollup.recount(survey)
     assert days() == ["2026-03-09"]
+
+
+def test_open_texts_are_counted_by_sentiment_and_filter_the_results(api: ApiClient) -> None:
+    with clock.at(datetime(2026, 3, 1, tzinfo=UTC)):
+        published(api, definition=DEFINITION, timezone="UTC")
+    day = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    # (nps, the comment's sentiment once analysed): 3 positive, 2 negative, 1 neutral,
+    # 1 mixed, 1 not analysed yet; one response without a comment.
+    planned = [
+        (10, "positive"),
+        (9, "positive"),
+        (8, "positive"),
+        (2, "negative"),
+        (5, "negative"),
+        (7, "neutral"),
+        (6, "mixed"),
+        (9, ""),
+    ]
+    for n, (score, _sentiment) in enumerate(planned):
+        _save(api, f"s-{n}", day, answers={"nps": score, "why": f"comment {n}"}, finished=True)
+    _save(api, "quiet", day, answers={"nps": 3}, finished=True)
+    for n, (_score, sentiment) in enumerate(planned):
+        Answer.objects.filter(response__submission_id=f"s-{n}", element_id="why").update(
+            sentiment=sentiment, sentiment_score=0.5
+        )
+    results = PATH.replace("responses", "results") + "?from=2026-03-01&to=2026-03-30"
+    with clock.at(datetime(2026, 3, 31, tzinfo=UTC)):
+        body = api.get(results).data
+        negative = api.get(results + "&sentiment=negative").data
+        refused = api.get(results + "&sentiment=angry")
+    why = _metric(body, "why")
+    assert why["type"] == "sentiment"
+    assert why["count"] == 7  # analysed
+    breakdown = why["breakdown"]
+    assert {k: v["count"] for k, v in breakdown.items()} == {
+        "positive": 3,
+        "negative": 2,
+        "neutral": 1,
+        "mixed": 1,
+        "waiting": 1,
+    }
+    assert breakdown["positive"]["share"] == pytest.approx(100 * 3 / 7)
+    assert why["score"] == pytest.approx(100 * (3 - 2) / 7)
+    # The interval is NPS's method on the same counts (positive as promoters, neutral and
+    # mixed as passives, negative as detractors).
+    expected = statistics.nps(3, 2, 2)
+    assert why["ci95"] == pytest.approx(list(expected.ci95))
+    # Filtered: only the two responses with a negative comment count, in every metric.
+    assert _metric(negative, "nps")["count"] == 2
+    assert _metric(negative, "nps")["score"] == pytest.approx(-100.0)
+    assert negative["completions"] == 2
+    assert {k: v["count"] for k, v in _metric(negative, "why")["breakdown"].items()} == {
+        "positive": 0,
+        "negative": 2,
+        "neutral": 0,
+        "mixed": 0,
+        "waiting": 0,
+    }
+    assert refused.status_code == 422
+    assert (refused.data["code"], refused.data["field"]) == ("invalid_choice", "sentiment")
