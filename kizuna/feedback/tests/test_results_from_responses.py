@@ -142,8 +142,9 @@ def test_open_texts_are_counted_by_sentiment_and_filter_the_results(api: ApiClie
     assert why["score"] == pytest.approx(100 * (3 - 2) / 7)
     # The interval is NPS's method on the same counts (positive as promoters, neutral and
     # mixed as passives, negative as detractors).
-    expected = statistics.nps(3, 2, 2)
-    assert why["ci95"] == pytest.approx(list(expected.ci95))
+    expected = statistics.nps(3, 2, 2).ci95
+    assert expected is not None
+    assert why["ci95"] == pytest.approx(list(expected))
     # Filtered: only the two responses with a negative comment count, in every metric.
     assert _metric(negative, "nps")["count"] == 2
     assert _metric(negative, "nps")["score"] == pytest.approx(-100.0)
