@@ -2,23 +2,15 @@
 exported file imports back with every row unchanged. The customers are read in chunks and
 written as they are read, so memory stays flat."""
 
-import csv
-import io
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from datetime import date
 
 from kizuna.core.clock import now
-from kizuna.core.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
+from kizuna.core.imports.readers import CONTENT_TYPES, FileFormat
 from kizuna.core.models import Workspace
+from kizuna.core.tables import csv_stream, xlsx_stream
 from kizuna.customers import selectors
 from kizuna.customers.imports.columns import (
     ATTRIBUTE_PREFIX,
@@ -98,39 +90,19 @@ def _customer_batches(workspace: Workspace) -> Iterator[list[Customer]]:
 
 
 def _csv_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return guard(value)
-    return as_text(value)
+    return guard(value) if isinstance(value, str) else as_text(value)
+
+
+def _rows(
+    workspace: Workspace, export: CustomerExport, values: Callable[[Customer], list[object]]
+) -> Iterator[list[list[object]]]:
+    for batch in _customer_batches(workspace):
+        export.rows += len(batch)
+        yield [values(customer) for customer in batch]
 
 
 def _csv_chunks(workspace: Workspace, layout: _Layout, export: CustomerExport) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # so that Excel reads the file as UTF-8 (names in any script)
-    writer.writerow(layout.header)
-    for batch in _customer_batches(workspace):
-        for customer in batch:
-            writer.writerow([_csv_text(value) for value in layout.values(customer)])
-            export.rows += 1
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
-
-
-def _xlsx_cell(sheet: Any, value: object) -> object:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # text stays text, even when it starts with '='
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=datetime.combine(value, time(0)))
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+    return csv_stream(layout.header, _rows(workspace, export, layout.values), _csv_text)
 
 
 def _xlsx_values(layout: _Layout, customer: Customer) -> list[object]:
@@ -145,27 +117,8 @@ def _xlsx_values(layout: _Layout, customer: Customer) -> list[object]:
 
 
 def _xlsx_chunks(workspace: Workspace, layout: _Layout, export: CustomerExport) -> Iterator[bytes]:
-    book = Workbook(write_only=True)
-    sheet: Any = book.create_sheet("customers")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in layout.header:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for batch in _customer_batches(workspace):
-        for customer in batch:
-            sheet.append([_xlsx_cell(sheet, v) for v in _xlsx_values(layout, customer)])
-            export.rows += 1
-    # The sheet's rows went to a temporary file as they were written; the workbook (a zip)
-    # is assembled in another and sent in pieces.
-    with tempfile.TemporaryFile() as out:
-        book.save(out)
-        out.seek(0)
-        while chunk := out.read(READ_CHUNK):
-            yield chunk
+    rows = _rows(workspace, export, lambda customer: _xlsx_values(layout, customer))
+    return xlsx_stream("customers", layout.header, rows)
 
 
 def export_customers(workspace: Workspace, file_format: str = FileFormat.CSV) -> CustomerExport:

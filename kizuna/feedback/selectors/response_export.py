@@ -16,24 +16,18 @@ stays flat (docs/survey-responses.md, Export).
     boolean                     its true_text or false_text label, else true or false
     consent                     true or false"""
 
-import csv
-import io
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.imports.readers import CONTENT_TYPES, READ_CHUNK, FileFormat
+from kizuna.core.imports.readers import CONTENT_TYPES, FileFormat
 from kizuna.core.models import Workspace
+from kizuna.core.tables import csv_stream, xlsx_stream
 from kizuna.customers.imports.columns import guard
 from kizuna.feedback.logic.answers import OTHER_SUFFIX
 from kizuna.feedback.logic.expressions import number
@@ -253,61 +247,13 @@ def _attach_sentiments(batch: list[Response]) -> None:
 
 
 def _csv_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return guard(value)
-    return str(value)
+    return guard(value) if isinstance(value, str) else str(value)
 
 
-def _csv(survey: Survey, layout: _Layout, export: ResponseExport) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # so that Excel reads the file as UTF-8
-    writer.writerow(layout.header)
+def _rows(survey: Survey, layout: _Layout, export: ResponseExport) -> Iterator[list[list[Cell]]]:
     for batch in _batches(survey):
-        for response in batch:
-            writer.writerow([_csv_text(cell(response)) for cell in layout.cells])
-            export.rows += 1
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")
-
-
-def _xlsx_cell(sheet: Any, value: Cell) -> Cell:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # text stays text, even when it starts with '='
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=datetime.combine(value, time(0)))
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
-
-
-def _xlsx(survey: Survey, layout: _Layout, export: ResponseExport) -> Iterator[bytes]:
-    book = Workbook(write_only=True)
-    sheet: Any = book.create_sheet("responses")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in layout.header:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for batch in _batches(survey):
-        for response in batch:
-            sheet.append([_xlsx_cell(sheet, cell(response)) for cell in layout.cells])
-            export.rows += 1
-    with tempfile.TemporaryFile() as out:
-        book.save(out)
-        out.seek(0)
-        while chunk := out.read(READ_CHUNK):
-            yield chunk
+        export.rows += len(batch)
+        yield [[cell(response) for cell in layout.cells] for response in batch]
 
 
 def export_language(survey: Survey, language: str | None) -> str:
@@ -332,8 +278,11 @@ def export_responses(
     export = ResponseExport(
         filename=f"{survey.key}-responses-{now():%Y%m%d}.{kind}", content_type=CONTENT_TYPES[kind]
     )
-    make = _xlsx if kind is FileFormat.XLSX else _csv
-    export.chunks = make(survey, layout, export)
+    rows = _rows(survey, layout, export)
+    if kind is FileFormat.XLSX:
+        export.chunks = xlsx_stream("responses", layout.header, rows)
+    else:
+        export.chunks = csv_stream(layout.header, rows, _csv_text)
     return export
 
 
