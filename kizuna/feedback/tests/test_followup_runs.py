@@ -205,3 +205,15 @@ def test_concurrent_saves_of_one_detractor_submission_create_one_task(
     assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
     assert (FollowUp.objects.count(), FollowUpRun.objects.count()) == (1, 1)
     assert OutboxEvent.objects.filter(type="nps.detractor").count() == 1
+
+
+def test_a_rule_runs_once_even_if_completion_is_handled_twice(api: ApiClient) -> None:
+    """The run's unique (rule, response) is the last line behind the response's lock."""
+    from kizuna.feedback.services.followups import response_completed
+
+    loop_survey(api, rule("detractor"))
+    assert api.post(RESPONSES, answered(customer_id=None, nps=0)).status_code == 201
+    response = Response.objects.select_related("survey", "workspace", "customer").get()
+    assert response.completed_at is not None
+    response_completed(response, response.survey.definition, response.completed_at)
+    assert (FollowUp.objects.count(), FollowUpRun.objects.count()) == (1, 1)
