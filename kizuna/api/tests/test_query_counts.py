@@ -560,8 +560,8 @@ def _seed_surveys(api: ApiClient, keys: tuple[str, ...] = ("nps", "draft")) -> N
     _seed_responses(api, keys[0] if keys[0] == "nps" else "nps", keys[0])
 
 
-FU_CONDITION = {"field": "answers.nps", "op": "lte", "value": 6}
-FU_TASK = [{"type": "task", "due_in_hours": 24}]
+FU_CONDITION: dict[str, Any] = {"field": "answers.nps", "op": "lte", "value": 6}
+FU_TASK: list[dict[str, Any]] = [{"type": "task", "due_in_hours": 24}]
 
 
 def _seed_follow_up_rules(api: ApiClient, prefix: str = "") -> None:
@@ -628,9 +628,9 @@ def _path(api: ApiClient, pin: Pin) -> str:
         from kizuna.feedback.models import FollowUp, Response
 
         follow_up = FollowUp.objects.order_by("pk").values_list("key", flat=True).first()
-        response = Response.objects.filter(survey__key="nps").values_list("key", flat=True)
+        answered = Response.objects.filter(survey__key="nps").order_by("pk")
         path = pin.path.replace("{follow-up}", str(follow_up))
-        return path.replace("{response}", str(response.order_by("pk").first()))
+        return path.replace("{response}", str(answered.values_list("key", flat=True).first()))
     if "{generation}" in pin.path:
         run = api.post("/voucher-campaigns/q-camp/codes", {"count": 2}).data
         return pin.path.replace("{generation}", run["id"])

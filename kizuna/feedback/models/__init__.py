@@ -28,7 +28,12 @@ from kizuna.feedback.models.results import ResultCount, ResultMeasure
 
 __all__ += ["ResultCount", "ResultMeasure"]
 
-# Closing the loop: follow-up rules, their runs, follow-ups (kizuna/feedback/services/followups.py).
-from kizuna.feedback.models.followups import FollowUp, FollowUpRule, FollowUpRun, FollowUpStatus
+# Closing the loop: follow-up rules, their runs, follow-ups (services/followups.py).
+from kizuna.feedback.models.followups import (  # noqa: E402
+    FollowUp,
+    FollowUpRule,
+    FollowUpRun,
+    FollowUpStatus,
+)
 
 __all__ += ["FollowUp", "FollowUpRule", "FollowUpRun", "FollowUpStatus"]

@@ -32,26 +32,24 @@ ACTIONS_DESCRIPTION = (
     '{"type": "email", "to": "cx@shop.example", "subject"?: "..."} emails staff after commit; '
     '{"type": "points", "program_id": "club", "points": 50} grants loyalty points.'
 )
-DETRACTOR_EXAMPLE = {
-    "id": "detractor",
-    "name": "Call back a detractor",
-    "condition": {"field": "answers.nps", "op": "lte", "value": 6},
-    "actions": [
-        {"type": "task", "due_in_hours": 24},
-        {"type": "email", "to": "cx@shop.example"},
-    ],
-}
+DETRACTOR_CONDITION: dict[str, Any] = {"field": "answers.nps", "op": "lte", "value": 6}
+DETRACTOR_ACTIONS: list[dict[str, Any]] = [
+    {"type": "task", "due_in_hours": 24},
+    {"type": "email", "to": "cx@shop.example"},
+]
 
 
 class FollowUpRuleIn(InputSchema):
-    model_config = {"json_schema_extra": {"examples": [DETRACTOR_EXAMPLE]}, "extra": "forbid"}
-
     id: ObjectId | None = Field(
         default=None, description="Your id, [a-z0-9][a-z0-9_-]{0,63}; generated when absent."
     )
     name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    condition: dict[str, Any] = Field(description=CONDITION_DESCRIPTION)
-    actions: list[dict[str, Any]] = Field(description=ACTIONS_DESCRIPTION)
+    condition: dict[str, Any] = Field(
+        description=CONDITION_DESCRIPTION, examples=[DETRACTOR_CONDITION]
+    )
+    actions: list[dict[str, Any]] = Field(
+        description=ACTIONS_DESCRIPTION, examples=[DETRACTOR_ACTIONS]
+    )
     enabled: bool = True
 
 

@@ -48,7 +48,9 @@ def get_rule(workspace: Workspace, survey_key: str, rule_key: str) -> FollowUpRu
     )
     if rule is None:
         survey_of(workspace, survey_key)  # 404 survey_not_found first
-        raise FollowUpRuleNotFound(f"No follow-up rule {rule_key!r} of this survey.", field="rule_id")
+        raise FollowUpRuleNotFound(
+            f"No follow-up rule {rule_key!r} of this survey.", field="rule_id"
+        )
     return rule
 
 

@@ -57,7 +57,11 @@ def follow_up_snapshot(follow_up: FollowUp) -> dict[str, Any]:
 
 
 def create_task(
-    run: FollowUpRun, rule: FollowUpRule, response: Response, action: dict[str, Any], moment: datetime
+    run: FollowUpRun,
+    rule: FollowUpRule,
+    response: Response,
+    action: dict[str, Any],
+    moment: datetime,
 ) -> dict[str, Any]:
     """A follow-up, open, due `due_in_hours` from now; audited, and on the customer's timeline."""
     survey, customer = response.survey, response.customer
@@ -96,9 +100,7 @@ def create_task(
     return {"type": "task", "status": "done", "follow_up_id": follow_up.key}
 
 
-def grant_points(
-    rule: FollowUpRule, response: Response, action: dict[str, Any]
-) -> dict[str, Any]:
+def grant_points(rule: FollowUpRule, response: Response, action: dict[str, Any]) -> dict[str, Any]:
     """Points through the loyalty engine's adjustments, once per response (the rule's run is
     unique per response). Skipped, with the reason, for an anonymous response, a program gone
     or not active, or a customer who is not a member of a program members join themselves."""

@@ -79,3 +79,19 @@ def answered(
 
 def customer(api: ApiClient, customer_id: str = "cust-1") -> None:
     assert api.put(f"/customers/{customer_id}", {"email": "ann@example.com"}).status_code == 201
+
+
+def audit_rows(action: str) -> list[dict[str, Any]]:
+    """The audit rows of `action`, oldest first: before, after, reason, actor, object id."""
+    from kizuna.core.models import AuditEntry
+
+    return [
+        {
+            "before": entry.before or {},
+            "after": entry.after or {},
+            "reason": entry.reason,
+            "actor": (entry.actor_type, entry.actor_id),
+            "object_id": entry.object_id,
+        }
+        for entry in AuditEntry.objects.filter(action=action).order_by("pk")
+    ]

@@ -12,7 +12,13 @@ from kizuna.accounts.services import NewWorkspace, create_workspace
 from kizuna.core.clock import at, now
 from kizuna.core.models import AuditEntry
 from kizuna.feedback.models import FollowUp
-from kizuna.feedback.tests.followup_support import RESPONSES, answered, loop_survey, rule
+from kizuna.feedback.tests.followup_support import (
+    RESPONSES,
+    answered,
+    audit_rows,
+    loop_survey,
+    rule,
+)
 from kizuna.feedback.tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +132,8 @@ def test_status_moves_and_reopening(api: ApiClient) -> None:
     assert FollowUp.objects.values().get() == before
     reopened = api.patch(path, {"status": "open"}).data
     assert (reopened["status"], reopened["closed_at"]) == ("open", None)
-    moves = AuditEntry.objects.filter(action="follow_up.updated").order_by("pk")
-    assert [(m.before["status"], m.after["status"]) for m in moves] == [
+    moves = audit_rows("follow_up.updated")
+    assert [(m["before"]["status"], m["after"]["status"]) for m in moves] == [
         ("open", "in_progress"),
         ("in_progress", "open"),
         ("open", "in_progress"),
@@ -153,10 +159,13 @@ def test_assignee_notes_and_due_time(api: ApiClient, workspace: NewWorkspace) ->
     count = AuditEntry.objects.filter(action="follow_up.updated").count()
     assert api.patch(path, {"status": "open"}).status_code == 200
     assert AuditEntry.objects.filter(action="follow_up.updated").count() == count == 3
-    audits = AuditEntry.objects.filter(action="follow_up.updated").order_by("pk")
-    assert audits[0].reason == "Called, no answer."
-    assert (audits[0].before["assignee"], audits[0].after["assignee"]) == (None, "ana@shop.example")
-    assert (audits[1].before["notes"], audits[1].after["notes"]) == (1, 2)
+    audits = audit_rows("follow_up.updated")
+    assert audits[0]["reason"] == "Called, no answer."
+    assert (audits[0]["before"]["assignee"], audits[0]["after"]["assignee"]) == (
+        None,
+        "ana@shop.example",
+    )
+    assert (audits[1]["before"]["notes"], audits[1]["after"]["notes"]) == (1, 2)
     before = FollowUp.objects.values().get()
     assert api.patch(path, {"due_at": "2030-01-02T03:04:05"}).status_code == 422
     assert api.patch(path, {"notes": ""}).status_code == 422
@@ -187,6 +196,11 @@ def test_one_follow_up_read_and_another_workspaces_not_found(api: ApiClient) -> 
     }
     other = ApiClient(create_workspace("other-shop", "Other").server_key)
     assert_error(other.get(f"{LIST}/{key}"), 404, "follow_up_not_found", "follow_up_id")
-    assert_error(other.patch(f"{LIST}/{key}", {"status": "closed"}), 404, "follow_up_not_found", "follow_up_id")
+    assert_error(
+        other.patch(f"{LIST}/{key}", {"status": "closed"}),
+        404,
+        "follow_up_not_found",
+        "follow_up_id",
+    )
     assert other.get(LIST).data == {"data": [], "next_cursor": None}
     assert FollowUp.objects.get().status == "open"

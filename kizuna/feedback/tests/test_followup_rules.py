@@ -8,20 +8,29 @@ import pytest
 from conftest import ApiClient
 from kizuna.core.models import AuditEntry
 from kizuna.feedback.models import FollowUpRule
-from kizuna.feedback.tests.followup_support import DETRACTOR, RULES, UNHAPPY, loop_survey, rule
+from kizuna.feedback.tests.followup_support import (
+    DETRACTOR,
+    RULES,
+    UNHAPPY,
+    audit_rows,
+    loop_survey,
+    rule,
+)
 from kizuna.feedback.tests.support import assert_error
 
 pytestmark = pytest.mark.django_db
 
 
 def _rows() -> list[dict[str, Any]]:
-    return list(FollowUpRule.objects.order_by("pk").values())
+    return [dict(row) for row in FollowUpRule.objects.order_by("pk").values()]
 
 
 def test_a_detractor_rule_and_a_csat_rule_are_created_and_read(api: ApiClient) -> None:
     loop_survey(api)
     email = {"type": "email", "to": "cx@shop.example", "subject": "A detractor"}
-    created = api.post(RULES, rule("detractor", DETRACTOR, {"type": "task", "due_in_hours": 24}, email))
+    created = api.post(
+        RULES, rule("detractor", DETRACTOR, {"type": "task", "due_in_hours": 24}, email)
+    )
     assert created.status_code == 201, created.data
     assert created.data | {"created_at": None, "updated_at": None} == {
         "id": "detractor",
@@ -85,8 +94,16 @@ def test_a_condition_naming_what_the_survey_lacks_is_refused(
         ({"type": "task", "due_in_hours": 0}, "invalid_action", "actions[0].due_in_hours"),
         ({"type": "task", "due_in_hours": 2, "to": "x"}, "invalid_action", "actions[0].to"),
         ({"type": "email", "to": "not an address"}, "invalid_action", "actions[0].to"),
-        ({"type": "points", "program_id": "nope", "points": 5}, "unknown_program", "actions[0].program_id"),
-        ({"type": "points", "program_id": "club", "points": -5}, "invalid_action", "actions[0].points"),
+        (
+            {"type": "points", "program_id": "nope", "points": 5},
+            "unknown_program",
+            "actions[0].program_id",
+        ),
+        (
+            {"type": "points", "program_id": "club", "points": -5},
+            "invalid_action",
+            "actions[0].points",
+        ),
     ],
 )
 def test_a_bad_action_is_refused(
@@ -104,7 +121,9 @@ def test_no_actions_no_name_and_a_taken_id_are_refused(api: ApiClient) -> None:
     before = _rows()
     assert_error(api.post(RULES, rule("other") | {"actions": []}), 422, "invalid_action", "actions")
     assert_error(api.post(RULES, rule("detractor")), 409, "follow_up_rule_exists", "id")
-    assert_error(api.post("/surveys/nope/follow-up-rules", rule()), 404, "survey_not_found", "survey_id")
+    assert_error(
+        api.post("/surveys/nope/follow-up-rules", rule()), 404, "survey_not_found", "survey_id"
+    )
     assert _rows() == before
 
 
@@ -113,14 +132,15 @@ def test_a_rule_is_changed_audited_and_deleted(api: ApiClient) -> None:
     changed = api.patch(f"{RULES}/detractor", {"enabled": False, "condition": UNHAPPY})
     assert changed.status_code == 200, changed.data
     assert (changed.data["enabled"], changed.data["condition"]) == (False, UNHAPPY)
-    entry = AuditEntry.objects.get(action="follow_up_rule.updated")
-    assert (entry.before["enabled"], entry.after["enabled"]) == (True, False)
-    assert entry.after["condition"] == UNHAPPY
+    (entry,) = audit_rows("follow_up_rule.updated")
+    assert (entry["before"]["enabled"], entry["after"]["enabled"]) == (True, False)
+    assert entry["after"]["condition"] == UNHAPPY
     bad = {"condition": {"field": "answers.gone", "op": "exists"}}
     before = _rows()
     assert_error(api.patch(f"{RULES}/detractor", bad), 422, "invalid_condition", "condition.field")
     assert _rows() == before
     assert api.delete(f"{RULES}/detractor").status_code == 204
     assert_error(api.get(f"{RULES}/detractor"), 404, "follow_up_rule_not_found", "rule_id")
-    assert AuditEntry.objects.get(action="follow_up_rule.deleted").before["id"] == "detractor"
+    (deleted,) = audit_rows("follow_up_rule.deleted")
+    assert (deleted["before"]["id"], deleted["after"]) == ("detractor", {})
     assert _rows() == []
