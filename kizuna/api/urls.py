@@ -140,3 +140,10 @@ api.add_router("/v1/surveys", results_router, auth=server_key)
 api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
+
+# Closing the loop: a survey's follow-up rules (and one response, the link of their emails),
+# and the follow-ups they create (kizuna/feedback/api/followups.py).
+from kizuna.feedback.api.followups import follow_up_rules_router, follow_ups_router  # noqa: E402
+
+api.add_router("/v1/surveys", follow_up_rules_router, auth=server_key)
+api.add_router("/v1/follow-ups", follow_ups_router, auth=server_key)

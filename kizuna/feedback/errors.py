@@ -71,3 +71,24 @@ class InvalidAnswer(ValidationFailed):
     required, ...), `field` is `answers.<element_id>`."""
 
     code = "invalid_answer"
+
+
+# ---------------------------------------------------------------- closing the loop (follow-ups)
+
+
+class FollowUpRuleNotFound(NotFound):
+    code = "follow_up_rule_not_found"
+
+
+class FollowUpRuleExists(Conflict):
+    code = "follow_up_rule_exists"
+
+
+class FollowUpNotFound(NotFound):
+    code = "follow_up_not_found"
+
+
+class InvalidAction(ValidationFailed):
+    """A follow-up rule's action that breaks a rule; `field` is `actions[<i>].<name>`."""
+
+    code = "invalid_action"

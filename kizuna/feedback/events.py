@@ -24,8 +24,8 @@ class SurveyClosed(EventPayload):
     version: int
 
 
-@event_type("survey.response_completed")
-class SurveyResponseCompleted(EventPayload):
+@event_type("response.completed")
+class ResponseCompleted(EventPayload):
     """A response became final: `status` completed, or screened_out (by a screen-out or a
     full quota, then `quota` names it). `customer_id` is the customer's external id."""
 
@@ -38,3 +38,18 @@ class SurveyResponseCompleted(EventPayload):
     quota: str | None
     customer_id: str | None
     completed_at: str
+
+
+# ---------------------------------------------------------------- closing the loop (follow-ups)
+
+
+@event_type("nps.detractor")
+class NpsDetractor(EventPayload):
+    """A completed response answered an NPS element 0 to 6 (one event per such element).
+    `customer_id` is the customer's external id (null when anonymous)."""
+
+    survey_id: str
+    response_id: str
+    element_id: str
+    customer_id: str | None
+    score: int

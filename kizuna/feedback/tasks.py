@@ -9,3 +9,12 @@ from kizuna.feedback.services import enrichment
 def enrich_response(response_pk: int) -> int:
     """Sentiment of one response's open answers; returns how many answers were analysed."""
     return enrichment.enrich_response(response_pk)
+
+
+@task()
+def send_follow_up_email(run_pk: int, index: int) -> bool:
+    """The email of a follow-up rule's action `index` on one response (kizuna.feedback.services.
+    followup_actions); a sent one is not sent again. Returns whether it was sent now."""
+    from kizuna.feedback.services import followup_actions
+
+    return followup_actions.send_email(run_pk, index)

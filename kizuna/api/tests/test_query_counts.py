@@ -281,7 +281,9 @@ PINS = [
         "POST",
         "/surveys/{survey_id}/responses",
         "/surveys/nps/responses",
-        11,
+        # A detractor completing: the follow-up rules, nps.detractor, the rule's run (insert,
+        # outcomes), its follow-up, audit row and timeline entry are 7 of these.
+        18,
         lambda: {
             "submission_id": "sub-new",
             "language": "ja",
@@ -372,6 +374,58 @@ PINS = [
         "/gift-cards/Q-GIFT-1/transactions",
         2,
         list_of="transaction",
+    ),
+    # Closing the loop (seeded by _seed_follow_up_rules: a detractor rule on "nps", so that
+    # the seeded detractor's response has a follow-up). Writes: the savepoint and its
+    # release; a rule's PATCH locks the survey and the rule, then the update and the audit row;
+    # its DELETE also reads its runs, unlinks their follow-ups and deletes the runs.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/follow-up-rules",
+        "/surveys/nps/follow-up-rules",
+        5,
+        lambda: {"id": "unhappy", "name": "Unhappy", "condition": FU_CONDITION, "actions": FU_TASK},
+    ),
+    Pin(
+        "GET",
+        "/surveys/{survey_id}/follow-up-rules",
+        "/surveys/nps/follow-up-rules",
+        2,
+        list_of="follow_up_rule",
+    ),
+    Pin(
+        "GET",
+        "/surveys/{survey_id}/follow-up-rules/{rule_id}",
+        "/surveys/nps/follow-up-rules/detractor",
+        1,
+    ),
+    Pin(
+        "PATCH",
+        "/surveys/{survey_id}/follow-up-rules/{rule_id}",
+        "/surveys/nps/follow-up-rules/detractor",
+        6,
+        lambda: {"enabled": False},
+    ),
+    Pin(
+        "DELETE",
+        "/surveys/{survey_id}/follow-up-rules/{rule_id}",
+        "/surveys/nps/follow-up-rules/detractor",
+        9,
+    ),
+    Pin(
+        "GET",
+        "/surveys/{survey_id}/responses/{response_id}",
+        "/surveys/nps/responses/{response}",
+        2,
+    ),
+    Pin("GET", "/follow-ups", "/follow-ups", 1, list_of="follow_up"),
+    Pin("GET", "/follow-ups/{follow_up_id}", "/follow-ups/{follow-up}", 1),
+    Pin(
+        "PATCH",
+        "/follow-ups/{follow_up_id}",
+        "/follow-ups/{follow-up}",
+        5,
+        lambda: {"status": "in_progress", "notes": "Called back."},
     ),
 ]
 
@@ -502,7 +556,20 @@ def _seed_surveys(api: ApiClient, keys: tuple[str, ...] = ("nps", "draft")) -> N
     assert api.post(f"/surveys/{keys[0]}/publish").status_code == 200
     changed = {"definition": _survey_definition("v2")}
     assert api.patch(f"/surveys/{keys[0]}", changed).status_code == 200
+    if keys[0] == "nps":
+        _seed_follow_up_rules(api)
     _seed_responses(api, keys[0] if keys[0] == "nps" else "nps", keys[0])
+
+
+FU_CONDITION: dict[str, Any] = {"field": "answers.nps", "op": "lte", "value": 6}
+FU_TASK: list[dict[str, Any]] = [{"type": "task", "due_in_hours": 24}]
+
+
+def _seed_follow_up_rules(api: ApiClient, prefix: str = "") -> None:
+    """A detractor rule on "nps" (its responses then have follow-ups); more, when told."""
+    for key in (f"{prefix}detractor", f"{prefix}low") if prefix else ("detractor",):
+        rule = {"id": key, "name": key, "condition": FU_CONDITION, "actions": FU_TASK}
+        assert api.post("/surveys/nps/follow-up-rules", rule).status_code == 201
 
 
 def _seed_responses(api: ApiClient, survey: str, prefix: str) -> None:
@@ -558,6 +625,13 @@ def _upload(template: str) -> Any:
 
 
 def _path(api: ApiClient, pin: Pin) -> str:
+    if "{follow-up}" in pin.path or "{response}" in pin.path:
+        from kizuna.feedback.models import FollowUp, Response
+
+        follow_up = FollowUp.objects.order_by("pk").values_list("key", flat=True).first()
+        answered = Response.objects.filter(survey__key="nps").order_by("pk")
+        path = pin.path.replace("{follow-up}", str(follow_up))
+        return path.replace("{response}", str(answered.values_list("key", flat=True).first()))
     if "{generation}" in pin.path:
         run = api.post("/voucher-campaigns/q-camp/codes", {"count": 2}).data
         return pin.path.replace("{generation}", run["id"])
@@ -599,6 +673,7 @@ def _seed_more(api: ApiClient) -> None:
         refund = {"external_id": f"r-{n}", "amount": "1.00"}
         assert api.post(f"/orders/ord-{n}/refunds", refund).status_code == 201
     assert api.post("/segments/members/refresh").status_code == 200
+    _seed_follow_up_rules(api, "more-")
     _seed_surveys(api, ("more-1", "more-2", "more-3"))
     _seed_vouchers(api, more=10)
     for n in range(3, 6):

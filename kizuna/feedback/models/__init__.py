@@ -27,3 +27,13 @@ __all__ = [
 from kizuna.feedback.models.results import ResultCount, ResultMeasure
 
 __all__ += ["ResultCount", "ResultMeasure"]
+
+# Closing the loop: follow-up rules, their runs, follow-ups (services/followups.py).
+from kizuna.feedback.models.followups import (  # noqa: E402
+    FollowUp,
+    FollowUpRule,
+    FollowUpRun,
+    FollowUpStatus,
+)
+
+__all__ += ["FollowUp", "FollowUpRule", "FollowUpRun", "FollowUpStatus"]

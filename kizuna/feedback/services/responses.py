@@ -12,7 +12,7 @@ In one transaction a save checks the survey (active, else 409), the answers agai
 version answered (422 naming `answers.<element_id>`, nothing changed), the browser's earlier
 responses (409 already_responded), the quotas (409 quota_full, or screened out), then writes
 the response, its answer projection, and, when it becomes final, the customer's timeline
-entry and the `survey.response_completed` event."""
+entry and the `response.completed` event."""
 
 import hashlib
 import json
@@ -40,7 +40,7 @@ from kizuna.feedback.errors import (
 from kizuna.feedback.locks import lock_response
 from kizuna.feedback.logic import Evaluation, Fault, check_submission
 from kizuna.feedback.models import Display, Response, ResponseStatus, Survey, SurveyVersion
-from kizuna.feedback.services import enrichment, quotas
+from kizuna.feedback.services import enrichment, followups, quotas
 from kizuna.feedback.services.answers import elements_of, write_answers
 from kizuna.feedback.services.displays import (
     check_answerable,
@@ -248,7 +248,7 @@ def _finalized(response: Response, definition: dict[str, Any], moment: datetime)
     customer = response.customer
     events.emit(
         response.workspace,
-        survey_events.SurveyResponseCompleted(
+        survey_events.ResponseCompleted(
             survey_id=response.survey.key,
             response_id=response.key,
             submission_id=response.submission_id,
@@ -269,6 +269,8 @@ def _finalized(response: Response, definition: dict[str, Any], moment: datetime)
             "scores": _scores(definition, response.answers),
         }
         timeline.add_entry(customer, TIMELINE_KIND, response.key, moment, summary)
+    # Closing the loop: nps.detractor, and the survey's follow-up rules, once per response.
+    followups.response_completed(response, definition, moment)
 
 
 def _store(response: Response, token: str) -> None:

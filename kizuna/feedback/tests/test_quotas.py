@@ -108,9 +108,7 @@ def test_a_full_screen_out_quota_screens_further_responses_out(api: ApiClient) -
     )
     assert out.data["completed_at"] is not None
     assert _counts() == {"promoters": 2}
-    event = OutboxEvent.objects.get(
-        type="survey.response_completed", payload__response_id=out.data["id"]
-    )
+    event = OutboxEvent.objects.get(type="response.completed", payload__response_id=out.data["id"])
     assert (event.payload["status"], event.payload["quota"]) == ("screened_out", "promoters")
     # A partial save that matches is screened out at once, and final.
     early = api.post(PATH, answer("p3", answers={"nps": 9}))

@@ -59,7 +59,7 @@ def test_finished_response_is_final_and_an_identical_retry_replays(api: ApiClien
     unfinished = api.post(PATH, answer(answers={"nps": 10}))
     assert_error(unfinished, 409, "response_finished", "submission_id")
     assert stored() == before
-    assert OutboxEvent.objects.filter(type="survey.response_completed").count() == 1
+    assert OutboxEvent.objects.filter(type="response.completed").count() == 1
 
 
 def test_a_first_save_may_finish_at_once(api: ApiClient) -> None:
@@ -305,7 +305,7 @@ def test_a_completed_response_of_a_customer_writes_its_timeline_entry_and_event(
     api.post(PATH, answer(customer_id="cust-1", answers={"nps": 9, "csat": 5}))
     finished = {"nps": 9, "csat": 5, "ok": True}
     assert TimelineEntry.objects.filter(kind="survey_response").count() == 0
-    assert OutboxEvent.objects.filter(type="survey.response_completed").count() == 0
+    assert OutboxEvent.objects.filter(type="response.completed").count() == 0
     done = api.post(PATH, answer(customer_id="cust-1", answers=finished, finished=True))
     entry = TimelineEntry.objects.get(kind="survey_response")
     assert entry.object_id == done.data["id"]
@@ -320,7 +320,7 @@ def test_a_completed_response_of_a_customer_writes_its_timeline_entry_and_event(
             {"element_id": "csat", "type": "csat", "value": 5},
         ],
     }
-    event = OutboxEvent.objects.get(type="survey.response_completed")
+    event = OutboxEvent.objects.get(type="response.completed")
     assert event.payload == {
         "survey_id": "relationship",
         "response_id": done.data["id"],
@@ -340,7 +340,7 @@ def test_an_anonymous_completion_emits_the_event_without_timeline(api: ApiClient
     published(api)
     api.post(PATH, answer(finished=True))
     assert TimelineEntry.objects.filter(kind="survey_response").count() == 0
-    payload = OutboxEvent.objects.get(type="survey.response_completed").payload
+    payload = OutboxEvent.objects.get(type="response.completed").payload
     assert payload["customer_id"] is None
 
 
@@ -401,9 +401,9 @@ def test_queries_of_a_save_are_pinned(api: ApiClient, workspace: NewWorkspace) -
     # Inside the request's savepoint (the test's transaction holds the outer one): the survey,
     # the lock (nothing yet), the insert, the update, the answers, the results' daily counts.
     # Then: the survey, the lock, the update, the answers read, deleted and inserted, the
-    # daily counts, the event. (The key is cached.)
+    # daily counts, the event, the survey's follow-up rules (none). (The key is cached.)
     assert len(first) == 2 + 6, [q["sql"] for q in first]
-    assert len(update) == 2 + 8, [q["sql"] for q in update]
+    assert len(update) == 2 + 9, [q["sql"] for q in update]
 
 
 def test_an_identical_retry_replays_even_once_the_survey_closed(api: ApiClient) -> None:
