@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
+
 from kizuna.core import clock
 from kizuna.core.audit import Actor
 from kizuna.core.models import OutboxEvent, Workspace
@@ -89,5 +91,6 @@ def add_feedback(
         if number * 4 // max(total, 1) >= next_quarter:
             next_quarter = number * 4 // total + 1
             report(f"  responses        {number}/{total} ({number * 100 // total}%)")
-    OutboxEvent.objects.for_workspace(workspace).filter(type__startswith="survey.").delete()
+    replayed = Q(type__startswith="survey.") | Q(type__in=("response.completed", "nps.detractor"))
+    OutboxEvent.objects.for_workspace(workspace).filter(replayed).delete()
     return total

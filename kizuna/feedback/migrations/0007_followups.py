@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("core", "0005_bulk_import"),
         ("customers", "0002_customer_search_index"),
-        ("feedback", "0005_results_indexes"),
+        ("feedback", "0006_answer_text_formats"),
     ]
 
     operations = [
