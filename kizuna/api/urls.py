@@ -140,3 +140,8 @@ api.add_router("/v1/surveys", results_router, auth=server_key)
 api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
+
+# Embeddable widget (ADR 0032): the shapes of a survey's elements, for a browser (any key).
+from kizuna.feedback.api.forms import forms_router  # noqa: E402
+
+api.add_router("/v1/surveys", forms_router, auth=any_key)
