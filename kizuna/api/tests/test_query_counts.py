@@ -374,6 +374,9 @@ PINS = [
     ),
 ]
 
+# Embeddable widget (issue 10): the survey's form is one read of the survey.
+PINS += [Pin("GET", "/surveys/{survey_id}/form", "/surveys/nps/form", 1)]
+
 # The uploads of the import endpoints: a small file each.
 UPLOADS = {
     "/customers/import": ("customers.csv", CSV.encode()),
