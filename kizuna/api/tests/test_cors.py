@@ -35,7 +35,11 @@ def cross_origin(key: str, method: str, path: str, body: Any = None) -> Any:
 
 
 def test_the_open_operations_are_exactly_those_a_publishable_key_may_call() -> None:
-    opened = {(pattern.pattern, method) for pattern, methods in publishable_operations() for method in methods}
+    opened = {
+        (pattern.pattern, method)
+        for pattern, methods in publishable_operations()
+        for method in methods
+    }
     assert opened == {
         (r"/api/v1/surveys/[^/]+/evaluate", "POST"),
         (r"/api/v1/surveys/[^/]+/displays", "POST"),
@@ -100,7 +104,9 @@ def test_answers_to_a_publishable_key_are_shared_errors_included(
     )
     assert shown.status_code == 201
     assert shown["Access-Control-Allow-Origin"] == "*"
-    assert shown["Access-Control-Expose-Headers"] == "X-Request-Id, Retry-After, Idempotent-Replayed"
+    assert (
+        shown["Access-Control-Expose-Headers"] == "X-Request-Id, Retry-After, Idempotent-Replayed"
+    )
     assert "Access-Control-Allow-Credentials" not in shown
 
     refused = cross_origin(

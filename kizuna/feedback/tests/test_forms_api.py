@@ -60,4 +60,6 @@ def test_an_unknown_or_foreign_survey_is_not_found(
     api: ApiClient, other_api: ApiClient, browser_api: ApiClient
 ) -> None:
     published(other_api)
-    assert_error(browser_api.get("/surveys/relationship/form"), 404, "survey_not_found", "survey_id")
+    assert_error(
+        browser_api.get("/surveys/relationship/form"), 404, "survey_not_found", "survey_id"
+    )

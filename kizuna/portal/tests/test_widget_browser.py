@@ -139,13 +139,14 @@ class Visit:
         self.context = context
         self.page = context.new_page()
         self.console_errors: list[str] = []
-        self.page.on(
-            "console",
-            lambda message: message.type == "error" and self.console_errors.append(message.text),
-        )
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
         self.page.goto(url)
         assert self.page.evaluate(LOADED % WAIT_MS) is True
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
 
     def result(self) -> dict[str, Any]:
         """The first show attempt's outcome, once the widget has decided."""
