@@ -121,6 +121,7 @@ def site(transactional_db: None, live_server: Any, settings: Any) -> dict[str, A
         "languages": ["en", "ja"],
         "default_language": "en",
         "timezone": "Asia/Tokyo",
+        "recontact": {"policy": "until_answered"},
         "definition": definition(),
     }
     assert server.post("/surveys", body).status_code == 201
@@ -182,7 +183,7 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
         selector: page.evaluate(STYLE_OF, [selector, list(HOST_PROPERTIES)])
         for selector in ("#host-text", "#host-title", "#host-button", "#buy", "body")
     }
-    assert first.result() == {"survey": SURVEY, "shown": True}
+    assert first.result() == {"survey": SURVEY, "shown": True, "reason": None}
     # Shown after its delay, not before.
     assert page.evaluate("performance.now()") >= 1000
     title = first.widget(".kz-title")
@@ -231,10 +232,48 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
 
     # Another page of the same site: answered already, not shown again, nothing recorded.
     second = again(first, site, trigger="load", lang="ja", customer=CUSTOMER)
-    assert second.result() == {"survey": SURVEY, "shown": False}
+    assert second.result() == {"survey": SURVEY, "shown": False, "reason": "answered"}
     assert second.page.locator("kizuna-widget").count() == 0
+    # The browser forgets it answered (its token stays): the server remembers.
+    second.page.evaluate(f"localStorage.removeItem('kizuna:done:{SURVEY}')")
+    third = again(first, site, trigger="load", lang="ja")
+    assert third.result() == {"survey": SURVEY, "shown": False, "reason": "answered"}
+    # Another device of the same customer (nothing in its storage): the server remembers.
+    other_device = visit(browser, site, trigger="load", customer=CUSTOMER)
+    assert other_device.result() == {"survey": SURVEY, "shown": False, "reason": "answered"}
+    assert other_device.page.locator("kizuna-widget").count() == 0
+    for page_visit in (second, third, other_device):
+        page_visit.assert_clean()
     assert Display.objects.filter(survey__key=SURVEY).count() == 1
+    assert Response.objects.count() == 1
     first.context.close()
+    other_device.context.close()
+
+
+def test_the_targeting_condition_decides_who_is_shown_the_survey(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    server = site["server"]
+    korean = {"field": "customer.locale", "op": "eq", "value": "ko"}
+    assert server.patch(f"/surveys/{SURVEY}", {"targeting": korean}).status_code == 200
+    assert server.post("/customers", {"external_id": "HT-KO", "locale": "ko"}).status_code == 201
+    outsider = visit(browser, site, trigger="load", customer=CUSTOMER)
+    assert outsider.result() == {"survey": SURVEY, "shown": False, "reason": "not_targeted"}
+    assert outsider.page.locator("kizuna-widget").count() == 0
+    assert outsider.page.evaluate("Kizuna.show()") is False
+    outsider.assert_clean()
+    assert Display.objects.count() == 0
+    outsider.context.close()
+
+    # Identified later (Kizuna.identify), a targeted customer is shown it.
+    insider = visit(browser, site, trigger="manual")
+    insider.page.evaluate("Kizuna.identify('HT-KO')")
+    assert insider.page.evaluate("Kizuna.show()") is True
+    assert insider.widget(".kz-title").inner_text() == "How likely are you to recommend us?"
+    insider.assert_clean()
+    display = Display.objects.select_related("customer").get()
+    assert display.customer is not None and display.customer.external_id == "HT-KO"
+    insider.context.close()
 
 
 def test_an_event_trigger_shows_the_widget_on_that_event_only(
@@ -248,7 +287,7 @@ def test_an_event_trigger_shows_the_widget_on_that_event_only(
     assert Display.objects.count() == 0
 
     page.locator("#buy").click()  # the page's own script calls Kizuna.track('purchase')
-    assert shopper.result() == {"survey": SURVEY, "shown": True}
+    assert shopper.result() == {"survey": SURVEY, "shown": True, "reason": None}
     assert shopper.widget(".kz-title").inner_text() == "How likely are you to recommend us?"
     # Focus is inside the widget; Escape closes it and gives the focus back to the page.
     assert page.evaluate("document.activeElement.tagName") == "KIZUNA-WIDGET"

@@ -199,17 +199,19 @@
     });
   }
 
+  // null: show; else why not (the server's reason: not_active, not_targeted, answered,
+  // recontact, cooldown).
   function eligible() {
     return callAsCustomer("/eligibility", function () {
-      return { channel: CHANNEL, browser_token: browserToken() };
+      return { channel: CHANNEL, browser_token: browserToken(), language: config.lang };
     }).then(function (result) {
       if (result.status === 200) {
-        return result.data.show !== false;
+        return result.data.show === false ? result.data.reason || "not_eligible" : null;
       }
-      // No eligibility endpoint on this server: the display's own checks decide.
-      return result.status === 404 && result.data.code !== "survey_not_found";
+      // A server without the eligibility endpoint: the display's own checks decide.
+      return result.status === 404 && result.data.code !== "survey_not_found" ? null : "error";
     }, function () {
-      return true; // unreachable: the calls that follow decide
+      return null; // unreachable: the calls that follow decide
     });
   }
 
@@ -268,55 +270,58 @@
       return Promise.resolve(false);
     }
     if (storageGet("done:" + surveyId) || state.shownThisPage[surveyId]) {
-      return Promise.resolve(announce(surveyId, false));
+      return Promise.resolve(announce(surveyId, "answered"));
     }
     if (!window.ShadowRoot || !("adoptedStyleSheets" in Document.prototype)) {
-      return Promise.resolve(announce(surveyId, false)); // too old to isolate the widget: stay out
+      return Promise.resolve(announce(surveyId, "unsupported")); // cannot isolate: stay out
     }
     state.busy = true;
     state.surveyId = surveyId;
     var saved = storageGet("survey:" + surveyId) || {};
     return eligible()
-      .then(function (ok) {
-        if (!ok) return false;
+      .then(function (refusal) {
+        if (refusal) return refusal;
         return call("GET", "/form").then(function (result) {
-          if (result.status !== 200 || result.data.status !== "active") return false;
+          if (result.status !== 200) return "error";
+          if (result.data.status !== "active") return "not_active";
           state.form = result.data;
-          return call("POST", "/displays", withCustomer({ channel: CHANNEL })).then(function (display) {
-            if (unknownCustomer(display)) {
-              return call("POST", "/displays", { channel: CHANNEL });
+          return callAsCustomer("/displays", function () {
+            return { channel: CHANNEL, browser_token: browserToken() };
+          }).then(function (display) {
+            if (display.status !== 201 || !display.data.id) {
+              // {id: null, throttled: true}: the fatigue rules dropped this display.
+              return display.data.throttled ? display.data.reason || "throttled" : "error";
             }
-            return display;
-          });
-        }).then(function (display) {
-          if (!display || display.status !== 201 || !display.data.id) return false; // throttled
-          state.displayId = display.data.id;
-          state.submissionId = saved.submission_id || randomId();
-          state.answers = saved.answers || {};
-          state.timeMs = saved.time_ms || {};
-          state.passed = saved.passed || [];
-          return evaluate().then(function () {
-            state.shownThisPage[surveyId] = true;
-            openPanel();
-            render();
-            return true;
+            state.displayId = display.data.id;
+            state.submissionId = saved.submission_id || randomId();
+            state.answers = saved.answers || {};
+            state.timeMs = saved.time_ms || {};
+            state.passed = saved.passed || [];
+            return evaluate().then(function () {
+              state.shownThisPage[surveyId] = true;
+              openPanel();
+              render();
+              return null;
+            });
           });
         });
       })
       .catch(function (error) {
         if (window.console) console.warn("Kizuna widget:", error);
-        return false;
+        return "error";
       })
-      .then(function (shown) {
+      .then(function (refusal) {
         state.busy = false;
-        return announce(surveyId, shown);
+        return announce(surveyId, refusal);
       });
   }
 
-  // For the host's own code (and tests): whether a survey was shown, as a window event.
-  function announce(surveyId, shown) {
-    window.dispatchEvent(new CustomEvent("kizuna:result", { detail: { survey: surveyId, shown: shown } }));
-    return shown;
+  // For the host's own code (and tests), as a window event: whether a survey was shown, and
+  // if not, why. Returns whether it was shown.
+  function announce(surveyId, refusal) {
+    var detail = { survey: surveyId, shown: !refusal, reason: refusal || null };
+    window.dispatchEvent(new CustomEvent("kizuna:result", { detail: detail }));
+    return !refusal;
   }
 
   function openPanel() {
