@@ -44,6 +44,7 @@ def test_the_open_operations_are_exactly_those_a_publishable_key_may_call() -> N
         (r"/api/v1/surveys/[^/]+/evaluate", "POST"),
         (r"/api/v1/surveys/[^/]+/displays", "POST"),
         (r"/api/v1/surveys/[^/]+/responses", "POST"),
+        (r"/api/v1/surveys/[^/]+/eligibility", "POST"),
         (r"/api/v1/surveys/[^/]+/form", "GET"),
         (r"/api/v1/vouchers/[^/]+", "GET"),
         (r"/api/v1/vouchers/[^/]+/qr\.png", "GET"),
@@ -57,6 +58,7 @@ def test_the_open_operations_are_exactly_those_a_publishable_key_may_call() -> N
         ("/surveys/nps/responses", "POST"),
         ("/surveys/nps/displays", "POST"),
         ("/surveys/nps/evaluate", "POST"),
+        ("/surveys/nps/eligibility", "POST"),
         ("/surveys/nps/form", "GET"),
     ],
 )
@@ -83,6 +85,8 @@ def test_a_preflight_of_a_publishable_operation_is_allowed_from_any_origin(
         ("/surveys", "POST"),
         ("/customers", "POST"),
         ("/surveys/nps/export", "GET"),
+        ("/surveys/nps/links", "POST"),
+        ("/surveys/nps/invitations", "POST"),
         ("/nowhere", "POST"),
     ],
 )
