@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",
+    "kizuna.portal",
 ]
 
 MIDDLEWARE = [

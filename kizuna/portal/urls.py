@@ -1,0 +1,13 @@
+"""The pages respondents open: mounted at the site's root by config/urls.py."""
+
+from django.urls import path
+
+from kizuna.portal.views import qr, survey
+
+app_name = "portal"
+
+urlpatterns = [
+    path("s/<str:token>", survey.survey_page, name="survey"),
+    path("s/<str:token>/qr.svg", qr.qr_svg, name="qr_svg"),
+    path("s/<str:token>/qr.png", qr.qr_png, name="qr_png"),
+]
