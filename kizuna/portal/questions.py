@@ -69,7 +69,11 @@ def _scale(element: dict[str, Any]) -> tuple[int, int]:
 
 
 def question(
-    element: dict[str, Any], evaluation: Evaluation, answers: dict[str, Any]
+    element: dict[str, Any],
+    evaluation: Evaluation,
+    answers: dict[str, Any],
+    *,
+    show_errors: bool = False,
 ) -> Question:
     element_id = str(element["id"])
     texts = evaluation.texts[element_id]
@@ -84,7 +88,7 @@ def question(
         kind=_kind(element),
         value=value,
         labels=dict(texts.extra),
-        errors=list(evaluation.messages.get(element_id, [])),
+        errors=list(evaluation.messages.get(element_id, [])) if show_errors else [],
     )
     choices = texts.choices or {}
     visible = evaluation.visible_choices.get(element_id, list(choices))

@@ -49,6 +49,7 @@ def test_a_respondent_answers_the_branching_survey_in_japanese(survey: Any) -> N
     assert started.status_code == 303
     page = client.get(url)
     assert "質問 1 / 3" in page.content.decode()
+    assert 'id="q-error"' not in page.content.decode()
 
     answered = post(client, url, page, value="3")
     assert answered.status_code == 303

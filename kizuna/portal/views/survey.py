@@ -92,7 +92,7 @@ def _question(
     status: int = 200,
 ) -> HttpResponse:
     path = evaluation.visible_elements
-    q = question(visit.elements[element_id], evaluation, answers)
+    q = question(visit.elements[element_id], evaluation, answers, show_errors=status == 422)
     index = path.index(element_id) if element_id in path else 0
     progress = visit_texts_progress(visit, index + 1, len(path))
     context = {
