@@ -1,7 +1,8 @@
 """The workspace's branding on the pages respondents see: its logo and its primary colour
 (kept on the workspace: kizuna.core.models.Workspace.brand_*). The text on the primary
 colour is white or near-black, whichever contrasts more (WCAG 2 contrast ratio), so a
-light brand colour still leaves button texts readable."""
+light brand colour still leaves button texts readable; a colour with which neither reaches
+4.5:1 is darkened until white does."""
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from kizuna.core.models import Workspace
 DEFAULT_COLOR = "#1F4E8C"
 DARK_TEXT = "#111111"
 LIGHT_TEXT = "#FFFFFF"
+MIN_CONTRAST = 4.5  # WCAG 2 AA for normal text
 
 
 @dataclass
@@ -42,8 +44,18 @@ def text_on(color: str) -> str:
     return LIGHT_TEXT if contrast(color, LIGHT_TEXT) >= contrast(color, DARK_TEXT) else DARK_TEXT
 
 
+def readable(color: str) -> str:
+    """The colour, darkened just enough that white text on it reaches 4.5:1 when neither
+    white nor dark text does (a mid grey, a mid green)."""
+    channels = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    while max(contrast(color, LIGHT_TEXT), contrast(color, DARK_TEXT)) < MIN_CONTRAST:
+        channels = [int(c * 0.9) for c in channels]
+        color = "#" + "".join(f"{c:02X}" for c in channels)
+    return color
+
+
 def branding_of(workspace: Workspace) -> Branding:
-    color = workspace.brand_color or DEFAULT_COLOR
+    color = readable((workspace.brand_color or DEFAULT_COLOR).upper())
     return Branding(
         name=workspace.name,
         logo_url=workspace.brand_logo_url,
