@@ -140,3 +140,8 @@ api.add_router("/v1/surveys", results_router, auth=server_key)
 api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
+
+# Survey distribution: links (server key).
+from kizuna.feedback.api.links import links_router  # noqa: E402
+
+api.add_router("/v1/surveys", links_router, auth=server_key)

@@ -71,3 +71,29 @@ class InvalidAnswer(ValidationFailed):
     required, ...), `field` is `answers.<element_id>`."""
 
     code = "invalid_answer"
+
+
+# ---------------------------------------------------------------- distribution (links)
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+
+
+class LinkUsed(Conflict):
+    """A personal link answers once: its response is final."""
+
+    code = "link_used"
+
+
+class LinkExpired(Conflict):
+    """A link past its `expires_at` (410 Gone: it will never work again)."""
+
+    status = 410
+    code = "link_expired"
+
+
+class CustomerMismatch(ValidationFailed):
+    """A personal link's response belongs to the link's customer."""
+
+    code = "customer_mismatch"

@@ -303,6 +303,16 @@ PINS = [
         "/surveys/nps/results?from=2026-01-01T01:00:00Z&interval=month",
         6 + PG_SET,
     ),
+    # Survey distribution: links.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/links",
+        "/surveys/nps/links",
+        5,
+        lambda: {"customer_ids": ["cust-0", "cust-1"]},
+    ),
+    # The survey, the link, and its insertion the first time it is asked for.
+    Pin("GET", "/surveys/{survey_id}/links/public", "/surveys/nps/links/public", 3),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
     Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),

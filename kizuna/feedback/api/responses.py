@@ -17,7 +17,15 @@ from kizuna.core.api import SINCE, UNTIL
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.http import workspace_of
 from kizuna.core.imports.readers import CONTENT_TYPES, FileFormat
-from kizuna.core.schemas import IsoDateTime, ObjectPathId, Page, PageParams, page, with_errors
+from kizuna.core.schemas import (
+    ErrorOut,
+    IsoDateTime,
+    ObjectPathId,
+    Page,
+    PageParams,
+    page,
+    with_errors,
+)
 from kizuna.feedback.schemas import responses as schemas
 from kizuna.feedback.selectors import response_export
 from kizuna.feedback.selectors import responses as selectors
@@ -55,7 +63,8 @@ def record_display(
 
 @responses_router.post(
     "/{survey_id}/responses",
-    response=with_errors({200: schemas.ResponseOut, 201: schemas.ResponseOut}),
+    # 410: the link answered through (`link_token`) has expired.
+    response=with_errors({200: schemas.ResponseOut, 201: schemas.ResponseOut}) | {410: ErrorOut},
     summary="Save a response: 201 for a submission's first save, 200 for a later one (any key)",
 )
 def save_response(

@@ -27,3 +27,8 @@ __all__ = [
 from kizuna.feedback.models.results import ResultCount, ResultMeasure
 
 __all__ += ["ResultCount", "ResultMeasure"]
+
+# Survey distribution: links (kizuna/feedback/services/links.py).
+from kizuna.feedback.models.links import LinkKind, SurveyLink  # noqa: E402
+
+__all__ += ["LinkKind", "SurveyLink"]

@@ -103,6 +103,13 @@ class ResponseIn(InputSchema):
         description="A token the browser keeps for this survey: once a response with it is "
         "finished, another submission with it is 409 already_responded.",
     )
+    link_token: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The token of the link answered (/s/{token}). A personal link's response "
+        "is its customer's, and the link is used up when the response is final: another "
+        "submission with it is then 409 link_used; an expired link is 410 link_expired.",
+    )
 
 
 class ResponseOut(Schema):
