@@ -110,9 +110,8 @@ def save(visit: Visit, data: dict[str, Any], *, finished: bool, user_agent: str)
         body["display_id"] = visit.state.d
     if target.customer is not None:
         body["customer_id"] = target.customer.external_id
-    if target.personal:
-        body["link_token"] = target.token
-    else:
+    body["link_token"] = target.token
+    if not target.personal:
         body["browser_token"] = visit.browser_token
     saved = responses.save_response(target.workspace, target.survey.key, body, user_agent=user_agent)
     visit.response = saved.response

@@ -1,16 +1,16 @@
-"""The link a hosted page is opened with, resolved to its survey (and, for a personal link,
-its customer).
-
-Until the links of kizuna.feedback exist, a token is `<workspace slug>.<survey id>`: a
-temporary public link of every survey."""
+"""The link a hosted page is opened with (kizuna.feedback's survey links), resolved to its
+survey and, for a personal link, its customer."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.models import Customer
-from kizuna.feedback.errors import SurveyNotFound
-from kizuna.feedback.models import Survey
+from kizuna.feedback.errors import LinkUsed
+from kizuna.feedback.models import LinkKind, Survey, SurveyLink
+from kizuna.feedback.services import links
 
 
 @dataclass
@@ -20,23 +20,41 @@ class Target:
     workspace: Workspace
     customer: Customer | None = None
     personal: bool = False
+    used: LinkUsed | None = None  # a personal link answered already (by whom: the caller sees)
+
+
+def _target(link: SurveyLink) -> Target:
+    survey = link.survey
+    survey.workspace = link.workspace
+    customer = link.customer
+    if customer is not None:
+        customer.workspace = link.workspace
+    return Target(
+        token=link.token,
+        survey=survey,
+        workspace=link.workspace,
+        customer=customer,
+        personal=link.kind == LinkKind.PERSONAL,
+    )
 
 
 def resolve_target(token: str, moment: datetime) -> Target:
-    slug, _, key = token.partition(".")
-    workspace = one_or_none(Workspace.objects.filter(slug=slug))
-    survey = (
-        one_or_none(Survey.objects.for_workspace(workspace).filter(key=key))
-        if workspace is not None
-        else None
-    )
-    if workspace is None or survey is None:
-        raise SurveyNotFound("No survey at this link.", field="token")
-    survey.workspace = workspace
-    return Target(token=token, survey=survey, workspace=workspace)
+    """404 link_not_found, 410 link_expired; a used personal link is returned with `used`
+    set, so that the browser that answered it is shown its ending, and anyone else 409."""
+    try:
+        return _target(links.resolve(token, moment))
+    except LinkUsed as used:
+        link = one_or_none(
+            SurveyLink.objects.select_related("survey", "customer", "workspace").filter(
+                token=token
+            )
+        )
+        if link is None:  # pragma: no cover (links are not deleted)
+            raise
+        target = _target(link)
+        target.used = used
+        return target
 
 
 def link_url(target: Target) -> str:
-    from django.conf import settings
-
     return f"{settings.KIZUNA_PUBLIC_URL}/s/{target.token}"

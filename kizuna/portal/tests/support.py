@@ -6,6 +6,7 @@ from typing import Any
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.audit import Actor
 from kizuna.feedback.models import Survey
+from kizuna.feedback.services.links import public_link
 from kizuna.feedback.services.surveys import create_survey, publish_survey
 
 ACTOR = Actor("system", "tests")
@@ -153,4 +154,4 @@ def make_survey(
 
 def link_token(survey: Survey) -> str:
     """The token of the survey's public link."""
-    return f"{survey.workspace.slug}.{survey.key}"
+    return public_link(survey).token

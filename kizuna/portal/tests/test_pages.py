@@ -22,7 +22,7 @@ def survey(workspace: Any) -> Any:
 
 
 def test_an_unknown_link_is_a_friendly_404_in_the_browser_language(db: None) -> None:
-    page = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/s/nobody.nothing")
+    page = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/s/nobody-nothing")
     assert page.status_code == 404
     html = page.content.decode()
     assert "설문을 찾을 수 없습니다" in html and '<html lang="ko">' in html
@@ -65,7 +65,7 @@ def test_the_qr_code_of_a_link_reads_as_its_url(survey: Any, settings: Any) -> N
     svg = client.get(f"/s/{link_token(survey)}/qr.svg")
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
     assert svg.content.startswith(b"<?xml") and b"<svg" in svg.content
-    assert client.get("/s/nobody.nothing/qr.png").status_code == 404
+    assert client.get("/s/nobody-nothing/qr.png").status_code == 404
 
 
 def test_a_visit_by_qr_code_is_displayed_on_the_qr_channel(survey: Any) -> None:

@@ -147,6 +147,8 @@ def survey_page(request: HttpRequest, token: str) -> HttpResponse:
         if visit.finished:
             assert visit.response is not None
             return _ending(visit, request, visit.response.ending or None)
+        if target.used is not None:
+            raise target.used  # a personal link another browser answered
         if fresh or not visit.state.d:
             flow.record_display(visit, "qr" if request.GET.get("via") == "qr" else "link")
         evaluation = flow.evaluate(visit, visit.answers)
