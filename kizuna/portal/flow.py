@@ -113,6 +113,8 @@ def save(visit: Visit, data: dict[str, Any], *, finished: bool, user_agent: str)
     body["link_token"] = target.token
     if not target.personal:
         body["browser_token"] = visit.browser_token
-    saved = responses.save_response(target.workspace, target.survey.key, body, user_agent=user_agent)
+    saved = responses.save_response(
+        target.workspace, target.survey.key, body, user_agent=user_agent
+    )
     visit.response = saved.response
     visit.answers = dict(data)

@@ -31,7 +31,9 @@ def asked(request: HttpRequest) -> str | None:
 def served_language(
     survey: Survey, request: HttpRequest, *, chosen: str | None, locale: str | None
 ) -> str:
-    accepted = [tag for tag, _ in parse_accept_lang_header(request.headers.get("Accept-Language", ""))]
+    accepted = [
+        tag for tag, _ in parse_accept_lang_header(request.headers.get("Accept-Language", ""))
+    ]
     candidates = [chosen, *[tag for tag in accepted if tag != "*"], locale]
     return negotiate(candidates, survey.languages, survey.default_language)
 

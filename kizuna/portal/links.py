@@ -45,9 +45,7 @@ def resolve_target(token: str, moment: datetime) -> Target:
         return _target(links.resolve(token, moment))
     except LinkUsed as used:
         link = one_or_none(
-            SurveyLink.objects.select_related("survey", "customer", "workspace").filter(
-                token=token
-            )
+            SurveyLink.objects.select_related("survey", "customer", "workspace").filter(token=token)
         )
         if link is None:  # pragma: no cover (links are not deleted)
             raise

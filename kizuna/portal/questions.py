@@ -118,14 +118,25 @@ def question(
         grid = value if isinstance(value, dict) else {}
         q.options = [Option(c, choices.get(c, c)) for c in visible]
         q.rows = [
-            Row(i, rows.get(r, r), [Option(c, o.label, grid.get(r) == c) for c, o in zip(visible, q.options, strict=True)])
+            Row(
+                i,
+                rows.get(r, r),
+                [
+                    Option(c, o.label, grid.get(r) == c)
+                    for c, o in zip(visible, q.options, strict=True)
+                ],
+            )
             for i, r in enumerate(evaluation.visible_rows.get(element_id, list(rows)))
         ]
     elif q.type == "text":
         validation = element.get("validation") or {}
         q.input_type = TEXT_INPUTS.get(str(validation.get("format", "")), "text")
         q.multiline = bool(element.get("multiline"))
-    q.other_offered = OTHER in visible and q.type in ("single_choice", "multiple_choice", "dropdown")
+    q.other_offered = OTHER in visible and q.type in (
+        "single_choice",
+        "multiple_choice",
+        "dropdown",
+    )
     if q.other_offered:
         q.other_text = str(answers.get(f"{element_id}#other", ""))
         q.other_label = q.labels.get("other_text", choices.get(OTHER, OTHER))
@@ -146,9 +157,7 @@ def _row_ids(element: dict[str, Any], evaluation: Evaluation) -> list[str]:
     return evaluation.visible_rows.get(str(element["id"]), list(rows))
 
 
-def read_answer(
-    element: dict[str, Any], evaluation: Evaluation, form: QueryDict
-) -> dict[str, Any]:
+def read_answer(element: dict[str, Any], evaluation: Evaluation, form: QueryDict) -> dict[str, Any]:
     """The answers this element's form gives: `{element_id: value}` (None: no answer), and
     `{element_id}#other` when the other choice is offered."""
     element_id = str(element["id"])

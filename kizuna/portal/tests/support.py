@@ -26,7 +26,11 @@ def branching_definition() -> dict[str, Any]:
     return {
         "welcome": {
             "title": t("Two minutes?", "2分ほどお時間をください", "2분만 내주시겠어요?"),
-            "text": t("Tell us about your visit.", "ご来店についてお聞かせください。", "방문에 대해 알려 주세요."),
+            "text": t(
+                "Tell us about your visit.",
+                "ご来店についてお聞かせください。",
+                "방문에 대해 알려 주세요.",
+            ),
         },
         "pages": [
             {
@@ -54,7 +58,9 @@ def branching_definition() -> dict[str, Any]:
                         "id": "why",
                         "type": "text",
                         "title": t(
-                            "What could we do better?", "改善できる点は何ですか?", "무엇을 개선하면 좋을까요?"
+                            "What could we do better?",
+                            "改善できる点は何ですか?",
+                            "무엇을 개선하면 좋을까요?",
                         ),
                         "required": True,
                         "multiline": True,
@@ -63,7 +69,9 @@ def branching_definition() -> dict[str, Any]:
                     {
                         "id": "channel",
                         "type": "single_choice",
-                        "title": t("Where did you buy?", "どこで購入しましたか?", "어디에서 구매하셨나요?"),
+                        "title": t(
+                            "Where did you buy?", "どこで購入しましたか?", "어디에서 구매하셨나요?"
+                        ),
                         "choices": [
                             {"id": "shop", "text": t("In a shop", "店舗", "매장")},
                             {"id": "web", "text": t("Online", "オンライン", "온라인")},
@@ -80,7 +88,9 @@ def branching_definition() -> dict[str, Any]:
                         "id": "csat",
                         "type": "csat",
                         "title": t(
-                            "How satisfied are you overall?", "全体的な満足度は?", "전반적으로 얼마나 만족하시나요?"
+                            "How satisfied are you overall?",
+                            "全体的な満足度は?",
+                            "전반적으로 얼마나 만족하시나요?",
                         ),
                         "required": True,
                     }
@@ -91,21 +101,39 @@ def branching_definition() -> dict[str, Any]:
             {
                 "id": "thanks",
                 "title": t("Thank you!", "ありがとうございました!", "감사합니다!"),
-                "text": t("Your answers help us.", "ご回答は今後に役立てます。", "소중한 의견 감사합니다."),
+                "text": t(
+                    "Your answers help us.", "ご回答は今後に役立てます。", "소중한 의견 감사합니다."
+                ),
             }
         ],
     }
 
 
 def every_type_definition() -> dict[str, Any]:
-    choices = [{"id": "a", "text": t("Alpha")}, {"id": "b", "text": t("Beta")}, {"id": "c", "text": t("Gamma")}]
+    choices = [
+        {"id": "a", "text": t("Alpha")},
+        {"id": "b", "text": t("Beta")},
+        {"id": "c", "text": t("Gamma")},
+    ]
     elements: list[dict[str, Any]] = [
         {"id": "nps", "type": "nps", "title": t("NPS")},
         {"id": "csat", "type": "csat", "title": t("CSAT")},
         {"id": "ces", "type": "ces", "title": t("CES")},
         {"id": "stars", "type": "rating", "title": t("Stars"), "points": 5, "display": "stars"},
-        {"id": "single", "type": "single_choice", "title": t("Single"), "choices": choices, "other": True},
-        {"id": "multi", "type": "multiple_choice", "title": t("Multi"), "choices": choices, "max": 2},
+        {
+            "id": "single",
+            "type": "single_choice",
+            "title": t("Single"),
+            "choices": choices,
+            "other": True,
+        },
+        {
+            "id": "multi",
+            "type": "multiple_choice",
+            "title": t("Multi"),
+            "choices": choices,
+            "max": 2,
+        },
         {"id": "drop", "type": "dropdown", "title": t("Drop"), "choices": choices},
         {"id": "rank", "type": "ranking", "title": t("Rank"), "choices": choices},
         {
@@ -118,7 +146,13 @@ def every_type_definition() -> dict[str, Any]:
         {"id": "mail", "type": "text", "title": t("Email"), "validation": {"format": "email"}},
         {"id": "day", "type": "date", "title": t("Day")},
         {"id": "yes", "type": "boolean", "title": t("Yes?")},
-        {"id": "ok", "type": "consent", "title": t("Consent"), "label": t("I agree"), "required": True},
+        {
+            "id": "ok",
+            "type": "consent",
+            "title": t("Consent"),
+            "label": t("I agree"),
+            "required": True,
+        },
         {
             "id": "note",
             "type": "statement",
@@ -128,7 +162,9 @@ def every_type_definition() -> dict[str, Any]:
     ]
     return {
         "pages": [{"id": "p1", "elements": elements}],
-        "endings": [{"id": "done", "title": t("Done"), "redirect_url": "https://example.com/after"}],
+        "endings": [
+            {"id": "done", "title": t("Done"), "redirect_url": "https://example.com/after"}
+        ],
     }
 
 

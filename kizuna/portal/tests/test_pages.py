@@ -28,9 +28,7 @@ def test_an_unknown_link_is_a_friendly_404_in_the_browser_language(db: None) -> 
     assert "설문을 찾을 수 없습니다" in html and '<html lang="ko">' in html
 
 
-def test_a_closed_survey_is_a_friendly_409_and_records_nothing(
-    workspace: Any, survey: Any
-) -> None:
+def test_a_closed_survey_is_a_friendly_409_and_records_nothing(workspace: Any, survey: Any) -> None:
     close_survey(workspace.workspace, survey.key, ACTOR)
     page = Client().get(f"/s/{link_token(survey)}?lang=ja")
     assert page.status_code == 409
@@ -48,7 +46,10 @@ def test_a_draft_survey_is_not_open(workspace: Any) -> None:
 
 def test_language_comes_from_lang_then_accept_language_then_the_default(survey: Any) -> None:
     url = f"/s/{link_token(survey)}"
-    assert '<html lang="ko">' in Client(HTTP_ACCEPT_LANGUAGE="fr,ko-KR;q=0.8").get(url).content.decode()
+    assert (
+        '<html lang="ko">'
+        in Client(HTTP_ACCEPT_LANGUAGE="fr,ko-KR;q=0.8").get(url).content.decode()
+    )
     assert '<html lang="en">' in Client(HTTP_ACCEPT_LANGUAGE="fr").get(url).content.decode()
     client = Client(HTTP_ACCEPT_LANGUAGE="ko")
     assert '<html lang="ja">' in client.get(f"{url}?lang=ja").content.decode()

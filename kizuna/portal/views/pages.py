@@ -28,7 +28,8 @@ PROBLEMS = {
 
 
 def policy(branding: Branding | None) -> dict[str, Any]:
-    config: dict[str, Any] = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+    base: dict[str, Any] = settings.SECURE_CSP
+    config: dict[str, Any] = {key: list(value) for key, value in base.items()}
     if branding is not None and branding.logo_origin:
         config["img-src"] = [*config.get("img-src", [CSP.SELF]), branding.logo_origin]
     return config

@@ -9,10 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kizuna.core.clock import now
-from kizuna.feedback.models import Survey
-from kizuna.feedback.services.links import public_link
 from kizuna.demo import catalog
 from kizuna.demo.loader import Outcome, load_demo
+from kizuna.feedback.models import Survey
+from kizuna.feedback.services.links import public_link
 
 DEFAULT_CUSTOMERS = 3000
 DEFAULT_SEED = 2604
@@ -121,4 +121,6 @@ class Command(BaseCommand):
         out.write(f"  widget test page     {base_url}/widget-demo?key={cred.publishable_key}")
         auth = f'-H "Authorization: Bearer {cred.server_key}"'
         for survey in surveys[:1]:
-            out.write(f'  curl -s {auth} "{base_url}/api/v1/surveys/{survey.key}/responses?limit=1"')
+            out.write(
+                f'  curl -s {auth} "{base_url}/api/v1/surveys/{survey.key}/responses?limit=1"'
+            )

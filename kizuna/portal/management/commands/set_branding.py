@@ -28,7 +28,9 @@ class Command(BaseCommand):
         try:
             workspace.full_clean(validate_unique=False)
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from exc
         workspace.save(update_fields=["brand_logo_url", "brand_color"])
         self.stdout.write(
             f"{workspace.slug}: logo {workspace.brand_logo_url or '(none)'}, "
