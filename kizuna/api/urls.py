@@ -141,7 +141,16 @@ api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
 
-# Survey distribution: links (server key).
+# Survey distribution: links, invitations, fatigue, settings (server key); eligibility
+# (any key: the widget asks it).
+from kizuna.feedback.api.invitations import (  # noqa: E402
+    eligibility_router,
+    invitations_router,
+    settings_router,
+)
 from kizuna.feedback.api.links import links_router  # noqa: E402
 
 api.add_router("/v1/surveys", links_router, auth=server_key)
+api.add_router("/v1/surveys", invitations_router, auth=server_key)
+api.add_router("/v1/surveys", eligibility_router, auth=any_key)
+api.add_router("/v1/survey-settings", settings_router, auth=server_key)

@@ -9,3 +9,22 @@ from kizuna.feedback.services import enrichment
 def enrich_response(response_pk: int) -> int:
     """Sentiment of one response's open answers; returns how many answers were analysed."""
     return enrichment.enrich_response(response_pk)
+
+
+# Survey distribution: email invitations (services/invitations.py).
+
+
+class InvitationsFailed(RuntimeError):
+    """Some invitations were refused by the SMTP server: the task fails so that a backend
+    with retries runs it again; a retry sends only what is still waiting."""
+
+
+@task()
+def send_invitations(batch: str) -> int:
+    """Email the waiting invitations of one request; returns how many were sent."""
+    from kizuna.feedback.services import invitations
+
+    sent, failed = invitations.send_waiting(batch)
+    if failed:
+        raise InvitationsFailed(f"{failed} invitation(s) of {batch} not sent; retried later.")
+    return sent

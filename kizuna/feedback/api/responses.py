@@ -30,6 +30,7 @@ from kizuna.feedback.schemas import responses as schemas
 from kizuna.feedback.selectors import response_export
 from kizuna.feedback.selectors import responses as selectors
 from kizuna.feedback.services import displays, responses
+from kizuna.feedback.services.fatigue import ContactThrottled
 
 responses_router = Router(tags=["responses"])
 
@@ -51,14 +52,18 @@ _EXPORT_RESPONSES = {
 
 @responses_router.post(
     "/{survey_id}/displays",
-    response=with_errors({201: schemas.DisplayOut}),
-    summary="Record that a survey was shown (any key)",
+    response=with_errors({201: schemas.DisplayOut, 200: schemas.DisplayThrottledOut}),
+    summary="Record that a survey was shown (any key); 200 {id: null, throttled: true} when "
+    "the fatigue rules drop it",
 )
 def record_display(
     request: HttpRequest, survey_id: ObjectPathId, payload: schemas.DisplayIn
 ) -> Any:
     data = payload.model_dump(exclude_unset=True)
-    return Status(201, displays.record_display(workspace_of(request), survey_id, data))
+    try:
+        return Status(201, displays.record_display(workspace_of(request), survey_id, data))
+    except ContactThrottled as dropped:
+        return Status(200, {"id": None, "throttled": True, "reason": dropped.reason})
 
 
 @responses_router.post(

@@ -32,3 +32,21 @@ __all__ += ["ResultCount", "ResultMeasure"]
 from kizuna.feedback.models.links import LinkKind, SurveyLink  # noqa: E402
 
 __all__ += ["LinkKind", "SurveyLink"]
+
+# Survey distribution: invitations and fatigue (services/invitations.py, services/fatigue.py).
+from kizuna.feedback.models.fatigue import (  # noqa: E402
+    Contact,
+    ContactKind,
+    FatigueCount,
+    FeedbackSettings,
+)
+from kizuna.feedback.models.invitations import Invitation, InvitationStatus  # noqa: E402
+
+__all__ += [
+    "Contact",
+    "ContactKind",
+    "FatigueCount",
+    "FeedbackSettings",
+    "Invitation",
+    "InvitationStatus",
+]

@@ -35,6 +35,21 @@ class DisplayIn(InputSchema):
         description="Where the survey was shown: " + ", ".join(CHANNELS) + ".",
         json_schema_extra=CHANNEL_FIELD,
     )
+    browser_token: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The browser's token, for an anonymous visitor: the fatigue rules count "
+        "its contacts as a customer's.",
+    )
+
+
+class DisplayThrottledOut(Schema):
+    """200 instead of 201: the fatigue rules drop this display (widget, in_app and api
+    channels); it is counted, not recorded, and the survey is not to be shown."""
+
+    id: None = Field(description="null: no display was recorded.")
+    throttled: Literal[True]
+    reason: Literal["recontact", "cooldown", "answered"]
 
 
 class DisplayOut(Schema):

@@ -74,7 +74,7 @@ def public_link_of(workspace: Workspace, survey_key: str) -> SurveyLink:
     return link
 
 
-def _customers(workspace: Workspace, customer_ids: Sequence[str]) -> list[Customer]:
+def customers_named(workspace: Workspace, customer_ids: Sequence[str]) -> list[Customer]:
     """The customers named, in the order given, each once; 404 naming the first unknown."""
     wanted = list(dict.fromkeys(customer_ids))
     if not wanted:
@@ -131,7 +131,7 @@ def create_personal_links(
         raise SurveyClosed(
             f"Survey {survey.key!r} is closed; it takes no more responses.", field="survey_id"
         )
-    customers = _customers(workspace, customer_ids)
+    customers = customers_named(workspace, customer_ids)
     with transaction.atomic(savepoint=False):
         return personal_links_for(survey, customers, expires_at, moment)
 
@@ -191,3 +191,6 @@ def use_link(link: SurveyLink, response: Response, moment: datetime) -> None:
     if taken != 1:
         raise LinkUsed("This link has been answered already.", field="link_token")
     link.used_at, link.response = moment, response
+    from kizuna.feedback.services.invitations import answered  # invitations import links
+
+    answered(link.pk, response, moment)
