@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kizuna.portal.views import qr, survey
+from kizuna.portal.views import qr, survey, unsubscribe
 
 app_name = "portal"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("s/<str:token>", survey.survey_page, name="survey"),
     path("s/<str:token>/qr.svg", qr.qr_svg, name="qr_svg"),
     path("s/<str:token>/qr.png", qr.qr_png, name="qr_png"),
+    path("u/<str:token>", unsubscribe.unsubscribe_page, name="unsubscribe"),
 ]

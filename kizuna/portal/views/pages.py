@@ -24,6 +24,7 @@ PROBLEMS = {
     "link_expired": "link_expired",
     "link_not_found": "not_found",
     "survey_not_found": "not_found",
+    "unsubscribe_not_found": "unsubscribe_not_found",
 }
 
 
