@@ -28,9 +28,7 @@ def invitation(workspace: Any) -> Invitation:
 
 
 def surveys_consent(invitation: Invitation) -> str:
-    return str(
-        Consent.objects.get(customer=invitation.customer, channel="surveys").status
-    )
+    return str(Consent.objects.get(customer=invitation.customer, channel="surveys").status)
 
 
 def test_get_asks_and_post_unsubscribes_in_the_customers_language(invitation: Invitation) -> None:
