@@ -27,8 +27,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
-    # The embeddable widget's test page (docs/widget.md).
-    path("widget-demo", include("kizuna.portal.widget_urls")),
+    path("", include("kizuna.portal.urls")),
 ]
 
 handler404 = api_aware_404

@@ -39,6 +39,6 @@ class FormOut(Schema):
     )
     branding: dict[str, str] = Field(
         default_factory=dict,
-        description="The workspace's colours and logo, where set (primary, background, "
-        "text, logo_url).",
+        description="The workspace's brand, where set: `primary` (#RRGGBB, buttons and "
+        "progress) and `logo_url`.",
     )

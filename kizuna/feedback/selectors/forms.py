@@ -63,6 +63,12 @@ def form_of(survey: Survey) -> dict[str, Any]:
     }
 
 
+def branding(workspace: Workspace) -> dict[str, str]:
+    """The workspace's brand (kept on the workspace: docs/hosted-pages.md), where set."""
+    brand = {"primary": workspace.brand_color, "logo_url": workspace.brand_logo_url}
+    return {name: value for name, value in brand.items() if value}
+
+
 def survey_form(workspace: Workspace, survey_key: str) -> dict[str, Any]:
     """The survey's form; 404 `survey_not_found` for a survey the workspace does not have."""
-    return form_of(get_survey(workspace, survey_key))
+    return form_of(get_survey(workspace, survey_key)) | {"branding": branding(workspace)}

@@ -2,6 +2,8 @@
 them (the widget); any key; no logic given away."""
 
 from conftest import ApiClient
+from kizuna.accounts.services import NewWorkspace
+from kizuna.core.models import Workspace
 from kizuna.feedback.tests.response_support import published
 from kizuna.feedback.tests.support import assert_error, full_definition
 
@@ -48,6 +50,19 @@ def test_no_logic_is_given_away(api: ApiClient, browser_api: ApiClient) -> None:
     text = browser_api.get(f"/surveys/{survey}/form").content.decode()
     for secret in ("visible_if", "required_if", "expression", "quotas", "goto", "answers."):
         assert secret not in text
+
+
+def test_the_form_carries_the_workspaces_brand(
+    api: ApiClient, browser_api: ApiClient, workspace: NewWorkspace
+) -> None:
+    survey = published(api)
+    Workspace.objects.filter(pk=workspace.workspace.pk).update(
+        brand_color="#0A7D32", brand_logo_url="https://cdn.example/logo.png"
+    )
+    assert browser_api.get(f"/surveys/{survey}/form").data["branding"] == {
+        "primary": "#0A7D32",
+        "logo_url": "https://cdn.example/logo.png",
+    }
 
 
 def test_a_paused_survey_says_so(api: ApiClient, browser_api: ApiClient) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace, create_workspace
+from kizuna.core.models import Workspace
 from kizuna.feedback.models import Display, Response
 from kizuna.feedback.tests.support import t
 
@@ -113,6 +114,8 @@ def site(transactional_db: None, live_server: Any, settings: Any) -> dict[str, A
     settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
     settings.KIZUNA_PUBLIC_URL = f"http://127.0.0.1:{port}"
     workspace: NewWorkspace = create_workspace("widget-shop", "Widget shop")
+    # A light brand colour: the widget writes near-black on it.
+    Workspace.objects.filter(slug="widget-shop").update(brand_color="#F5C518")
     server = ApiClient(workspace.server_key)
     assert server.post("/customers", {"external_id": CUSTOMER}).status_code == 201
     body = {
@@ -194,8 +197,15 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
     assert inside["font-size"] == "16px"
     assert inside["color"] == "rgb(29, 35, 48)"
     assert "Comic Sans" not in inside["font-family"]
-    next_button = page.evaluate(INSIDE_WIDGET, [".kz-next", ["display", "font-size"]])
-    assert next_button == {"display": "block", "font-size": "15px"}  # a flex item
+    next_button = page.evaluate(
+        INSIDE_WIDGET, [".kz-next", ["display", "font-size", "background-color", "color"]]
+    )
+    assert next_button == {
+        "display": "block",  # a flex item
+        "font-size": "15px",
+        "background-color": "rgb(245, 197, 24)",  # the workspace's brand colour
+        "color": "rgb(17, 17, 17)",
+    }
     # ...and the widget's styles do not reach the host's elements.
     host_after = {
         selector: page.evaluate(STYLE_OF, [selector, list(HOST_PROPERTIES)])
@@ -286,8 +296,14 @@ def test_an_event_trigger_shows_the_widget_on_that_event_only(
     assert page.locator("kizuna-widget").count() == 0
     assert Display.objects.count() == 0
 
+    # The host may set the widget's colours from outside (a custom property inherits).
+    page.evaluate(
+        "document.documentElement.style.setProperty('--kizuna-primary', 'rgb(10, 125, 50)')"
+    )
     page.locator("#buy").click()  # the page's own script calls Kizuna.track('purchase')
     assert shopper.result() == {"survey": SURVEY, "shown": True, "reason": None}
+    primary = page.evaluate(INSIDE_WIDGET, [".kz-next", ["background-color"]])
+    assert primary == {"background-color": "rgb(10, 125, 50)"}
     assert shopper.widget(".kz-title").inner_text() == "How likely are you to recommend us?"
     # Focus is inside the widget; Escape closes it and gives the focus back to the page.
     assert page.evaluate("document.activeElement.tagName") == "KIZUNA-WIDGET"

@@ -44,6 +44,7 @@
     ":host(.kz-left){left:16px!important;right:auto!important;}",
     ":host([hidden]){display:none!important;}",
     ".kz{--k-primary:var(--kizuna-primary,var(--kizuna-brand-primary,#2f54d1));",
+    "--k-on-primary:var(--kizuna-on-primary,var(--kizuna-brand-on-primary,#ffffff));",
     "--k-bg:var(--kizuna-background,var(--kizuna-brand-background,#ffffff));",
     "--k-text:var(--kizuna-text,var(--kizuna-brand-text,#1d2330));",
     "--k-muted:color-mix(in srgb,var(--k-text) 62%,var(--k-bg));",
@@ -69,7 +70,7 @@
     ".kz-opt input{position:absolute;opacity:0;width:1px;height:1px;margin:0;}",
     ".kz-opt span{display:flex;align-items:center;justify-content:center;min-height:36px;",
     "padding:6px 8px;border:1px solid var(--k-line);border-radius:8px;background:var(--k-bg);}",
-    ".kz-opt input:checked+span{background:var(--k-primary);border-color:var(--k-primary);color:#fff;}",
+    ".kz-opt input:checked+span{background:var(--k-primary);border-color:var(--k-primary);color:var(--k-on-primary);}",
     ".kz-opt input:focus-visible+span{outline:3px solid var(--k-primary);outline-offset:2px;}",
     ".kz-list{display:grid;gap:6px;}",
     ".kz-list .kz-opt span{justify-content:flex-start;}",
@@ -85,7 +86,7 @@
     ".kz-error{margin:8px 0 0;color:#b3261e;font-size:14px;}",
     ".kz-foot{display:flex;justify-content:space-between;align-items:center;gap:8px;margin-top:14px;}",
     ".kz-btn{all:unset;cursor:pointer;display:inline-block;padding:8px 16px;border-radius:8px;",
-    "background:var(--k-primary);color:#fff;font-weight:600;text-align:center;}",
+    "background:var(--k-primary);color:var(--k-on-primary);font-weight:600;text-align:center;}",
     ".kz-btn:focus-visible,.kz-close:focus-visible,.kz-link:focus-visible{outline:3px solid var(--k-primary);",
     "outline-offset:2px;}",
     ".kz-btn[disabled]{opacity:.55;cursor:default;}",
@@ -337,9 +338,11 @@
     panel.setAttribute("aria-modal", "false");
     panel.setAttribute("aria-labelledby", "kz-heading");
     var branding = (state.form && state.form.branding) || {};
-    ["primary", "background", "text"].forEach(function (name) {
-      if (branding[name]) panel.style.setProperty("--kizuna-brand-" + name, branding[name]);
-    });
+    if (/^#[0-9a-fA-F]{6}$/.test(branding.primary || "")) {
+      // Set through the CSSOM (allowed by a strict style-src, unlike a style attribute).
+      panel.style.setProperty("--kizuna-brand-primary", branding.primary);
+      panel.style.setProperty("--kizuna-brand-on-primary", textOn(branding.primary));
+    }
     root.appendChild(panel);
     panel.addEventListener("keydown", onKeydown);
     document.body.appendChild(host);
@@ -347,6 +350,16 @@
     state.root = root;
     state.panel = panel;
     state.open = true;
+  }
+
+  // White or near-black text on a colour, whichever contrasts more (WCAG 2 luminance).
+  function textOn(color) {
+    var luminance = [1, 3, 5].map(function (i) {
+      var c = parseInt(color.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var l = 0.2126 * luminance[0] + 0.7152 * luminance[1] + 0.0722 * luminance[2];
+    return (1.05 / (l + 0.05)) >= ((l + 0.05) / 0.0552) ? "#ffffff" : "#111111";
   }
 
   function close() {

@@ -1,0 +1,3 @@
+from kizuna.portal.tests.browser import chromium
+
+__all__ = ["chromium"]
