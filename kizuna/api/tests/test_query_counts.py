@@ -384,8 +384,8 @@ PINS = [
     ),
 ]
 
-# Embeddable widget (issue 10): the survey's form is one read of the survey.
-PINS += [Pin("GET", "/surveys/{survey_id}/form", "/surveys/nps/form", 1)]
+# Embeddable widget (issue 10): the survey's form reads the survey and its public link.
+PINS += [Pin("GET", "/surveys/{survey_id}/form", "/surveys/nps/form", 2)]
 
 # The uploads of the import endpoints: a small file each.
 UPLOADS = {

@@ -2,14 +2,18 @@
 survey's elements beside what `evaluate` says (which elements are visible, their texts and
 choices, the errors): each element's type and the settings that shape its input. No logic
 (conditions, expressions, quotas) is given away: the evaluator applies it on the server.
+The address of the survey's hosted page (its public link, once it has one) is given for the
+elements a client does not draw.
 
 Read by the embeddable widget (ADR 0032) with a publishable key."""
 
 from typing import Any
 
+from django.conf import settings
+
 from kizuna.core.clock import now
 from kizuna.core.models import Workspace
-from kizuna.feedback.models import Survey
+from kizuna.feedback.models import LinkKind, Survey, SurveyLink
 from kizuna.feedback.selectors.surveys import get_survey
 
 # The settings of an element that shape its input (docs/surveys.md, element types); texts
@@ -69,6 +73,21 @@ def branding(workspace: Workspace) -> dict[str, str]:
     return {name: value for name, value in brand.items() if value}
 
 
+def hosted_url(workspace: Workspace, survey: Survey) -> str | None:
+    """The address of the survey's public link, if it has one (reading creates none)."""
+    token = (
+        SurveyLink.objects.for_workspace(workspace)
+        .filter(survey=survey, kind=LinkKind.PUBLIC)
+        .values_list("token", flat=True)
+        .first()
+    )
+    return f"{settings.KIZUNA_PUBLIC_URL}/s/{token}" if token else None
+
+
 def survey_form(workspace: Workspace, survey_key: str) -> dict[str, Any]:
     """The survey's form; 404 `survey_not_found` for a survey the workspace does not have."""
-    return form_of(get_survey(workspace, survey_key)) | {"branding": branding(workspace)}
+    survey = get_survey(workspace, survey_key)
+    return form_of(survey) | {
+        "branding": branding(workspace),
+        "hosted_url": hosted_url(workspace, survey),
+    }

@@ -1,9 +1,13 @@
 """`GET /surveys/{survey_id}/form`: the shapes of a survey's elements, for a client that draws
 them (the widget); any key; no logic given away."""
 
+from typing import Any
+
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import Workspace
+from kizuna.feedback.models import Survey, SurveyLink
+from kizuna.feedback.services.links import public_link
 from kizuna.feedback.tests.response_support import published
 from kizuna.feedback.tests.support import assert_error, full_definition
 
@@ -63,6 +67,18 @@ def test_the_form_carries_the_workspaces_brand(
         "primary": "#0A7D32",
         "logo_url": "https://cdn.example/logo.png",
     }
+
+
+def test_the_form_gives_the_public_link_once_the_survey_has_one(
+    api: ApiClient, browser_api: ApiClient, settings: Any
+) -> None:
+    settings.KIZUNA_PUBLIC_URL = "https://kizuna.example"
+    survey = published(api)
+    assert browser_api.get(f"/surveys/{survey}/form").data["hosted_url"] is None
+    assert SurveyLink.objects.count() == 0  # reading the form creates no link
+    public = public_link(Survey.objects.get(key=survey))  # as the hosted page makes it
+    form = browser_api.get(f"/surveys/{survey}/form").data
+    assert form["hosted_url"] == f"https://kizuna.example/s/{public.token}"
 
 
 def test_a_paused_survey_says_so(api: ApiClient, browser_api: ApiClient) -> None:
