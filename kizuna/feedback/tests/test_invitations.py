@@ -201,8 +201,8 @@ def test_a_refused_send_fails_and_is_retried_once(
         "cust-1@example.com",
         "cust-2@example.com",
     ]
-    rows = list(Invitation.objects.order_by("pk").values_list("status", "attempts", "last_error"))
-    assert rows == [("sent", 2, ""), ("sent", 2, "")]
+    final = list(Invitation.objects.order_by("pk").values_list("status", "attempts", "last_error"))
+    assert final == [("sent", 2, ""), ("sent", 2, "")]
 
 
 def test_after_three_refusals_an_invitation_rests(
