@@ -274,7 +274,7 @@ PINS = [
         "POST",
         "/surveys/{survey_id}/displays",
         "/surveys/nps/displays",
-        5,
+        6,  # with the contact the fatigue rules count
         lambda: {"channel": "link", "customer_id": "cust-0"},
     ),
     Pin(
@@ -313,6 +313,25 @@ PINS = [
     ),
     # The survey, the link, and its insertion the first time it is asked for.
     Pin("GET", "/surveys/{survey_id}/links/public", "/surveys/nps/links/public", 3),
+    # Invitations (the seeded customers consent, without an email), fatigue, settings, and
+    # the widget's eligibility question.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/invitations",
+        "/surveys/nps/invitations",
+        4,
+        lambda: {"customer_ids": ["cust-0", "cust-1"]},
+    ),
+    Pin("GET", "/surveys/{survey_id}/fatigue", "/surveys/nps/fatigue", 2),
+    Pin("GET", "/survey-settings", "/survey-settings", 1),
+    Pin("PATCH", "/survey-settings", "/survey-settings", 4, lambda: {"cooldown_days": 14}),
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/eligibility",
+        "/surveys/nps/eligibility",
+        5,
+        lambda: {"channel": "widget", "customer_id": "cust-0"},
+    ),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
     Pin("GET", "/orders/imports/{import_id}", "/orders/imports/{import}", 1),

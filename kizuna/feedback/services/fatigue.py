@@ -122,9 +122,13 @@ def update_settings(
                 f"cooldown_days is 0 to {MAX_DAYS}.", code="out_of_range", field="cooldown_days"
             )
         with transaction.atomic(savepoint=False):
-            FeedbackSettings.objects.update_or_create(
-                workspace=workspace, defaults={"cooldown_days": days, "updated_at": moment}
-            )
+            rows = FeedbackSettings.objects.filter(workspace=workspace)
+            if not rows.update(cooldown_days=days, updated_at=moment):
+                fresh = FeedbackSettings(workspace=workspace, cooldown_days=days, updated_at=moment)
+                _, created = insert_once(fresh, workspace=workspace)
+                if not created:  # a concurrent first change inserted it
+                    rows.update(cooldown_days=days, updated_at=moment)
+        return {"cooldown_days": days}
     return get_settings(workspace)
 
 

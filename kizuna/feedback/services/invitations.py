@@ -241,8 +241,9 @@ def send_waiting(batch: str | None = None, limit: int = 1000) -> tuple[int, int]
     `limit`. Returns (sent, failed)."""
     sent = failed = 0
     candidates = Q(batch=batch) if batch is not None else Q()
+    # A send refused in this run waits for the next one.
     claimable = Q(status=InvitationStatus.QUEUED) | Q(
-        status=InvitationStatus.FAILED, attempts__lt=MAX_ATTEMPTS
+        status=InvitationStatus.FAILED, attempts__lt=MAX_ATTEMPTS, claimed_at__lt=now()
     )
     while sent + failed < limit:
         moment = now()
