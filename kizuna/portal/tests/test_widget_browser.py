@@ -16,6 +16,7 @@ from kizuna.accounts.services import NewWorkspace, create_workspace
 from kizuna.core.models import Workspace
 from kizuna.feedback.models import Display, Response
 from kizuna.feedback.tests.support import t
+from kizuna.portal.tests.browser import BLOCKING, screenshot
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
@@ -136,6 +137,19 @@ def site(transactional_db: None, live_server: Any, settings: Any) -> dict[str, A
     }
 
 
+def widget_violations(page: Any) -> list[dict[str, Any]]:
+    """The serious and critical axe-core violations inside the widget (the test page itself
+    is ugly on purpose: red on white)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context={"include": [[["kizuna-widget", ".kz"]]]})
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"] for n in v["nodes"]][:3]}
+        for v in results.response.get("violations", [])
+        if v.get("impact") in BLOCKING
+    ]
+
+
 class Visit:
     """One page of the test site in a browser context (its own localStorage)."""
 
@@ -164,6 +178,13 @@ class Visit:
         assert self.console_errors == []
 
 
+def first_checked(page: Any) -> str | None:
+    return page.evaluate(
+        "(() => { const c = document.querySelector('kizuna-widget').shadowRoot"
+        ".querySelector('input:checked'); return c ? c.value : null; })()"
+    )
+
+
 def visit(browser: Any, site: dict[str, Any], **params: str) -> Visit:
     context = browser.new_context(locale="en-US")
     context.add_init_script(PROBES)
@@ -178,7 +199,7 @@ def again(first: Visit, site: dict[str, Any], **params: str) -> Visit:
 
 
 def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
-    browser: Any, site: dict[str, Any]
+    browser: Any, site: dict[str, Any], tmp_path: Path
 ) -> None:
     first = visit(browser, site, trigger="delay:1", lang="ja", customer=CUSTOMER)
     page = first.page
@@ -189,11 +210,11 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
     assert first.result() == {"survey": SURVEY, "shown": True, "reason": None}
     # Shown after its delay, not before.
     assert page.evaluate("performance.now()") >= 1000
-    title = first.widget(".kz-title")
+    title = first.widget("#kz-heading")
     assert title.inner_text() == "友人に勧める可能性は？"
 
     # The host's styles (`* {40px; red}`, `button {display: none}`) do not reach the widget.
-    inside = page.evaluate(INSIDE_WIDGET, [".kz-title", ["font-size", "color", "font-family"]])
+    inside = page.evaluate(INSIDE_WIDGET, ["#kz-heading", ["font-size", "color", "font-family"]])
     assert inside["font-size"] == "16px"
     assert inside["color"] == "rgb(29, 35, 48)"
     assert "Comic Sans" not in inside["font-family"]
@@ -219,12 +240,15 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
     # Keyboard: the first input has the focus; Next without an answer says why.
     first.widget(".kz-next").click()
     assert first.widget(".kz-error").inner_text() == "この質問にお答えください。"
+    assert widget_violations(page) == []
+    screenshot(page, "widget-error-ja", tmp_path)
     first.widget("label:has(input[value='9'])").click()
     first.widget(".kz-next").click()
     first.widget("textarea").fill("丁寧な対応")
     first.widget(".kz-next").click()
     first.widget(".kz-ending").wait_for(timeout=WAIT_MS)
     assert first.widget(".kz-ending").inner_text() == "ありがとうございました"
+    assert widget_violations(page) == []
     first.assert_clean()
 
     response = Response.objects.select_related("customer", "display").get(survey__key=SURVEY)
@@ -279,7 +303,7 @@ def test_the_targeting_condition_decides_who_is_shown_the_survey(
     insider = visit(browser, site, trigger="manual")
     insider.page.evaluate("Kizuna.identify('HT-KO')")
     assert insider.page.evaluate("Kizuna.show()") is True
-    assert insider.widget(".kz-title").inner_text() == "How likely are you to recommend us?"
+    assert insider.widget("#kz-heading").inner_text() == "How likely are you to recommend us?"
     insider.assert_clean()
     display = Display.objects.select_related("customer").get()
     assert display.customer is not None and display.customer.external_id == "HT-KO"
@@ -287,7 +311,7 @@ def test_the_targeting_condition_decides_who_is_shown_the_survey(
 
 
 def test_an_event_trigger_shows_the_widget_on_that_event_only(
-    browser: Any, site: dict[str, Any]
+    browser: Any, site: dict[str, Any], tmp_path: Path
 ) -> None:
     shopper = visit(browser, site, trigger="event:purchase")
     page = shopper.page
@@ -304,9 +328,19 @@ def test_an_event_trigger_shows_the_widget_on_that_event_only(
     assert shopper.result() == {"survey": SURVEY, "shown": True, "reason": None}
     primary = page.evaluate(INSIDE_WIDGET, [".kz-next", ["background-color"]])
     assert primary == {"background-color": "rgb(10, 125, 50)"}
-    assert shopper.widget(".kz-title").inner_text() == "How likely are you to recommend us?"
-    # Focus is inside the widget; Escape closes it and gives the focus back to the page.
+    assert shopper.widget("#kz-heading").inner_text() == "How likely are you to recommend us?"
+    # Focus is inside the widget and stays there (Tab and Shift+Tab wrap); Escape closes it
+    # and gives the focus back to the page.
     assert page.evaluate("document.activeElement.tagName") == "KIZUNA-WIDGET"
+    screenshot(page, "widget-nps-en", tmp_path)
+    focused = set()
+    for key in ["Tab"] * 4 + ["Shift+Tab"] * 4:
+        page.keyboard.press(key)
+        assert page.evaluate("document.activeElement.tagName") == "KIZUNA-WIDGET"
+        focused.add(page.evaluate("document.activeElement.shadowRoot.activeElement.className"))
+    assert focused == {"kz-close", "kz-btn kz-next", ""}  # the close button, Next, a radio
+    page.keyboard.press("ArrowRight")  # moves along the scale: 0 -> 1
+    assert first_checked(page) == "1"
     page.keyboard.press("Escape")
     page.locator("kizuna-widget").wait_for(state="detached", timeout=WAIT_MS)
     shopper.assert_clean()

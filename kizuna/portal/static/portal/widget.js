@@ -47,7 +47,7 @@
     "--k-on-primary:var(--kizuna-on-primary,var(--kizuna-brand-on-primary,#ffffff));",
     "--k-bg:var(--kizuna-background,var(--kizuna-brand-background,#ffffff));",
     "--k-text:var(--kizuna-text,var(--kizuna-brand-text,#1d2330));",
-    "--k-muted:color-mix(in srgb,var(--k-text) 62%,var(--k-bg));",
+    "--k-muted:color-mix(in srgb,var(--k-text) 80%,var(--k-bg));",
     "--k-line:color-mix(in srgb,var(--k-text) 22%,var(--k-bg));",
     "--k-radius:var(--kizuna-radius,12px);",
     "box-sizing:border-box;font-family:var(--kizuna-font,system-ui,-apple-system,'Segoe UI',",
@@ -56,8 +56,9 @@
     "border-radius:var(--k-radius);box-shadow:0 12px 32px rgba(0,0,0,.18);padding:16px 16px 14px;",
     "max-height:calc(100vh - 32px);overflow:auto;text-align:start;}",
     ".kz *,.kz *::before,.kz *::after{box-sizing:border-box;font:inherit;color:inherit;}",
-    ".kz-head{display:flex;align-items:flex-start;gap:8px;margin:0 0 10px;}",
-    ".kz-title{flex:1;margin:0;font-size:16px;font-weight:600;}",
+    ".kz-head{display:flex;align-items:center;gap:8px;margin:0 0 10px;}",
+    ".kz-title{display:block;flex:1;margin:0 0 10px;font-size:16px;font-weight:600;}",
+    ".kz-head .kz-title{margin:0;}",
     ".kz-desc{margin:0 0 10px;color:var(--k-muted);}",
     ".kz-close{all:unset;cursor:pointer;width:28px;height:28px;border-radius:6px;display:inline-flex;",
     "align-items:center;justify-content:center;font-size:20px;line-height:1;color:var(--k-muted);}",
@@ -65,7 +66,8 @@
     ".kz fieldset{border:0;margin:0;padding:0;min-width:0;}",
     ".kz legend{padding:0;margin:0 0 10px;font-size:16px;font-weight:600;}",
     ".kz-scale{display:flex;flex-wrap:wrap;gap:4px;}",
-    ".kz-scale label{flex:1 0 28px;}",
+    ".kz-scale label{flex:1 1 0;min-width:0;}",
+    ".kz-scale .kz-opt span{padding:6px 0;}",
     ".kz-opt{position:relative;display:block;cursor:pointer;}",
     ".kz-opt input{position:absolute;opacity:0;width:1px;height:1px;margin:0;}",
     ".kz-opt span{display:flex;align-items:center;justify-content:center;min-height:36px;",
@@ -92,7 +94,7 @@
     ".kz-btn[disabled]{opacity:.55;cursor:default;}",
     ".kz-back{background:transparent;color:var(--k-text);border:1px solid var(--k-line);}",
     ".kz-link{color:var(--k-primary);text-decoration:underline;}",
-    ".kz-progress{height:4px;background:var(--k-line);border-radius:2px;overflow:hidden;margin:0 0 12px;}",
+    ".kz-progress{flex:1;height:4px;background:var(--k-line);border-radius:2px;overflow:hidden;}",
     ".kz-progress>div{height:100%;width:0;background:var(--k-primary);transition:width .2s;}",
     ".kz-stars .kz-opt span{font-size:20px;}",
   ].join("");
@@ -445,27 +447,24 @@
     });
     var shape = state.form.elements[id];
     var texts = (state.evaluation.texts || {})[id] || { title: "" };
+    var index = Math.max(0, visible.indexOf(id));
     var head = el("div", "kz-head");
-    var heading = el("p", "kz-title", texts.title);
-    heading.id = "kz-heading";
+    var progress = el("div", "kz-progress");
+    progress.setAttribute("role", "progressbar");
+    progress.setAttribute("aria-valuemin", "1");
+    progress.setAttribute("aria-valuemax", String(visible.length));
+    progress.setAttribute("aria-valuenow", String(index + 1));
+    progress.setAttribute("aria-label", index + 1 + " / " + visible.length);
+    var bar = el("div");
+    bar.style.setProperty("width", Math.round((100 * (index + 1)) / visible.length) + "%");
+    progress.appendChild(bar);
     var closeButton = el("button", "kz-close", "×");
     closeButton.type = "button";
     closeButton.setAttribute("aria-label", closeText());
     closeButton.addEventListener("click", close);
-    head.appendChild(heading);
+    head.appendChild(progress);
     head.appendChild(closeButton);
     panel.appendChild(head);
-
-    var progress = el("div", "kz-progress");
-    progress.setAttribute("role", "progressbar");
-    progress.setAttribute("aria-valuemin", "0");
-    progress.setAttribute("aria-valuemax", String(visible.length));
-    progress.setAttribute("aria-valuenow", String(visible.indexOf(id)));
-    progress.setAttribute("aria-label", texts.title || "");
-    var bar = el("div");
-    bar.style.setProperty("width", Math.round((100 * Math.max(0, visible.indexOf(id))) / visible.length) + "%");
-    progress.appendChild(bar);
-    panel.appendChild(progress);
 
     var form = el("form", "kz-form");
     form.noValidate = true;
@@ -474,6 +473,9 @@
       next();
     });
     var body = renderElement(id, shape, texts);
+    // The question's title names the dialog.
+    var title = body.querySelector("legend, .kz-title");
+    if (title) title.id = "kz-heading";
     form.appendChild(body);
     var errors = errorsFor ? ((state.evaluation.messages || {})[id] || []) : [];
     if (errors.length) {
@@ -679,6 +681,7 @@
     }
     // statement
     var statement = el("div");
+    statement.appendChild(el("p", "kz-title", texts.title));
     if (texts.description) statement.appendChild(el("p", "kz-desc", texts.description));
     if (shape.button_url && /^https?:\/\//.test(shape.button_url)) {
       var action = el("a", "kz-link", labels.button_text || shape.button_url);
