@@ -14,7 +14,8 @@ import pytest
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace, create_workspace
 from kizuna.core.models import Workspace
-from kizuna.feedback.models import Display, Response
+from kizuna.feedback.models import Display, Response, Survey
+from kizuna.feedback.services.links import link_url, public_link
 from kizuna.feedback.tests.support import t
 from kizuna.portal.tests.browser import BLOCKING, screenshot
 
@@ -128,7 +129,8 @@ def site(transactional_db: None, live_server: Any, settings: Any) -> dict[str, A
         "recontact": {"policy": "until_answered"},
         "definition": definition(),
     }
-    assert server.post("/surveys", body).status_code == 201
+    created = server.post("/surveys", body)
+    assert created.status_code == 201, created.data
     assert server.post(f"/surveys/{SURVEY}/publish").status_code == 200
     return {
         "page": f"http://localhost:{port}/widget-demo",
@@ -345,4 +347,139 @@ def test_an_event_trigger_shows_the_widget_on_that_event_only(
     page.locator("kizuna-widget").wait_for(state="detached", timeout=WAIT_MS)
     shopper.assert_clean()
     assert Display.objects.get().channel == "widget"
+    shopper.context.close()
+
+
+def every_type() -> dict[str, Any]:
+    return {
+        "pages": [
+            {
+                "id": "p1",
+                "elements": [
+                    {"id": "csat", "type": "csat", "title": t("Satisfied?"), "required": True},
+                    {"id": "ces", "type": "ces", "title": t("Easy?")},
+                    {
+                        "id": "stars",
+                        "type": "rating",
+                        "title": t("Stars"),
+                        "points": 5,
+                        "display": "stars",
+                    },
+                    {
+                        "id": "channel",
+                        "type": "single_choice",
+                        "title": t("Where?"),
+                        "choices": [
+                            {"id": "web", "text": t("Web")},
+                            {"id": "shop", "text": t("Shop")},
+                        ],
+                        "other": True,
+                        "other_text": t("Elsewhere"),
+                    },
+                    {
+                        "id": "likes",
+                        "type": "multiple_choice",
+                        "title": t("What do you like?"),
+                        "choices": [
+                            {"id": "tea", "text": t("Tea")},
+                            {"id": "cups", "text": t("Cups")},
+                        ],
+                    },
+                    {
+                        "id": "city",
+                        "type": "dropdown",
+                        "title": t("City"),
+                        "choices": [
+                            {"id": "osaka", "text": t("Osaka")},
+                            {"id": "seoul", "text": t("Seoul")},
+                        ],
+                    },
+                    {"id": "member", "type": "boolean", "title": t("A member?")},
+                    {"id": "visited", "type": "date", "title": t("When?")},
+                    {
+                        "id": "ok",
+                        "type": "consent",
+                        "title": t("Consent"),
+                        "label": t("You may contact me"),
+                        "required": True,
+                    },
+                    {
+                        "id": "order",
+                        "type": "ranking",
+                        "title": t("Rank"),
+                        "choices": [
+                            {"id": "price", "text": t("Price")},
+                            {"id": "speed", "text": t("Speed")},
+                        ],
+                    },
+                    {"id": "note", "type": "statement", "title": t("Almost done")},
+                ],
+            }
+        ],
+    }
+
+
+def test_every_type_the_widget_draws_is_answered_and_stored(
+    browser: Any, site: dict[str, Any]
+) -> None:
+    server = site["server"]
+    body = {"id": "every-type", "name": "Every type", "languages": ["en"]}
+    body |= {"default_language": "en", "timezone": "UTC", "definition": every_type()}
+    created = server.post("/surveys", body)
+    assert created.status_code == 201, created.data
+    assert server.post("/surveys/every-type/publish").status_code == 200
+    hosted = link_url(public_link(Survey.objects.get(key="every-type")))
+    shopper = visit(browser, site, survey="every-type", trigger="load")
+    assert shopper.result() == {"survey": "every-type", "shown": True, "reason": None}
+
+    def pick(name: str, value: str) -> None:
+        shopper.widget(f"label:has(input[name='kz-{name}'][value='{value}'])").click()
+
+    def next_step() -> None:
+        shopper.widget(".kz-next").click()
+
+    pick("csat", "4")
+    next_step()
+    pick("ces", "6")
+    next_step()
+    pick("stars", "5")
+    next_step()
+    pick("channel", "other")
+    shopper.widget("input.kz-other").fill("Friend")
+    next_step()
+    pick("likes", "tea")
+    next_step()
+    shopper.widget("select").select_option("seoul")
+    next_step()
+    pick("member", "true")
+    next_step()
+    shopper.widget("input[type='date']").fill("2026-05-01")
+    next_step()
+    shopper.widget(".kz-check input").check()
+    next_step()
+    # A ranking is not drawn by the widget: a link to the hosted page instead.
+    assert shopper.widget("a.kz-link").get_attribute("href") == hosted
+    next_step()
+    shopper.widget("#kz-heading:text('Almost done')").wait_for(timeout=WAIT_MS)
+    assert shopper.widget(".kz-next").inner_text() == "Submit"
+    next_step()
+    shopper.widget(".kz-ending").wait_for(timeout=WAIT_MS)
+    assert shopper.widget(".kz-ending").inner_text() == "Thank you for your answers!"
+    shopper.assert_clean()
+
+    response = Response.objects.get(survey__key="every-type")
+    assert response.answers == {
+        "csat": 4,
+        "ces": 6,
+        "stars": 5,
+        "channel": "other",
+        "channel#other": "Friend",
+        "likes": ["tea"],
+        "city": "seoul",
+        "member": True,
+        "visited": "2026-05-01",
+        "ok": True,
+    }
+    assert (response.status, response.channel, response.language) == ("completed", "widget", "en")
+    assert set(response.time_ms) == {*response.answers} - {"channel#other"} | {"order", "note"}
     shopper.context.close()
