@@ -423,7 +423,7 @@ def test_every_type_the_widget_draws_is_answered_and_stored(
     browser: Any, site: dict[str, Any]
 ) -> None:
     server = site["server"]
-    body = {"id": "every-type", "name": "Every type", "languages": ["en"]}
+    body: dict[str, Any] = {"id": "every-type", "name": "Every type", "languages": ["en"]}
     body |= {"default_language": "en", "timezone": "UTC", "definition": every_type()}
     created = server.post("/surveys", body)
     assert created.status_code == 201, created.data
