@@ -20,6 +20,7 @@ from collections.abc import Callable
 from functools import cache
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from kizuna.api.auth import bearer_token
 from kizuna.api.errors import error_response
@@ -71,16 +72,21 @@ class CorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        origin = request.headers.get("Origin")
-        if origin is None or not request.path.startswith(API_V1_PREFIX):
+        if not request.path.startswith(API_V1_PREFIX):
             return self.get_response(request)
+        origin = request.headers.get("Origin")
         methods = open_methods(request.path)
         asked = request.headers.get("Access-Control-Request-Method")
-        if request.method == "OPTIONS" and asked is not None:
+        if origin is not None and request.method == "OPTIONS" and asked is not None:
             return self._preflight(asked.upper(), methods)
         response = self.get_response(request)
+        if request.method not in methods:
+            return response
+        # The answer depends on Origin: a cache must not give a same-origin answer (without
+        # the header) to a page on another origin.
+        patch_vary_headers(response, ("Origin",))
         token = bearer_token(request) or ""
-        if request.method in methods and not token.strip().startswith("sk_"):
+        if origin is not None and not token.strip().startswith("sk_"):
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         return response

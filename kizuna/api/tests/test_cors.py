@@ -153,3 +153,6 @@ def test_same_origin_and_server_calls_carry_no_cors_headers(
     shown = browser_api.post(f"/surveys/{survey}/displays", {"channel": "widget"})
     assert shown.status_code == 201
     assert "Access-Control-Allow-Origin" not in shown
+    # An open operation's answer varies with Origin (a cache keeps them apart); others not.
+    assert shown["Vary"] == "Origin"
+    assert "Origin" not in api.get("/surveys").get("Vary", "")
