@@ -246,6 +246,11 @@ def test_after_its_delay_the_widget_is_answered_and_the_response_stored(
     screenshot(page, "widget-error-ja", tmp_path)
     first.widget("label:has(input[value='9'])").click()
     first.widget(".kz-next").click()
+    first.widget("textarea").wait_for(timeout=WAIT_MS)
+    # Saved as the visitor goes: the NPS is stored before the comment is written.
+    partial = Response.objects.get(survey__key=SURVEY)
+    assert (partial.status, partial.answers) == ("in_progress", {"nps": 9})
+    assert partial.completed_at is None
     first.widget("textarea").fill("丁寧な対応")
     first.widget(".kz-next").click()
     first.widget(".kz-ending").wait_for(timeout=WAIT_MS)
