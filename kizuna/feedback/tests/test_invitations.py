@@ -293,3 +293,24 @@ def published_body() -> dict[str, Any]:
     from kizuna.feedback.tests.support import survey_body
 
     return survey_body()
+
+
+def test_the_scheduled_job_sends_what_waits_and_the_reminders(
+    api: ApiClient, smtp_server: SmtpInbox
+) -> None:
+    from kizuna.core.schedule import JOBS
+    from kizuna.feedback import jobs
+
+    assert JOBS["survey_invitations"].func is jobs.send_invitations
+    published(api)
+    customer(api, "cust-1")
+    invite(api, "cust-1", remind_after_days=1)  # its task is lost: the job sends it
+    assert jobs.send_invitations() == (
+        "sent 1 invitation(s), 0 failed; sent 0 reminder(s), 0 failed"
+    )
+    with clock.at(clock.now() + timedelta(days=1, minutes=1)):
+        assert jobs.send_invitations() == (
+            "sent 0 invitation(s), 0 failed; sent 1 reminder(s), 0 failed"
+        )
+        assert jobs.send_invitations().endswith("sent 0 reminder(s), 0 failed")
+    assert len(smtp_server.messages) == 2
