@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 
 from kizuna.core.clock import now
 from kizuna.core.errors import NotFound, ValidationFailed
@@ -394,3 +394,29 @@ def batch_counts(workspace: Workspace, survey_key: str, batch: str) -> dict[str,
     for status in rows:
         counts[status] += 1
     return counts
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def erase_distribution(customer: Customer, erased_at: datetime) -> None:
+    """An erased customer's unused personal links stop working (an old email no longer ties
+    new answers to the erased row), the SMTP errors (which may quote the address) go, and
+    invitations not yet sent never will be."""
+    from kizuna.feedback.models import LinkKind, SurveyLink
+
+    SurveyLink.objects.filter(
+        customer=customer, kind=LinkKind.PERSONAL, used_at__isnull=True
+    ).update(expires_at=erased_at)
+    waiting = Q(status__in=(InvitationStatus.QUEUED, InvitationStatus.FAILED))
+    Invitation.objects.filter(customer=customer).update(
+        last_error="",
+        status=Case(When(waiting, then=Value(InvitationStatus.SKIPPED)), default=F("status")),
+        reason=Case(When(waiting, then=Value("no_email")), default=F("reason")),
+    )
+
+
+def register() -> None:
+    from kizuna.customers.services import erasure
+
+    erasure.register_scrubber(erase_distribution)
