@@ -26,10 +26,11 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 
 from kizuna.core.clock import now
-from kizuna.core.errors import NotFound, ValidationFailed
+from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.models import Consent, ConsentStatus, Customer
 from kizuna.customers.services.consents import apply_consents, check_consents
+from kizuna.feedback.errors import UnsubscribeNotFound
 from kizuna.feedback.logic.languages import negotiate
 from kizuna.feedback.models import (
     ContactKind,
@@ -54,10 +55,6 @@ MAX_SEGMENT = 50_000  # customers of a segment invited by one request
 LINK_DAYS = 30  # an invitation's personal link works this long
 MAX_REMIND_DAYS = 60
 FINAL = fatigue.FINAL
-
-
-class UnsubscribeNotFound(NotFound):
-    code = "unsubscribe_not_found"
 
 
 @dataclass(frozen=True)
@@ -381,19 +378,6 @@ def unsubscribe(token: str) -> Unsubscribed:
             unsubscribed_at=moment
         )
     return Unsubscribed(invitation.workspace, invitation.survey, customer, bool(changed))
-
-
-def batch_counts(workspace: Workspace, survey_key: str, batch: str) -> dict[str, int]:
-    survey = get_survey(workspace, survey_key)
-    rows = (
-        Invitation.objects.for_workspace(workspace)
-        .filter(survey=survey, batch=batch)
-        .values_list("status", flat=True)
-    )
-    counts = dict.fromkeys(InvitationStatus.values, 0)
-    for status in rows:
-        counts[status] += 1
-    return counts
 
 
 # ---------------------------------------------------------------- erasure
