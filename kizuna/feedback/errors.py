@@ -97,3 +97,7 @@ class CustomerMismatch(ValidationFailed):
     """A personal link's response belongs to the link's customer."""
 
     code = "customer_mismatch"
+
+
+class UnsubscribeNotFound(NotFound):
+    code = "unsubscribe_not_found"

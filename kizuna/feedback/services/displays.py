@@ -61,11 +61,14 @@ def customer_by_external_id(workspace: Workspace, external_id: str | None) -> Cu
     return customer
 
 
-def record_display(workspace: Workspace, survey_key: str, data: dict[str, Any]) -> Display:
+def record_display(
+    workspace: Workspace, survey_key: str, data: dict[str, Any], *, throttle: bool = True
+) -> Display:
     """Record that the survey was shown, on `channel`, to `customer_id` (else the browser of
     `browser_token`) if known: a contact for the fatigue rules. On a channel where the survey
     comes unasked (widget, in_app, api) a customer or browser the rules refuse is not shown
-    it: the drop is counted and `fatigue.ContactThrottled` raised, nothing else written."""
+    it: the drop is counted and `fatigue.ContactThrottled` raised, nothing else written.
+    `throttle=False` records it whatever the rules say (a replay of displays that happened)."""
     channel = check_channel(data.get("channel"), "channel")
     token = check_browser_token(data.get("browser_token"))
     moment = now()
@@ -73,7 +76,7 @@ def record_display(workspace: Workspace, survey_key: str, data: dict[str, Any]) 
     check_answerable(survey, moment)
     customer = customer_by_external_id(workspace, data.get("customer_id"))
     customer_pk = customer.pk if customer is not None else None
-    if channel in fatigue.PUSH_CHANNELS:
+    if throttle and channel in fatigue.PUSH_CHANNELS:
         reason = fatigue.refusal(survey, customer_pk, token, moment)
         if reason is not None:
             fatigue.count_dropped(survey, ContactKind.DISPLAY, channel, reason, moment)

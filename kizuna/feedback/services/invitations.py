@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 
 from kizuna.core.clock import now
-from kizuna.core.errors import NotFound, ValidationFailed
+from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.models import Consent, ConsentStatus, Customer
 from kizuna.customers.services.consents import apply_consents, check_consents
+from kizuna.feedback.errors import UnsubscribeNotFound
 from kizuna.feedback.logic.languages import negotiate
 from kizuna.feedback.models import (
     ContactKind,
@@ -54,10 +55,6 @@ MAX_SEGMENT = 50_000  # customers of a segment invited by one request
 LINK_DAYS = 30  # an invitation's personal link works this long
 MAX_REMIND_DAYS = 60
 FINAL = fatigue.FINAL
-
-
-class UnsubscribeNotFound(NotFound):
-    code = "unsubscribe_not_found"
 
 
 @dataclass(frozen=True)
@@ -383,14 +380,27 @@ def unsubscribe(token: str) -> Unsubscribed:
     return Unsubscribed(invitation.workspace, invitation.survey, customer, bool(changed))
 
 
-def batch_counts(workspace: Workspace, survey_key: str, batch: str) -> dict[str, int]:
-    survey = get_survey(workspace, survey_key)
-    rows = (
-        Invitation.objects.for_workspace(workspace)
-        .filter(survey=survey, batch=batch)
-        .values_list("status", flat=True)
+# ---------------------------------------------------------------- erasure
+
+
+def erase_distribution(customer: Customer, erased_at: datetime) -> None:
+    """An erased customer's unused personal links stop working (an old email no longer ties
+    new answers to the erased row), the SMTP errors (which may quote the address) go, and
+    invitations not yet sent never will be."""
+    from kizuna.feedback.models import LinkKind, SurveyLink
+
+    SurveyLink.objects.filter(
+        customer=customer, kind=LinkKind.PERSONAL, used_at__isnull=True
+    ).update(expires_at=erased_at)
+    waiting = Q(status__in=(InvitationStatus.QUEUED, InvitationStatus.FAILED))
+    Invitation.objects.filter(customer=customer).update(
+        last_error="",
+        status=Case(When(waiting, then=Value(InvitationStatus.SKIPPED)), default=F("status")),
+        reason=Case(When(waiting, then=Value("no_email")), default=F("reason")),
     )
-    counts = dict.fromkeys(InvitationStatus.values, 0)
-    for status in rows:
-        counts[status] += 1
-    return counts
+
+
+def register() -> None:
+    from kizuna.customers.services import erasure
+
+    erasure.register_scrubber(erase_distribution)

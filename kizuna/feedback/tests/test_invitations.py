@@ -293,3 +293,45 @@ def published_body() -> dict[str, Any]:
     from kizuna.feedback.tests.support import survey_body
 
     return survey_body()
+
+
+def test_the_scheduled_job_sends_what_waits_and_the_reminders(
+    api: ApiClient, smtp_server: SmtpInbox
+) -> None:
+    from kizuna.core.schedule import JOBS
+    from kizuna.feedback import jobs
+
+    assert JOBS["survey_invitations"].func is jobs.send_invitations
+    published(api)
+    customer(api, "cust-1")
+    invite(api, "cust-1", remind_after_days=1)  # its task is lost: the job sends it
+    assert jobs.send_invitations() == (
+        "sent 1 invitation(s), 0 failed; sent 0 reminder(s), 0 failed"
+    )
+    with clock.at(clock.now() + timedelta(days=1, minutes=1)):
+        assert jobs.send_invitations() == (
+            "sent 0 invitation(s), 0 failed; sent 1 reminder(s), 0 failed"
+        )
+        assert jobs.send_invitations().endswith("sent 0 reminder(s), 0 failed")
+    assert len(smtp_server.messages) == 2
+
+
+def test_an_erased_customer_is_not_emailed_and_the_link_stops(
+    api: ApiClient, smtp_server: SmtpInbox, settings: Any
+) -> None:
+    published(api)
+    customer(api, "cust-1")
+    customer(api, "cust-2")
+    invitations.send_waiting(invite(api, "cust-1")["id"])
+    link = SurveyLink.objects.get(customer__external_id="cust-1")
+    settings.EMAIL_PORT = free_port()
+    invitations.send_waiting(invite(api, "cust-2")["id"])  # refused: failed, with its error
+    assert api.post("/customers/cust-1/erase").status_code == 200
+    assert api.post("/customers/cust-2/erase").status_code == 200
+    with pytest.raises(KizunaError) as gone:
+        links.resolve(link.token, clock.now())
+    assert (gone.value.status, gone.value.code) == (410, "link_expired")
+    assert list(Invitation.objects.order_by("pk").values_list("status", "last_error")) == [
+        ("sent", ""),
+        ("skipped", ""),
+    ]
