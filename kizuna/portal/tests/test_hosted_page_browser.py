@@ -12,7 +12,11 @@ from kizuna.feedback.models import Display, Response
 from kizuna.portal.tests.browser import needs_chromium, phone, screenshot, violations
 from kizuna.portal.tests.support import branching_definition, link_token, make_survey
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    needs_chromium,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("sync_database_calls"),
+]
 
 
 @pytest.fixture
