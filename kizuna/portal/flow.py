@@ -56,11 +56,13 @@ def hidden_from(target: Target, request: HttpRequest) -> dict[str, str]:
 
 def record_display(visit: Visit, channel: str) -> None:
     customer = visit.target.customer
-    display = displays.record_display(
-        visit.target.workspace,
-        visit.target.survey.key,
-        {"channel": channel, "customer_id": customer.external_id if customer else None},
-    )
+    data: dict[str, Any] = {
+        "channel": channel,
+        "customer_id": customer.external_id if customer else None,
+    }
+    if not visit.target.personal:
+        data["browser_token"] = visit.browser_token  # a contact of this browser (fatigue)
+    display = displays.record_display(visit.target.workspace, visit.target.survey.key, data)
     visit.state.d = display.key
 
 

@@ -24,19 +24,29 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """One browser for a module's tests; Playwright's event loop ends with the module, so
+    the tests after it run without it."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test's own database
-    # reads (the stored response) are synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def sync_database_calls() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop in this thread, so Django takes the test's
+    own queries (its fixtures, the stored response it checks) for calls from async code.
+    They are synchronous and safe: allowed for the test only (the variable must not leak
+    into a later module: `check --deploy` refuses it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 def phone(chromium: Any, *, locale: str, javascript: bool = True) -> Any:

@@ -1,3 +1,3 @@
-from kizuna.portal.tests.browser import chromium
+from kizuna.portal.tests.browser import chromium, sync_database_calls
 
-__all__ = ["chromium"]
+__all__ = ["chromium", "sync_database_calls"]

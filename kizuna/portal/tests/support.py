@@ -3,9 +3,15 @@ visible_if), and one with every element type."""
 
 from typing import Any
 
+from django.db import transaction
+
 from kizuna.accounts.services import NewWorkspace
 from kizuna.core.audit import Actor
-from kizuna.feedback.models import Survey
+from kizuna.core.clock import now
+from kizuna.customers.models import Customer
+from kizuna.customers.services.consents import apply_consents, check_consents
+from kizuna.feedback.models import Invitation, Survey
+from kizuna.feedback.services.invitations import queue_invitations
 from kizuna.feedback.services.links import public_link
 from kizuna.feedback.services.surveys import create_survey, publish_survey
 
@@ -191,3 +197,17 @@ def make_survey(
 def link_token(survey: Survey) -> str:
     """The token of the survey's public link."""
     return public_link(survey).token
+
+
+def invite(workspace: NewWorkspace, survey_key: str = "visit") -> Invitation:
+    """An invitation to the survey for a Japanese customer who consents to survey emails."""
+    customer = Customer.objects.create(
+        workspace=workspace.workspace, external_id="c1", email="mei@example.com", locale="ja"
+    )
+    customer.workspace = workspace.workspace
+    granted = check_consents({"surveys": {"status": "granted", "updated_at": now()}})
+    with transaction.atomic():
+        apply_consents(customer, granted, "test")
+    queued = queue_invitations(workspace.workspace, survey_key, {"customer_ids": ["c1"]})
+    assert queued.queued == 1
+    return Invitation.objects.get(customer=customer)

@@ -9,10 +9,21 @@ from typing import Any
 import pytest
 
 from kizuna.feedback.models import Display, Response
+from kizuna.feedback.services.surveys import close_survey
 from kizuna.portal.tests.browser import needs_chromium, phone, screenshot, violations
-from kizuna.portal.tests.support import branching_definition, link_token, make_survey
+from kizuna.portal.tests.support import (
+    ACTOR,
+    branching_definition,
+    invite,
+    link_token,
+    make_survey,
+)
 
-pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    needs_chromium,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("sync_database_calls"),
+]
 
 
 @pytest.fixture
@@ -142,3 +153,22 @@ def test_without_javascript_a_passive_skips_the_hidden_question(
     assert (response.status, response.language) == ("completed", "en")
     assert response.answers == {"nps": 7, "channel": "shop", "csat": 5}
     assert set(response.time_ms) == {"nps", "channel", "csat"}
+
+
+def test_the_pages_around_the_survey_are_accessible(
+    chromium: Any, live_server: Any, survey: Any, workspace: Any
+) -> None:
+    invitation = invite(workspace)
+    context = phone(chromium, locale="ja-JP")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/u/{invitation.unsubscribe_token}")
+    page.get_by_role("button", name="配信を停止する").wait_for()
+    accessible(page)
+    page.get_by_role("button", name="配信を停止する").click()
+    page.get_by_role("status").wait_for()
+    accessible(page)
+    close_survey(workspace.workspace, survey.key, ACTOR)
+    page.goto(f"{live_server.url}/s/{link_token(survey)}")
+    page.get_by_role("heading", name="このアンケートは終了しました").wait_for()
+    accessible(page)
+    context.close()

@@ -5,26 +5,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kizuna.core.clock import now
-from kizuna.customers.models import Consent, ConsentStatus, Customer
-from kizuna.customers.services.consents import apply_consents, check_consents
+from kizuna.customers.models import Consent, ConsentStatus
 from kizuna.feedback.models import Invitation
-from kizuna.feedback.services.invitations import queue_invitations
-from kizuna.portal.tests.support import branching_definition, make_survey
+from kizuna.portal.tests.support import branching_definition, invite, make_survey
 
 
 @pytest.fixture
 def invitation(workspace: Any) -> Invitation:
     make_survey(workspace, "visit", branching_definition())
-    customer = Customer.objects.create(
-        workspace=workspace.workspace, external_id="c1", email="mei@example.com", locale="ja"
-    )
-    customer.workspace = workspace.workspace
-    granted = check_consents({"surveys": {"status": "granted", "updated_at": now()}})
-    apply_consents(customer, granted, "test")
-    queued = queue_invitations(workspace.workspace, "visit", {"customer_ids": ["c1"]})
-    assert queued.queued == 1
-    return Invitation.objects.get(customer=customer)
+    return invite(workspace)
 
 
 def surveys_consent(invitation: Invitation) -> str:
