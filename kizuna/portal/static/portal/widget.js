@@ -742,7 +742,10 @@
             close();
             return;
           }
-          if (result.status >= 400) throw new Error("responses: " + result.status);
+          if (result.status >= 400) {
+            state.passed.pop(); // not saved: the visitor stays on this question
+            throw new Error("responses: " + result.status);
+          }
           if (more) {
             render();
           } else {
