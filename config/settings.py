@@ -72,11 +72,14 @@ INSTALLED_APPS = [
     "kizuna.insights",
     "kizuna.api",
     "kizuna.demo",
+    "kizuna.portal",
 ]
 
 MIDDLEWARE = [
     "kizuna.api.protocol.HeadMiddleware",
     "kizuna.api.middleware.RequestIdMiddleware",
+    # Preflights and Access-Control-* of the operations a publishable key may call (ADR 0032).
+    "kizuna.api.cors.CorsMiddleware",
     "kizuna.api.metrics.MetricsMiddleware",
     "kizuna.api.protocol.ChunkedBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",

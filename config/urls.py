@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import include, path
 
 from kizuna.accounts.forms import StaffSignInForm
 from kizuna.api.health import healthz, readyz
@@ -27,6 +27,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    path("", include("kizuna.portal.urls")),
 ]
 
 handler404 = api_aware_404

@@ -22,6 +22,10 @@ from kizuna.core.api import audit_router
 from kizuna.core.errors import KizunaError
 from kizuna.customers.api import attributes_router, customers_router, events_router
 from kizuna.feedback.api.evaluate import evaluate_router
+from kizuna.feedback.api.followups import follow_up_rules_router, follow_ups_router
+from kizuna.feedback.api.forms import forms_router
+from kizuna.feedback.api.invitations import eligibility_router, invitations_router, settings_router
+from kizuna.feedback.api.links import links_router
 from kizuna.feedback.api.responses import BROWSER_OPERATIONS, responses_router
 from kizuna.feedback.api.results import results_router
 from kizuna.feedback.api.surveyjs import imports_router
@@ -142,8 +146,13 @@ api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
 
 # Closing the loop: a survey's follow-up rules (and one response, the link of their emails),
-# and the follow-ups they create (kizuna/feedback/api/followups.py).
-from kizuna.feedback.api.followups import follow_up_rules_router, follow_ups_router  # noqa: E402
-
+# and the follow-ups they create.
 api.add_router("/v1/surveys", follow_up_rules_router, auth=server_key)
 api.add_router("/v1/follow-ups", follow_ups_router, auth=server_key)
+# Survey distribution: links, invitations, fatigue, settings (server key); eligibility and a
+# survey's form (any key: the widget asks them, ADR 0032).
+api.add_router("/v1/surveys", links_router, auth=server_key)
+api.add_router("/v1/surveys", invitations_router, auth=server_key)
+api.add_router("/v1/surveys", eligibility_router, auth=any_key)
+api.add_router("/v1/surveys", forms_router, auth=any_key)
+api.add_router("/v1/survey-settings", settings_router, auth=server_key)

@@ -6,6 +6,10 @@ from kizuna.core.models import OutboxEvent, Workspace
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin[Workspace]):
     list_display = ("slug", "name", "default_currency", "created_at")
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "default_currency", "default_locale", "timezone")}),
+        ("Branding of survey pages", {"fields": ("brand_logo_url", "brand_color")}),
+    )
 
 
 @admin.register(OutboxEvent)

@@ -1,6 +1,7 @@
 import uuid
 from typing import Any, Self
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 from kizuna.core.clock import now
@@ -15,6 +16,17 @@ class Workspace(models.Model):
     default_locale = models.CharField(max_length=16, default="en")
     timezone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(default=now)
+    # Branding of the pages respondents see (hosted surveys, the widget): docs/hosted-pages.md.
+    brand_logo_url = models.URLField(
+        max_length=500, blank=True, default="", help_text="An https URL of the logo."
+    )
+    brand_color = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "A colour as #RRGGBB.")],
+        help_text="The primary colour, #RRGGBB (buttons, progress).",
+    )
 
     def __str__(self) -> str:
         return self.slug

@@ -54,11 +54,17 @@ def _record(workspace: Workspace, number: int, planned: ResponsePlan) -> None:
     if planned.opened_before:
         with clock.at(planned.moment - timedelta(hours=20)):
             record_display(
-                workspace, planned.survey, {"customer_id": customer_id, "channel": planned.channel}
+                workspace,
+                planned.survey,
+                {"customer_id": customer_id, "channel": planned.channel},
+                throttle=False,  # history: these displays happened
             )
     with clock.at(planned.moment - timedelta(seconds=sum(planned.time_ms.values()) // 1000 + 5)):
         display = record_display(
-            workspace, planned.survey, {"customer_id": customer_id, "channel": planned.channel}
+            workspace,
+            planned.survey,
+            {"customer_id": customer_id, "channel": planned.channel},
+            throttle=False,
         )
     answers = visible_answers(planned)
     body: dict[str, Any] = {

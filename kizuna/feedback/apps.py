@@ -15,3 +15,8 @@ class FeedbackConfig(AppConfig):
 
         fields.register()
         jobs.register()
+
+        # Survey distribution: what an erasure clears of invitations and links.
+        from kizuna.feedback.services import invitations
+
+        invitations.register()

@@ -92,3 +92,33 @@ class InvalidAction(ValidationFailed):
     """A follow-up rule's action that breaks a rule; `field` is `actions[<i>].<name>`."""
 
     code = "invalid_action"
+
+
+# ---------------------------------------------------------------- distribution (links)
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+
+
+class LinkUsed(Conflict):
+    """A personal link answers once: its response is final."""
+
+    code = "link_used"
+
+
+class LinkExpired(Conflict):
+    """A link past its `expires_at` (410 Gone: it will never work again)."""
+
+    status = 410
+    code = "link_expired"
+
+
+class CustomerMismatch(ValidationFailed):
+    """A personal link's response belongs to the link's customer."""
+
+    code = "customer_mismatch"
+
+
+class UnsubscribeNotFound(NotFound):
+    code = "unsubscribe_not_found"

@@ -18,3 +18,22 @@ def send_follow_up_email(run_pk: int, index: int) -> bool:
     from kizuna.feedback.services import followup_actions
 
     return followup_actions.send_email(run_pk, index)
+
+
+# Survey distribution: email invitations (services/invitations.py).
+
+
+class InvitationsFailed(RuntimeError):
+    """Some invitations were refused by the SMTP server: the task fails so that a backend
+    with retries runs it again; a retry sends only what is still waiting."""
+
+
+@task()
+def send_invitations(batch: str) -> int:
+    """Email the waiting invitations of one request; returns how many were sent."""
+    from kizuna.feedback.services import invitations
+
+    sent, failed = invitations.send_waiting(batch)
+    if failed:
+        raise InvitationsFailed(f"{failed} invitation(s) of {batch} not sent; retried later.")
+    return sent

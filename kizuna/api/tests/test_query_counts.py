@@ -47,7 +47,8 @@ PINS = [
     Pin("POST", "/customers", "/customers", 6, lambda: {"external_id": "new-1"}),
     Pin("PUT", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"first_name": "Ann"}),
     Pin("PATCH", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"last_name": "Li"}),
-    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 20),
+    # With survey distribution's scrubber (personal links, invitations): two UPDATEs.
+    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 22),
     Pin("POST", "/customers/import", "/customers/import", 6),
     Pin(
         "POST",
@@ -274,7 +275,7 @@ PINS = [
         "POST",
         "/surveys/{survey_id}/displays",
         "/surveys/nps/displays",
-        5,
+        6,  # with the contact the fatigue rules count
         lambda: {"channel": "link", "customer_id": "cust-0"},
     ),
     Pin(
@@ -305,6 +306,35 @@ PINS = [
         "/surveys/{survey_id}/results",
         "/surveys/nps/results?from=2026-01-01T01:00:00Z&interval=month",
         7 + PG_SET,
+    ),
+    # Survey distribution: links.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/links",
+        "/surveys/nps/links",
+        5,
+        lambda: {"customer_ids": ["cust-0", "cust-1"]},
+    ),
+    # The survey, the link, and its insertion the first time it is asked for.
+    Pin("GET", "/surveys/{survey_id}/links/public", "/surveys/nps/links/public", 3),
+    # Invitations (the seeded customers consent, without an email), fatigue, settings, and
+    # the widget's eligibility question.
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/invitations",
+        "/surveys/nps/invitations",
+        4,
+        lambda: {"customer_ids": ["cust-0", "cust-1"]},
+    ),
+    Pin("GET", "/surveys/{survey_id}/fatigue", "/surveys/nps/fatigue", 2),
+    Pin("GET", "/survey-settings", "/survey-settings", 1),
+    Pin("PATCH", "/survey-settings", "/survey-settings", 4, lambda: {"cooldown_days": 14}),
+    Pin(
+        "POST",
+        "/surveys/{survey_id}/eligibility",
+        "/surveys/nps/eligibility",
+        5,
+        lambda: {"channel": "widget", "customer_id": "cust-0"},
     ),
     Pin("POST", "/orders/import", "/orders/import", 6),
     Pin("POST", "/events/import", "/events/import", 6),
@@ -428,6 +458,9 @@ PINS = [
         lambda: {"status": "in_progress", "notes": "Called back."},
     ),
 ]
+
+# Embeddable widget (issue 10): the survey's form reads the survey and its public link.
+PINS += [Pin("GET", "/surveys/{survey_id}/form", "/surveys/nps/form", 2)]
 
 # The uploads of the import endpoints: a small file each.
 UPLOADS = {

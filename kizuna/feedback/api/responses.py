@@ -17,11 +17,20 @@ from kizuna.core.api import SINCE, UNTIL
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.http import workspace_of
 from kizuna.core.imports.readers import CONTENT_TYPES, FileFormat
-from kizuna.core.schemas import IsoDateTime, ObjectPathId, Page, PageParams, page, with_errors
+from kizuna.core.schemas import (
+    ErrorOut,
+    IsoDateTime,
+    ObjectPathId,
+    Page,
+    PageParams,
+    page,
+    with_errors,
+)
 from kizuna.feedback.schemas import responses as schemas
 from kizuna.feedback.selectors import response_export
 from kizuna.feedback.selectors import responses as selectors
 from kizuna.feedback.services import displays, responses
+from kizuna.feedback.services.fatigue import ContactThrottled
 
 responses_router = Router(tags=["responses"])
 
@@ -43,19 +52,24 @@ _EXPORT_RESPONSES = {
 
 @responses_router.post(
     "/{survey_id}/displays",
-    response=with_errors({201: schemas.DisplayOut}),
-    summary="Record that a survey was shown (any key)",
+    response=with_errors({201: schemas.DisplayOut, 200: schemas.DisplayThrottledOut}),
+    summary="Record that a survey was shown (any key); 200 {id: null, throttled: true} when "
+    "the fatigue rules drop it",
 )
 def record_display(
     request: HttpRequest, survey_id: ObjectPathId, payload: schemas.DisplayIn
 ) -> Any:
     data = payload.model_dump(exclude_unset=True)
-    return Status(201, displays.record_display(workspace_of(request), survey_id, data))
+    try:
+        return Status(201, displays.record_display(workspace_of(request), survey_id, data))
+    except ContactThrottled as dropped:
+        return Status(200, {"id": None, "throttled": True, "reason": dropped.reason})
 
 
 @responses_router.post(
     "/{survey_id}/responses",
-    response=with_errors({200: schemas.ResponseOut, 201: schemas.ResponseOut}),
+    # 410: the link answered through (`link_token`) has expired.
+    response=with_errors({200: schemas.ResponseOut, 201: schemas.ResponseOut}) | {410: ErrorOut},
     summary="Save a response: 201 for a submission's first save, 200 for a later one (any key)",
 )
 def save_response(

@@ -35,6 +35,21 @@ class DisplayIn(InputSchema):
         description="Where the survey was shown: " + ", ".join(CHANNELS) + ".",
         json_schema_extra=CHANNEL_FIELD,
     )
+    browser_token: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The browser's token, for an anonymous visitor: the fatigue rules count "
+        "its contacts as a customer's.",
+    )
+
+
+class DisplayThrottledOut(Schema):
+    """200 instead of 201: the fatigue rules drop this display (widget, in_app and api
+    channels); it is counted, not recorded, and the survey is not to be shown."""
+
+    id: None = Field(description="null: no display was recorded.")
+    throttled: Literal[True]
+    reason: Literal["recontact", "cooldown", "answered"]
 
 
 class DisplayOut(Schema):
@@ -102,6 +117,13 @@ class ResponseIn(InputSchema):
         max_length=128,
         description="A token the browser keeps for this survey: once a response with it is "
         "finished, another submission with it is 409 already_responded.",
+    )
+    link_token: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The token of the link answered (/s/{token}). A personal link's response "
+        "is its customer's, and the link is used up when the response is final: another "
+        "submission with it is then 409 link_used; an expired link is 410 link_expired.",
     )
 
 

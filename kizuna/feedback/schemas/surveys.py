@@ -65,10 +65,18 @@ class ScheduleIn(InputSchema):
 
 
 class RecontactIn(InputSchema):
-    days: int = Field(
+    policy: Literal["once", "until_answered", "every"] | None = Field(
+        default=None,
+        description="once: never contacted again after a first contact (a display, a sent "
+        "invitation); until_answered: contacted again `days` after the last contact until "
+        "they answer; every: contacted again `days` after the last contact. Absent: every.",
+    )
+    days: int | None = Field(
+        default=None,
         ge=0,
         le=RECONTACT_MAX_DAYS,
-        description="Days before a customer who was shown this survey may be shown it again.",
+        description="Days after a contact before the survey may contact the customer again "
+        '(required with "every" and with the short form {"days": N}; not with "once").',
     )
 
 
@@ -132,7 +140,9 @@ class SurveyOut(Schema):
     default_language: str
     timezone: str
     targeting: dict[str, Any] | None
-    recontact: dict[str, int] | None
+    recontact: dict[str, Any] | None = Field(
+        description='{"policy", "days"} as set, or {"days": N} (every N days); null: none.'
+    )
     schedule: ScheduleOut | None
     status: Status = Field(
         description="Now: a scheduled survey whose start has come is active, a survey whose "

@@ -17,8 +17,9 @@ from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.errors import CustomerNotFound
 from kizuna.customers.models import Customer
 from kizuna.feedback.errors import SurveyClosed, SurveyNotActive, SurveyNotFound
-from kizuna.feedback.models import Display, Survey, SurveyStatus
-from kizuna.feedback.services.submissions import check_channel
+from kizuna.feedback.models import ContactKind, Display, Survey, SurveyStatus
+from kizuna.feedback.services import fatigue
+from kizuna.feedback.services.submissions import check_browser_token, check_channel
 
 
 def new_key(prefix: str) -> str:
@@ -60,15 +61,28 @@ def customer_by_external_id(workspace: Workspace, external_id: str | None) -> Cu
     return customer
 
 
-def record_display(workspace: Workspace, survey_key: str, data: dict[str, Any]) -> Display:
-    """Record that the survey was shown, on `channel`, to `customer_id` if known."""
+def record_display(
+    workspace: Workspace, survey_key: str, data: dict[str, Any], *, throttle: bool = True
+) -> Display:
+    """Record that the survey was shown, on `channel`, to `customer_id` (else the browser of
+    `browser_token`) if known: a contact for the fatigue rules. On a channel where the survey
+    comes unasked (widget, in_app, api) a customer or browser the rules refuse is not shown
+    it: the drop is counted and `fatigue.ContactThrottled` raised, nothing else written.
+    `throttle=False` records it whatever the rules say (a replay of displays that happened)."""
     channel = check_channel(data.get("channel"), "channel")
+    token = check_browser_token(data.get("browser_token"))
     moment = now()
     survey = get_survey(workspace, survey_key)
     check_answerable(survey, moment)
     customer = customer_by_external_id(workspace, data.get("customer_id"))
+    customer_pk = customer.pk if customer is not None else None
+    if throttle and channel in fatigue.PUSH_CHANNELS:
+        reason = fatigue.refusal(survey, customer_pk, token, moment)
+        if reason is not None:
+            fatigue.count_dropped(survey, ContactKind.DISPLAY, channel, reason, moment)
+            raise fatigue.ContactThrottled(reason)
     with transaction.atomic(savepoint=False):
-        return Display.objects.create(
+        display = Display.objects.create(
             workspace=workspace,
             key=new_key("display"),
             survey=survey,
@@ -77,3 +91,12 @@ def record_display(workspace: Workspace, survey_key: str, data: dict[str, Any]) 
             channel=channel,
             created_at=moment,
         )
+        fatigue.record_contacts(
+            survey,
+            ContactKind.DISPLAY,
+            channel,
+            moment,
+            customer_pks=[customer_pk] if customer_pk is not None else [],
+            browser_token=token,
+        )
+        return display

@@ -40,7 +40,7 @@ from kizuna.feedback.errors import (
 from kizuna.feedback.locks import lock_response
 from kizuna.feedback.logic import Evaluation, Fault, check_submission
 from kizuna.feedback.models import Display, Response, ResponseStatus, Survey, SurveyVersion
-from kizuna.feedback.services import enrichment, followups, quotas
+from kizuna.feedback.services import enrichment, followups, links, quotas
 from kizuna.feedback.services.answers import elements_of, write_answers
 from kizuna.feedback.services.displays import (
     check_answerable,
@@ -317,6 +317,10 @@ def save_response(
         time_ms = check_time_ms(definition, data.get("time_ms") or {})
         hidden = check_hidden(definition, data.get("hidden") or {})
         customer = customer_by_external_id(workspace, data.get("customer_id"))
+        link = None
+        if data.get("link_token"):
+            link = links.check_link(survey, data["link_token"], response, customer, moment)
+            customer = customer or link.customer
         if customer is None:
             customer = display.customer if display is not None else response.customer
         if customer is not None:
@@ -374,5 +378,7 @@ def save_response(
         if any(row.text for row in rows if row.kind in enrichment.TEXT_KINDS):
             enrichment.enqueue_after_commit(response.pk)
         if final:
+            if link is not None:
+                links.use_link(link, response, moment)
             _finalized(response, definition, moment)
     return Saved(response, created=created)

@@ -12,10 +12,11 @@ from kizuna.core import conditions as c
 from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
+from kizuna.feedback.services.fatigue import MAX_DAYS, check_recontact
 
 NAME_MAX_LENGTH = 200
 MAX_LANGUAGES = 30
-RECONTACT_MAX_DAYS = 3650
+RECONTACT_MAX_DAYS = MAX_DAYS
 # The last year a schedule may name: beyond it a time cannot always be moved to UTC.
 MAX_YEAR = 9999
 # A BCP 47 language tag as surveys use them: en, ja, ko, pt-BR, zh-Hant-TW.
@@ -71,26 +72,6 @@ def _timezone(value: Any) -> str:
             field="timezone",
         )
     return value
-
-
-def _recontact(value: Any) -> dict[str, int] | None:
-    if value is None:
-        return None
-    days = value.get("days") if isinstance(value, dict) else None
-    if (
-        not isinstance(value, dict)
-        or set(value) != {"days"}
-        or isinstance(days, bool)
-        or not isinstance(days, int)
-        or not 0 <= days <= RECONTACT_MAX_DAYS
-    ):
-        raise ValidationFailed(
-            f'recontact is {{"days": 0 to {RECONTACT_MAX_DAYS}}}: the days before a customer '
-            "who saw this survey may see it again; null for the workspace's cooldown.",
-            code="invalid_recontact",
-            field="recontact",
-        )
-    return {"days": days}
 
 
 def _schedule(value: Any) -> tuple[datetime | None, datetime | None]:
@@ -150,7 +131,7 @@ def check_settings(
             )
         clean["targeting"] = data["targeting"]
     if "recontact" in data:
-        clean["recontact"] = _recontact(data["recontact"])
+        clean["recontact"] = check_recontact(data["recontact"])
     if "schedule" in data:
         clean["starts_at"], clean["ends_at"] = _schedule(data["schedule"])
     return clean

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kizuna.core.clock import now
 from kizuna.demo import catalog
 from kizuna.demo.loader import Outcome, load_demo
+from kizuna.feedback.models import Survey
+from kizuna.feedback.services.links import public_link
 
 DEFAULT_CUSTOMERS = 3000
 DEFAULT_SEED = 2604
@@ -102,5 +104,23 @@ class Command(BaseCommand):
         if outcome.sample_customer:
             path = f"/api/v1/customers/{outcome.sample_customer}/timeline?limit=10"
             out.write(f'  curl -s {auth} "{base_url}{path}"')
+        self._survey_pages(outcome, base_url)
         out.write("")
         out.write(f"Done in {seconds:.1f} s.")
+
+    def _survey_pages(self, outcome: Outcome, base_url: str) -> None:
+        """A link to each demo survey's hosted page (its public link), and the widget's test
+        page: answer in English, Japanese or Korean, then see the response in the results."""
+        out = self.stdout
+        cred = outcome.credentials
+        out.write(self.style.MIGRATE_HEADING("Answer the surveys (hosted pages; ?lang=en|ja|ko)"))
+        surveys = Survey.objects.for_workspace(outcome.workspace).order_by("key")
+        for survey in surveys:
+            survey.workspace = outcome.workspace
+            out.write(f"  {survey.key:<20} {base_url}/s/{public_link(survey).token}")
+        out.write(f"  widget test page     {base_url}/widget-demo?key={cred.publishable_key}")
+        auth = f'-H "Authorization: Bearer {cred.server_key}"'
+        for survey in surveys[:1]:
+            out.write(
+                f'  curl -s {auth} "{base_url}/api/v1/surveys/{survey.key}/responses?limit=1"'
+            )
