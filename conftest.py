@@ -359,15 +359,21 @@ def servers() -> Iterator[list[RunServer]]:
 
 
 class SmtpInbox:
-    """Messages a real SMTP server on loopback received (aiosmtpd), parsed."""
+    """Messages a real SMTP server on loopback received (aiosmtpd), parsed. With `refusing`
+    set, the server refuses every message (451, a temporary failure), as a server that is
+    down for a while would."""
 
     def __init__(self) -> None:
         self.messages: list[Any] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refusing = False
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         from email import message_from_bytes, policy
+
+        if self.refusing:
+            return "451 4.3.0 Try again later"
 
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from conftest import ApiClient, SmtpInbox, free_port
+from conftest import ApiClient, SmtpInbox
 from kizuna.core import clock
 from kizuna.core.errors import KizunaError
 from kizuna.customers.models import Consent, ConsentChange
@@ -180,21 +180,18 @@ def test_one_reminder_only_when_unanswered(api: ApiClient, smtp_server: SmtpInbo
     assert reminded.reminded_at is not None
 
 
-def test_a_refused_send_fails_and_is_retried_once(
-    api: ApiClient, smtp_server: SmtpInbox, settings: Any
-) -> None:
+def test_a_refused_send_fails_and_is_retried_once(api: ApiClient, smtp_server: SmtpInbox) -> None:
     published(api)
     customer(api, "cust-1")
     customer(api, "cust-2")
     batch = invite(api, "cust-1", "cust-2")["id"]
-    port = settings.EMAIL_PORT
-    settings.EMAIL_PORT = free_port()  # nothing listens there
+    smtp_server.refusing = True
     with pytest.raises(InvitationsFailed):
         send_invitations.call(batch)
     rows = list(Invitation.objects.order_by("pk").values_list("status", "attempts"))
     assert rows == [("failed", 1), ("failed", 1)]
     assert Invitation.objects.exclude(last_error="").count() == 2
-    settings.EMAIL_PORT = port
+    smtp_server.refusing = False
     assert send_invitations.call(batch) == 2  # the task's retry
     assert invitations.send_waiting() == (0, 0)  # the job's run finds nothing more
     assert sorted(m["To"] for m in smtp_server.messages) == [
@@ -205,13 +202,11 @@ def test_a_refused_send_fails_and_is_retried_once(
     assert final == [("sent", 2, ""), ("sent", 2, "")]
 
 
-def test_after_three_refusals_an_invitation_rests(
-    api: ApiClient, smtp_server: SmtpInbox, settings: Any
-) -> None:
+def test_after_three_refusals_an_invitation_rests(api: ApiClient, smtp_server: SmtpInbox) -> None:
     published(api)
     customer(api, "cust-1")
     batch = invite(api, "cust-1")["id"]
-    settings.EMAIL_PORT = free_port()
+    smtp_server.refusing = True
     for _ in range(invitations.MAX_ATTEMPTS + 1):
         invitations.send_waiting(batch)
     assert Invitation.objects.values_list("status", "attempts").get() == ("failed", 3)
@@ -317,14 +312,14 @@ def test_the_scheduled_job_sends_what_waits_and_the_reminders(
 
 
 def test_an_erased_customer_is_not_emailed_and_the_link_stops(
-    api: ApiClient, smtp_server: SmtpInbox, settings: Any
+    api: ApiClient, smtp_server: SmtpInbox
 ) -> None:
     published(api)
     customer(api, "cust-1")
     customer(api, "cust-2")
     invitations.send_waiting(invite(api, "cust-1")["id"])
     link = SurveyLink.objects.get(customer__external_id="cust-1")
-    settings.EMAIL_PORT = free_port()
+    smtp_server.refusing = True
     invitations.send_waiting(invite(api, "cust-2")["id"])  # refused: failed, with its error
     assert api.post("/customers/cust-1/erase").status_code == 200
     assert api.post("/customers/cust-2/erase").status_code == 200
