@@ -8,6 +8,8 @@ import copy
 import re
 from typing import Any
 
+from kizuna.feedback.surveyjs import source as sjs
+from kizuna.feedback.surveyjs.checks import out_of_range
 from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled, variables
 from kizuna.feedback.surveyjs.expressions import values as js
 from kizuna.feedback.surveyjs.model import MATRICES, Question, columns, template
@@ -46,7 +48,14 @@ def answer(state: Run, address: str, value: Any) -> str:
     if (question is not None and question.name == address) or (
         question is not None and "[" not in address
     ):
-        state.put(question.key, state.typed(question, value))
+        typed = state.typed(question, value)
+        if out_of_range(state, question.json, typed):
+            # canSetValueToSurvey: the question shows it (with its error); the survey's data
+            # keeps what it had, and nothing runs
+            state.held[question.key] = typed
+            return ""
+        state.held.pop(question.key, None)
+        state.put(question.key, typed)
         state.answered.add(question.key)
         return question.key
     if address.endswith("#other"):
@@ -142,13 +151,17 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
     if depth > MAX_CASCADE:
         return
     for trigger in state.source.get("triggers") or []:
-        if not isinstance(trigger, dict) or trigger.get("type") in ("complete", "skip"):
+        if not isinstance(trigger, dict) or trigger.get("type") == "complete":
             continue
         expression = trigger_expression(trigger)
         if expression is None or not _reads(expression, changed):
             continue
         holds = state.fires(expression)
         kind = trigger.get("type")
+        if kind == "skip":
+            if holds:
+                _skip(state, trigger)
+            continue
         if kind == "visible":
             for name in [*(trigger.get("questions") or []), *(trigger.get("pages") or [])]:
                 if isinstance(name, str):
@@ -177,6 +190,15 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
             on_change(state, _key(state, target), depth + 1)
 
 
+def _skip(state: Run, trigger: dict[str, Any]) -> None:
+    """A skip trigger moves the respondent to the page of `gotoName` (survey.focusQuestion),
+    when that question is visible at that moment."""
+    target = trigger.get("gotoName")
+    question = state.model.find(target) if isinstance(target, str) and target else None
+    if question is not None and state.visible(question):
+        state.skip_to = question.name
+
+
 def _key(state: Run, name: str) -> str:
     question = state.model.find(name)
     return question.key if question else name
@@ -199,6 +221,8 @@ def settle(state: Run) -> None:
         _calculated(state)
         _questions(state)
         _clear_hidden_choices(state)
+        _clear_disabled_choices(state)
+        _clear_hidden_columns(state)
         if (state.data, state.calculated) == before:
             return
 
@@ -349,3 +373,66 @@ def _same(before: list[Any], now: list[Any]) -> bool:
 
 def _offered(value: Any, shown: list[Any]) -> bool:
     return any(js.equals(value, s, ignore_order=False) for s in shown)
+
+
+def _clear_disabled_choices(state: Run) -> None:
+    """With the survey's clearDisabledChoices (formerly clearValueOnDisableItems), when the
+    choices a question disables change, the disabled ones leave its answer."""
+    clearing = state.source.get("clearDisabledChoices", state.source.get("clearValueOnDisableItems"))
+    for question in state.model.questions:
+        if question.kind not in CHOICE_KINDS:
+            continue
+        disabled = [c.value for c in state.disabled_choices(question)]
+        before = state.disabled_shown.get(question.name)
+        state.disabled_shown[question.name] = disabled
+        value = state.get(question)
+        if clearing is not True or before is None or value is None or _same(before, disabled):
+            continue
+        if isinstance(value, list):
+            kept = [v for v in value if not _offered(v, disabled)]
+            if len(kept) != len(value):
+                state.put(question.key, kept)
+        elif _offered(value, disabled):
+            state.put(question.key, None)
+
+
+def _clear_hidden_columns(state: Run) -> None:
+    """A single-select matrix whose shown columns change drops the cells of hidden columns at
+    once when clearInvisibleValues is "onHidden" (or "onHiddenContainer")."""
+    if state.source.get("clearInvisibleValues") not in ("onHidden", "onHiddenContainer"):
+        return
+    for question in state.model.questions:
+        if question.kind != "matrix":
+            continue
+        shown = [c.value for c in state.matrix_columns(question)]
+        before = state.columns_shown.get(question.name)
+        state.columns_shown[question.name] = shown
+        if before is not None and not _same(before, shown):
+            clear_matrix(state, question, rows=False)
+
+
+def clear_matrix(state: Run, question: Question, rows: bool = True) -> None:
+    """A matrix's answer without the rows hidden (`rows`) and, for a single-select matrix,
+    the cells of hidden columns, as SurveyJS clears them."""
+    value = state.get(question)
+    if not isinstance(value, dict):
+        return
+    kept = dict(value)
+    if rows and (question.kind == "matrix" or question.json.get("rowsVisibleIf") or any(
+        r.data.get("visibleIf") for r in sjs.choices(question.json, "rows")
+    )):
+        shown_rows = {r.id for r in state.visible_rows(question)}
+        kept = {k: v for k, v in kept.items() if sjs.choice_id(k) in shown_rows}
+    if question.kind == "matrix":
+        shown = [c.value for c in state.matrix_columns(question)]
+        for key, cell in list(kept.items()):
+            if isinstance(cell, list):
+                cells = [v for v in cell if _offered(v, shown)]
+                if cells:
+                    kept[key] = cells
+                else:
+                    del kept[key]
+            elif not _offered(cell, shown):
+                del kept[key]
+    if kept != value:
+        state.put(question.key, kept)

@@ -33,7 +33,7 @@ from kizuna.feedback.surveyjs import logic
 from kizuna.feedback.surveyjs import source as sjs
 from kizuna.feedback.surveyjs.checks import errors_of
 from kizuna.feedback.surveyjs.importer import ending_id
-from kizuna.feedback.surveyjs.model import MATRICES, Question, template
+from kizuna.feedback.surveyjs.model import MATRICES, Question, columns, template
 from kizuna.feedback.surveyjs.state import Context, Run
 from kizuna.feedback.surveyjs.texts import element_texts
 
@@ -64,7 +64,12 @@ def evaluate(
         for question in state.model.questions:
             if not state.visible(question):
                 state.data.pop(question.key, None)
+            elif completing and question.kind in ("matrix", "matrixdropdown"):
+                logic.clear_matrix(state, question)
     result.data = state.data
+    if state.skip_to is not None:
+        result.skip_to = state.skip_to
+        result.current_page = state.model.page_names[state.model.find(state.skip_to).page]
     return result
 
 
@@ -80,7 +85,7 @@ def _read(state: Run, result: Evaluation) -> None:
             question,
             question.name,
             None,
-            state.get(question),
+            state.held.get(question.key, state.get(question)),
             state.data.get(f"{question.key}-Comment"),
         )
         if question.kind == "paneldynamic":
@@ -107,8 +112,12 @@ def _one(
         result.required_elements.append(address)
     if question.kind in sjs.CHOICE_TYPES:
         result.visible_choices[address] = [c.id for c in state.visible_choices(question, context)]
+        disabled = [c.id for c in state.disabled_choices(question, context)]
+        if disabled:
+            result.disabled_choices[address] = disabled
     elif question.kind == "matrix":
         result.visible_choices[address] = [r.id for r in state.visible_rows(question)]
+        result.visible_columns[address] = [c.id for c in state.matrix_columns(question)]
     result.texts[address] = element_texts(state, question, context)
     if enabled and question.has_value:
         codes = errors_of(state, question.json, value, required, context, comment)
@@ -143,6 +152,7 @@ def _cells(state: Run, result: Evaluation, owner: Question) -> None:
     shown_rows = (
         {r.id for r in state.visible_rows(owner)} if owner.kind == "matrixdropdown" else None
     )
+    shown_columns: set[str] = set()
     for number, (address, row_value, values) in enumerate(state.matrix_rows(owner)):
         if shown_rows is not None and address not in shown_rows:
             continue
@@ -153,6 +163,7 @@ def _cells(state: Run, result: Evaluation, owner: Question) -> None:
             "rowValue": row_value,
         }
         for column in state.visible_columns(owner, context):
+            shown_columns.add(column["name"])
             cell = Question(
                 {
                     **column,
@@ -177,6 +188,14 @@ def _cells(state: Run, result: Evaluation, owner: Question) -> None:
                 context,
                 values.get(column["name"]),
             )
+
+    # A column shows (isColumnVisible) when some shown row shows its cell; one without a
+    # visibleIf of its cells shows even without rows.
+    result.visible_columns[owner.name] = [
+        c["name"]
+        for c in columns(owner)
+        if c["name"] in shown_columns or (not c.get("visibleIf") and state.column_shown(owner, c))
+    ]
 
 
 def _ending(state: Run) -> str | None:
