@@ -19,8 +19,19 @@ if TYPE_CHECKING:
 PREFIX = "$"
 # Element variables that are not element names: the choice or column of a condition.
 CONTEXT_NAMES = frozenset({"item", "choice", "self", "row", "column", "panel", "parent"})
-COMPUTED = frozenset({"isVisible", "visible", "isRequired", "isReadOnly", "readOnly", "name",
-                      "title", "value", "locale"})
+COMPUTED = frozenset(
+    {
+        "isVisible",
+        "visible",
+        "isRequired",
+        "isReadOnly",
+        "readOnly",
+        "name",
+        "title",
+        "value",
+        "locale",
+    }
+)
 
 
 def readable(name: str) -> bool:
@@ -30,8 +41,11 @@ def readable(name: str) -> bool:
     if head.lower() in CONTEXT_NAMES or not prop:
         return True
     prop = prop.split(".")[0].split("[")[0]
-    return prop in COMPUTED or prop in USED or prop in PRESENTATION or (
-        head == "survey" and (prop in SURVEY_USED or prop in SURVEY_PRESENTATION)
+    return (
+        prop in COMPUTED
+        or prop in USED
+        or prop in PRESENTATION
+        or (head == "survey" and (prop in SURVEY_USED or prop in SURVEY_PRESENTATION))
     )
 
 
@@ -130,8 +144,9 @@ class _Question(_Properties):
             if prop == "name":
                 return True, question.name
             if prop == "title":
-                title = sjs.localized(question.json.get("title"), state.language,
-                                      state.default_language)
+                title = sjs.localized(
+                    question.json.get("title"), state.language, state.default_language
+                )
                 return True, title if title is not None else question.name
             if prop == "value":
                 return True, state.get(question)
@@ -155,8 +170,9 @@ class _Page(_Properties):
             if prop == "name":
                 return True, name
             if prop == "title":
-                return True, sjs.localized(page.get("title"), state.language,
-                                           state.default_language)
+                return True, sjs.localized(
+                    page.get("title"), state.language, state.default_language
+                )
             if prop == "isReadOnly":
                 return True, state.switch(page, "readOnly", "enableIf", None) is False
         return _written(page, prop, USED | PRESENTATION)
@@ -170,6 +186,7 @@ class _Survey(_Properties):
             # is "" (SurveyModel's locale setter)
             return True, "" if state.language == "en" else state.language
         if prop == "title":
-            return True, sjs.localized(state.source.get("title"), state.language,
-                                       state.default_language)
+            return True, sjs.localized(
+                state.source.get("title"), state.language, state.default_language
+            )
         return _written(state.source, prop, SURVEY_USED | SURVEY_PRESENTATION)

@@ -378,7 +378,9 @@ def _offered(value: Any, shown: list[Any]) -> bool:
 def _clear_disabled_choices(state: Run) -> None:
     """With the survey's clearDisabledChoices (formerly clearValueOnDisableItems), when the
     choices a question disables change, the disabled ones leave its answer."""
-    clearing = state.source.get("clearDisabledChoices", state.source.get("clearValueOnDisableItems"))
+    clearing = state.source.get(
+        "clearDisabledChoices", state.source.get("clearValueOnDisableItems")
+    )
     for question in state.model.questions:
         if question.kind not in CHOICE_KINDS:
             continue
@@ -418,9 +420,11 @@ def clear_matrix(state: Run, question: Question, rows: bool = True) -> None:
     if not isinstance(value, dict):
         return
     kept = dict(value)
-    if rows and (question.kind == "matrix" or question.json.get("rowsVisibleIf") or any(
-        r.data.get("visibleIf") for r in sjs.choices(question.json, "rows")
-    )):
+    if rows and (
+        question.kind == "matrix"
+        or question.json.get("rowsVisibleIf")
+        or any(r.data.get("visibleIf") for r in sjs.choices(question.json, "rows"))
+    ):
         shown_rows = {r.id for r in state.visible_rows(question)}
         kept = {k: v for k, v in kept.items() if sjs.choice_id(k) in shown_rows}
     if question.kind == "matrix":

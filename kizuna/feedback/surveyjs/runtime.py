@@ -41,7 +41,7 @@ from kizuna.feedback.surveyjs.texts import element_texts
 def evaluate(
     source: dict[str, Any],
     *,
-    answers: dict[str, Any],
+    answers: dict[str, Any] | list[tuple[str, Any]],
     language: str,
     hidden: dict[str, Any] | None,
     now: datetime,
@@ -50,7 +50,9 @@ def evaluate(
     state = Run(source, language=language, hidden=hidden, now=now)
     logic.start(state)
     logic.settle(state)
-    for address, value in answers.items():
+    # a list of (address, value) gives the same address again, as a respondent changes an
+    # answer (the order in which SurveyJS receives them)
+    for address, value in answers.items() if isinstance(answers, dict) else answers:
         changed = logic.answer(state, address, value)
         logic.on_change(state, changed)
         logic.settle(state)

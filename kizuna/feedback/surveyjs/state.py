@@ -218,7 +218,9 @@ class Run:
         """Disabled by readOnly, or by an enableIf whose value is false itself, of the
         question, its panels or its page."""
         page = self.model.pages[question.page]
-        return all(self.own_enabled(item, context) for item in (page, *question.panels, question.json))
+        return all(
+            self.own_enabled(item, context) for item in (page, *question.panels, question.json)
+        )
 
     def own_enabled(self, item: dict[str, Any], context: Context | None = None) -> bool:
         has_condition = isinstance(item.get("enableIf"), str) and item["enableIf"].strip()
@@ -320,7 +322,9 @@ class Run:
             }
             # a choice's own visibleIf replaces the question's choicesVisibleIf for it
             # (ItemValue.runConditionsForItems: the item's runner, else the question's)
-            if not self.holds(_own(item.data, "visibleIf", question.json, "choicesVisibleIf"), item_context):
+            if not self.holds(
+                _own(item.data, "visibleIf", question.json, "choicesVisibleIf"), item_context
+            ):
                 continue
             shown.append(item)
         if built_ins:
@@ -349,7 +353,9 @@ class Run:
         shown = []
         for column in sjs.choices(question.json, "columns"):
             context = {"item": column.value, "choice": column.value, "$item": column.data}
-            if self.holds(_own(column.data, "visibleIf", question.json, "columnsVisibleIf"), context):
+            if self.holds(
+                _own(column.data, "visibleIf", question.json, "columnsVisibleIf"), context
+            ):
                 shown.append(column)
         return shown
 

@@ -274,3 +274,61 @@ def test_the_same_survey_imports_into_two_workspaces_apart(
     assert (
         api.get("/surveys/nps").data["definition"]["pages"][0]["elements"][0]["id"] == "nps_score"
     )
+
+
+def test_disabled_choices_columns_limits_and_skips_import_unreported_and_evaluate(
+    api: ApiClient,
+) -> None:
+    """choicesEnableIf, columnsVisibleIf, min/maxValueExpression, clearDisabledChoices, the
+    skip trigger and `{$q.isVisible}` are evaluated, so the report names none of them; the
+    evaluate endpoint answers disabled_choices, visible_columns, skip_to and current_page."""
+    definition = {
+        "clearDisabledChoices": True,
+        "pages": [
+            {
+                "name": "first",
+                "elements": [
+                    {"type": "checkbox", "name": "cars", "choices": ["Audi", "BMW"]},
+                    {
+                        "type": "radiogroup",
+                        "name": "best",
+                        "choices": ["Audi", "BMW"],
+                        "choicesEnableIf": "{cars} contains {item}",
+                    },
+                    {
+                        "type": "matrix",
+                        "name": "rate",
+                        "rows": ["r"],
+                        "columns": ["Audi", "BMW"],
+                        "columnsVisibleIf": "{cars} contains {item}",
+                    },
+                    {
+                        "type": "text",
+                        "name": "when",
+                        "inputType": "date",
+                        "minValueExpression": "today()",
+                        "maxValueExpression": "today(30)",
+                        "visibleIf": "{$best.isVisible}",
+                    },
+                ],
+            },
+            {"name": "second", "elements": [{"type": "comment", "name": "why"}]},
+        ],
+        "triggers": [{"type": "skip", "expression": "{best} = 'BMW'", "gotoName": "why"}],
+    }
+    body = imported(api, definition, id="cars")
+    assert body["import_report"] == []
+    response = api.post(
+        "/surveys/cars/evaluate",
+        {
+            "answers": {"cars": ["BMW"], "best": "BMW", "when": "2026-03-01"},
+            "now": "2026-03-15T09:00:00Z",
+        },
+    )
+    assert response.status_code == 200, response.data
+    result = response.data
+    assert result["disabled_choices"] == {"best": ["Audi"]}
+    assert result["visible_columns"] == {"rate": ["BMW"]}
+    assert result["skip_to"] == "why" and result["current_page"] == "second"
+    assert result["errors"] == {"when": ["out_of_range"]}
+    assert "when" not in result["data"]
