@@ -15,7 +15,7 @@ that is not empty (the expression validator always):
 """
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kizuna.feedback.surveyjs import source as sjs
@@ -116,9 +116,9 @@ def _bound(state: Run, spec: dict[str, Any], key: str, context: Context | None) 
     `min` (`max`), itself an expression when it starts with `=`."""
     expression = spec.get(f"{key}ValueExpression")
     written = spec.get(key)
-    if not (isinstance(expression, str) and expression.strip()) and isinstance(written, str):
-        if written.startswith("="):
-            expression = written[1:]
+    given = isinstance(expression, str) and expression.strip()
+    if not given and isinstance(written, str) and written.startswith("="):
+        expression = written[1:]
     if isinstance(expression, str) and expression.strip():
         return state.value_of(expression, context)
     return written
@@ -133,14 +133,15 @@ def _number(bound: Any) -> float | None:
 def _date(value: Any, day_only: bool = False) -> datetime | None:
     """A date as SurveyJS's createDate reads it: a date (at midnight), a date and time, or
     their ISO text."""
+    # wall-clock times, compared as if in UTC
     if isinstance(value, datetime):
-        wall = value.replace(tzinfo=None)
-        return datetime(wall.year, wall.month, wall.day) if day_only else wall
+        wall = value.replace(tzinfo=UTC)
+        return wall.replace(hour=0, minute=0, second=0, microsecond=0) if day_only else wall
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if isinstance(value, str) and value.strip():
         try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).replace(tzinfo=UTC)
         except ValueError:
             return None
     return None

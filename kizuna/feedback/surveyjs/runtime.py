@@ -69,9 +69,10 @@ def evaluate(
             elif completing and question.kind in ("matrix", "matrixdropdown"):
                 logic.clear_matrix(state, question)
     result.data = state.data
-    if state.skip_to is not None:
-        result.skip_to = state.skip_to
-        result.current_page = state.model.page_names[state.model.find(state.skip_to).page]
+    target = state.model.find(state.skip_to) if state.skip_to is not None else None
+    if target is not None:
+        result.skip_to = target.name
+        result.current_page = state.model.page_names[target.page]
     return result
 
 

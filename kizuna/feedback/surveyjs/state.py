@@ -10,12 +10,13 @@ import copy
 import json
 import re
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from kizuna.feedback.surveyjs import source as sjs
+from kizuna.feedback.surveyjs.elements import Elements
 from kizuna.feedback.surveyjs.expressions import (
     ExpressionError,
     Scope,
@@ -25,7 +26,6 @@ from kizuna.feedback.surveyjs.expressions import (
     variables,
 )
 from kizuna.feedback.surveyjs.expressions import values as js
-from kizuna.feedback.surveyjs.elements import Elements
 from kizuna.feedback.surveyjs.model import Model, Question, build, columns
 
 Context = dict[str, Any]
@@ -94,7 +94,8 @@ class Run:
         maps.append(merged)
         if self.elements is not None:
             maps.append(self.elements)
-        return ChainMap(*maps) if len(maps) > 1 else merged
+        # ChainMap only reads here: the element properties are a read-only mapping
+        return ChainMap(*cast(list[MutableMapping[str, Any]], maps)) if len(maps) > 1 else merged
 
     def scope(self, context: Context | None = None) -> Scope:
         return Scope(self.values(context), now=self.now)
