@@ -65,7 +65,9 @@ SURVEY_USED = _words(
     """
     calculatedValues checkErrorsMode clearDisabledChoices clearInvisibleValues
     clearValueOnDisableItems completedHtml
-    completedHtmlOnCondition description elements locale pages questions textUpdateMode title
+    completedHtmlOnCondition description elements firstPageIsStartPage firstPageIsStarted locale
+    pages questions
+    textUpdateMode title
     triggers
     """
 )
@@ -108,7 +110,6 @@ UNSUPPORTED = {
 SURVEY_UNSUPPORTED = {
     "navigateToUrl": "redirects are not evaluated",
     "navigateToUrlOnCondition": "redirects are not evaluated",
-    "firstPageIsStarted": "the start page is shown as an ordinary page",
     "questionsOnPageMode": "questions are evaluated page by page as written",
     "maxTimeToFinish": "time limits are not enforced",
     "maxTimeToFinishPage": "time limits are not enforced",

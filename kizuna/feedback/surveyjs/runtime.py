@@ -78,7 +78,14 @@ def evaluate(
 
 def _read(state: Run, result: Evaluation) -> None:
     shown_pages = [i for i in range(len(state.model.pages)) if state.page_shown(i)]
-    result.visible_pages = [state.model.page_names[i] for i in shown_pages]
+    # the start page (firstPageIsStartPage, formerly firstPageIsStarted) shows first,
+    # outside the survey's pages (visiblePages)
+    start_page = len(state.model.pages) > 1 and (
+        state.source.get("firstPageIsStartPage", state.source.get("firstPageIsStarted")) is True
+    )
+    result.visible_pages = [
+        state.model.page_names[i] for i in shown_pages if not (start_page and i == 0)
+    ]
     for question in state.model.questions:
         if question.page not in shown_pages or not state.question_shown(question):
             continue

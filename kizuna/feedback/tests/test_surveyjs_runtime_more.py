@@ -395,3 +395,23 @@ def test_element_properties_title_required_and_read_only() -> None:
     )
     assert run(source, {}).data["e"] == "Name"
     assert run(source, {}, language="ja").data["e"] == "名前"
+
+
+# -- the start page -----------------------------------------------------------------------
+def test_the_start_page_is_shown_outside_the_pages() -> None:
+    """surveytests.ts "Do not show errors in display mode" (firstPageIsStartPage: the pages
+    are p2, p3) and survey.ts isPageStarted (only with more than one page); the start page's
+    questions are still questions of the survey."""
+    pages = [
+        {"name": "p1", "elements": [{"type": "text", "name": "intro"}]},
+        {"name": "p2", "elements": [{"type": "text", "name": "q1"}]},
+        {"name": "p3", "elements": [{"type": "text", "name": "q2"}]},
+    ]
+    started = run({"pages": pages, "firstPageIsStartPage": True}, {"intro": "hi"})
+    assert started.visible_pages == ["p2", "p3"]
+    assert started.visible_elements == ["intro", "q1", "q2"]
+    assert started.data == {"intro": "hi"}
+    assert run({"pages": pages, "firstPageIsStarted": True}, {}).visible_pages == ["p2", "p3"]
+    assert run({"pages": pages}, {}).visible_pages == ["p1", "p2", "p3"]
+    alone = {"pages": pages[:1], "firstPageIsStartPage": True}
+    assert run(alone, {}).visible_pages == ["p1"]
