@@ -381,6 +381,8 @@ def _clear_disabled_choices(state: Run) -> None:
     clearing = state.source.get(
         "clearDisabledChoices", state.source.get("clearValueOnDisableItems")
     )
+    if clearing is not True:
+        return
     for question in state.model.questions:
         if question.kind not in CHOICE_KINDS:
             continue
@@ -388,7 +390,7 @@ def _clear_disabled_choices(state: Run) -> None:
         before = state.disabled_shown.get(question.name)
         state.disabled_shown[question.name] = disabled
         value = state.get(question)
-        if clearing is not True or before is None or value is None or _same(before, disabled):
+        if before is None or value is None or _same(before, disabled):
             continue
         if isinstance(value, list):
             kept = [v for v in value if not _offered(v, disabled)]

@@ -385,6 +385,13 @@ class Run:
         """The shown choices SurveyJS disables: a choice's own enableIf, else the question's
         choicesEnableIf (anything equal to true enables); a checkbox at maxSelectedChoices
         disables what is not selected (its other choice too, unless selected)."""
+        spec = question.json
+        if not (
+            spec.get("choicesEnableIf")
+            or spec.get("maxSelectedChoices")
+            or any(isinstance(c, dict) and c.get("enableIf") for c in spec.get("choices") or [])
+        ):
+            return []
         value = self.get(question) if context is None else None
         selected = value if isinstance(value, list) else []
         limit = question.json.get("maxSelectedChoices")

@@ -143,6 +143,30 @@ def test_a_checkbox_at_max_selected_choices_disables_the_rest_and_other() -> Non
     }
 
 
+def test_a_matrix_column_choices_enable_if_reads_its_row() -> None:
+    """question_matrixdynamictests.ts "column.choicesEnableIf": col2's choices are enabled by
+    what col1 of the same row holds."""
+    source = page(
+        {
+            "type": "matrixdynamic",
+            "name": "matrix",
+            "rowCount": 1,
+            "columns": [
+                {"name": "col1", "cellType": "checkbox", "choices": [1, 2, 3, 4]},
+                {
+                    "name": "col2",
+                    "cellType": "dropdown",
+                    "choices": [1, 2, 3, 4],
+                    "choicesEnableIf": "{row.col1} contains {item}",
+                },
+            ],
+        }
+    )
+    assert run(source, {}).disabled_choices == {"matrix[0].col2": ["1", "2", "3", "4"]}
+    chosen = run(source, {"matrix[0].col1": [1, 2]})
+    assert chosen.disabled_choices == {"matrix[0].col2": ["3", "4"]}
+
+
 # -- columnsVisibleIf -----------------------------------------------------------------------
 def bestcar_matrix(**settings: Any) -> dict[str, Any]:
     return page(
