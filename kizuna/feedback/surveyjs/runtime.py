@@ -29,9 +29,10 @@ from datetime import datetime
 from typing import Any
 
 from kizuna.feedback.logic.evaluation import Evaluation
-from kizuna.feedback.surveyjs import logic
+from kizuna.feedback.surveyjs import clearing, logic
 from kizuna.feedback.surveyjs import source as sjs
 from kizuna.feedback.surveyjs.checks import errors_of
+from kizuna.feedback.surveyjs.enabled import disabled_choices
 from kizuna.feedback.surveyjs.importer import ending_id
 from kizuna.feedback.surveyjs.model import MATRICES, Question, columns, template
 from kizuna.feedback.surveyjs.state import Context, Run
@@ -61,13 +62,13 @@ def evaluate(
     _read(state, result)
     result.ending = _ending(state)
     result.variables = {**state.variables, **state.calculated}
-    clearing = source.get("clearInvisibleValues", "onComplete")
-    if clearing in ("onHidden", "onHiddenContainer") or (completing and clearing != "none"):
+    when = source.get("clearInvisibleValues", "onComplete")
+    if when in ("onHidden", "onHiddenContainer") or (completing and when != "none"):
         for question in state.model.questions:
             if not state.visible(question):
                 state.data.pop(question.key, None)
             elif completing and question.kind in ("matrix", "matrixdropdown"):
-                logic.clear_matrix(state, question)
+                clearing.matrix(state, question)
     result.data = state.data
     target = state.model.find(state.skip_to) if state.skip_to is not None else None
     if target is not None:
@@ -122,7 +123,7 @@ def _one(
         result.required_elements.append(address)
     if question.kind in sjs.CHOICE_TYPES:
         result.visible_choices[address] = [c.id for c in state.visible_choices(question, context)]
-        disabled = [c.id for c in state.disabled_choices(question, context)]
+        disabled = [c.id for c in disabled_choices(state, question, context)]
         if disabled:
             result.disabled_choices[address] = disabled
     elif question.kind == "matrix":

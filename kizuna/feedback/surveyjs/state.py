@@ -324,7 +324,8 @@ class Run:
             # a choice's own visibleIf replaces the question's choicesVisibleIf for it
             # (ItemValue.runConditionsForItems: the item's runner, else the question's)
             if not self.holds(
-                _own(item.data, "visibleIf", question.json, "choicesVisibleIf"), item_context
+                own_condition(item.data, "visibleIf", question.json, "choicesVisibleIf"),
+                item_context,
             ):
                 continue
             shown.append(item)
@@ -344,7 +345,9 @@ class Run:
         rows = []
         for row in sjs.choices(question.json, "rows"):
             context = {"item": row.value, "$item": row.data}
-            if self.holds(_own(row.data, "visibleIf", question.json, "rowsVisibleIf"), context):
+            if self.holds(
+                own_condition(row.data, "visibleIf", question.json, "rowsVisibleIf"), context
+            ):
                 rows.append(row)
         return rows
 
@@ -355,7 +358,7 @@ class Run:
         for column in sjs.choices(question.json, "columns"):
             context = {"item": column.value, "choice": column.value, "$item": column.data}
             if self.holds(
-                _own(column.data, "visibleIf", question.json, "columnsVisibleIf"), context
+                own_condition(column.data, "visibleIf", question.json, "columnsVisibleIf"), context
             ):
                 shown.append(column)
         return shown
@@ -378,45 +381,6 @@ class Run:
         if not isinstance(condition, str) or not condition.strip():
             return True
         return self.value_of(condition, {"item": column["name"], "name": column["name"]}) is True
-
-    def disabled_choices(
-        self, question: Question, context: Context | None = None
-    ) -> list[sjs.Choice]:
-        """The shown choices SurveyJS disables: a choice's own enableIf, else the question's
-        choicesEnableIf (anything equal to true enables); a checkbox at maxSelectedChoices
-        disables what is not selected (its other choice too, unless selected)."""
-        spec = question.json
-        if not (
-            spec.get("choicesEnableIf")
-            or spec.get("maxSelectedChoices")
-            or any(isinstance(c, dict) and c.get("enableIf") for c in spec.get("choices") or [])
-        ):
-            return []
-        value = self.get(question) if context is None else None
-        selected = value if isinstance(value, list) else []
-        limit = question.json.get("maxSelectedChoices")
-        at_limit = (
-            question.kind == "checkbox"
-            and isinstance(limit, int)
-            and not isinstance(limit, bool)
-            and limit >= 1
-            and len(selected) >= limit
-        )
-        disabled = []
-        for item in self.visible_choices(question, context, built_ins=False):
-            item_context = {
-                **(context or {}),
-                "item": item.value,
-                "choice": item.value,
-                "$item": item.data,
-            }
-            condition = _own(item.data, "enableIf", question.json, "choicesEnableIf")
-            enabled = self.holds(condition, item_context)
-            if not enabled or (at_limit and not _has(selected, item.value)):
-                disabled.append(item)
-        if at_limit and sjs.has_other(question.json) and not _has(selected, "other"):
-            disabled.append(sjs.Choice("other", None, {"value": "other"}))
-        return disabled
 
     def typed(self, question: Question | None, value: Any) -> Any:
         """An answer as SurveyJS stores it: a choice id given as text becomes the choice's
@@ -448,13 +412,9 @@ def _row(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _own(item: dict[str, Any], key: str, owner: dict[str, Any], owner_key: str) -> Any:
+def own_condition(item: dict[str, Any], key: str, owner: dict[str, Any], owner_key: str) -> Any:
     """An item's own condition when it has one, else its owner's."""
     own = item.get(key)
     if isinstance(own, str) and own.strip():
         return own
     return owner.get(owner_key)
-
-
-def _has(values: list[Any], value: Any) -> bool:
-    return any(js.equals(v, value, ignore_order=False) for v in values)
