@@ -17,8 +17,23 @@ if TYPE_CHECKING:
     from kizuna.feedback.surveyjs.state import Run
 
 PREFIX = "$"
-# Element variables that are not element names: the choice or column of a condition.
-CONTEXT_NAMES = frozenset({"item", "choice", "self", "row", "column", "panel", "parent"})
+# Element variables of a context: the choice of a choice's condition (read elsewhere), and
+# those the runtime does not resolve (the element itself, its parent, its row or column).
+CONTEXT_NAMES = frozenset({"item", "choice"})
+UNRESOLVED = frozenset(
+    {
+        "self",
+        "parent",
+        "panel",
+        "row",
+        "column",
+        "matrix",
+        "composite",
+        "prevrow",
+        "nextrow",
+        "totalrow",
+    }
+)
 COMPUTED = frozenset(
     {
         "isVisible",
@@ -36,10 +51,12 @@ COMPUTED = frozenset(
 
 def readable(name: str) -> bool:
     """Whether `{$name.property}` reads something the runtime computes or holds (`name`
-    without the prefix); element variables of a context (`$item`) are read elsewhere."""
+    without the prefix)."""
     head, _, prop = name.partition(".")
-    if head.lower() in CONTEXT_NAMES or not prop:
+    if head.lower() in CONTEXT_NAMES:
         return True
+    if head.lower() in UNRESOLVED or not prop:
+        return False
     prop = prop.split(".")[0].split("[")[0]
     return (
         prop in COMPUTED
@@ -67,6 +84,10 @@ class Elements(Mapping[str, Any]):
         for index, page_name in enumerate(self.state.model.page_names):
             if page_name == name:
                 return _Page(self.state, index)
+        for question in self.state.model.questions:
+            for panel in question.panels:
+                if isinstance(panel.get("name"), str) and panel["name"].lower() == name.lower():
+                    return _Panel(self.state, panel)
         return None
 
     def __contains__(self, key: object) -> bool:
@@ -176,6 +197,28 @@ class _Page(_Properties):
             if prop == "isReadOnly":
                 return True, state.switch(page, "readOnly", "enableIf", None) is False
         return _written(page, prop, USED | PRESENTATION)
+
+
+class _Panel(_Properties):
+    def __init__(self, state: "Run", spec: dict[str, Any]) -> None:
+        super().__init__(state)
+        self.spec = spec
+
+    def read(self, prop: str) -> tuple[bool, Any]:
+        state = self.state
+        with state.guard(f"panel {self.spec.get('name')}.{prop}") as free:
+            if not free:
+                return True, None
+            if prop in ("isVisible", "visible"):
+                return True, state.container_shown(self.spec)
+            if prop == "title":
+                title = sjs.localized(
+                    self.spec.get("title"), state.language, state.default_language
+                )
+                return True, title if title is not None else self.spec.get("name")
+            if prop == "isReadOnly":
+                return True, not state.own_enabled(self.spec)
+        return _written(self.spec, prop, USED | PRESENTATION)
 
 
 class _Survey(_Properties):

@@ -439,3 +439,43 @@ def test_the_start_page_is_shown_outside_the_pages() -> None:
     assert run({"pages": pages}, {}).visible_pages == ["p1", "p2", "p3"]
     alone = {"pages": pages[:1], "firstPageIsStartPage": True}
     assert run(alone, {}).visible_pages == ["p1"]
+
+
+def test_titles_of_the_survey_a_page_a_panel_and_a_question_are_read() -> None:
+    """question_expressiontests.ts "Access page and panel properties in expression, #11198":
+    "{$survey.title}", "{$page1.title}", "{$panel1.title}", "{$question1.title}"."""
+    source = {
+        "title": "Survey Title",
+        "pages": [
+            {
+                "name": "page1",
+                "title": "Page Title",
+                "elements": [
+                    {
+                        "type": "panel",
+                        "name": "panel1",
+                        "title": "Panel Title",
+                        "elements": [{"type": "text", "name": "question1", "title": "Q Title"}],
+                    },
+                    *[
+                        {"type": "expression", "name": f"e{i}", "expression": expression}
+                        for i, expression in enumerate(
+                            [
+                                "{$survey.title}",
+                                "{$page1.title}",
+                                "{$panel1.title}",
+                                "{$question1.title}",
+                            ]
+                        )
+                    ],
+                ],
+            }
+        ],
+    }
+    data = run(source, {}).data
+    assert [data[f"e{i}"] for i in range(4)] == [
+        "Survey Title",
+        "Page Title",
+        "Panel Title",
+        "Q Title",
+    ]
