@@ -1,8 +1,8 @@
 """What changes the data besides the respondent, in SurveyJS's order: default values,
 triggers (run when a value their expression reads changes), calculated values, expression
 questions, defaultValueExpression (until the respondent answers), setValueIf/resetValueIf,
-and the clearing of answers whose choice has been hidden (clearIncorrectValues, at once, as
-SurveyJS does it whatever `clearInvisibleValues` says)."""
+and the clearing of answers whose choice has been hidden or disabled
+(`kizuna.feedback.surveyjs.clearing`)."""
 
 import copy
 import re
@@ -147,7 +147,8 @@ def _reads(expression: str, key: str) -> bool:
 
 def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
     """Triggers whose expression reads the changed value run now (setvalue, copyvalue,
-    runexpression, visible); complete triggers are run when the page is left (`finish`)."""
+    runexpression, visible, skip); complete triggers are run when the page is left
+    (`finish`)."""
     if depth > MAX_CASCADE:
         return
     for trigger in state.source.get("triggers") or []:

@@ -7,12 +7,15 @@
 
 1. Each question's `defaultValue` is set; then the answers are applied in the order given.
    After each answer the triggers that read it run (setvalue, copyvalue, runexpression,
-   visible), then calculated values, expression questions, defaultValueExpression (until
+   visible, skip), then calculated values, expression questions, defaultValueExpression (until
    answered), setValueIf/resetValueIf are computed, and answers of choices that are now
-   hidden are cleared, until nothing changes.
+   hidden (or, with clearDisabledChoices, disabled) are cleared, until nothing changes. An
+   out-of-range value of a number or date input stays out of the data (SurveyJS's
+   canSetValueToSurvey); the question keeps it for its error.
 2. What the data then makes visible, required, disabled and offered is read, as SurveyJS
    decides it: a page with no visible question is hidden; a question on a hidden page or in
-   a hidden panel is hidden.
+   a hidden panel is hidden; `disabled_choices`, `visible_columns`; `skip_to` the question
+   the last skip trigger went to, `current_page` its page.
 3. `errors` names the visible, enabled questions whose answers SurveyJS would refuse
    (`kizuna.feedback.surveyjs.checks`).
 4. `ending` is the first `completedHtmlOnCondition` that holds (`completed-<n>`), else

@@ -332,3 +332,25 @@ def test_disabled_choices_columns_limits_and_skips_import_unreported_and_evaluat
     assert result["skip_to"] == "why" and result["current_page"] == "second"
     assert result["errors"] == {"when": ["out_of_range"]}
     assert "when" not in result["data"]
+
+
+def test_element_properties_the_runtime_cannot_read_are_reported(api: ApiClient) -> None:
+    """`{$q.containsErrors}` (set by a browser) and `{$self.title}` (relative to the element)
+    give nothing here; `{$q.isVisible}` and `{$survey.locale}` are evaluated."""
+    definition = {
+        "elements": [
+            {"type": "text", "name": "q1"},
+            {
+                "type": "text",
+                "name": "q2",
+                "visibleIf": "{$q1.isVisible} and {$survey.locale} = ''",
+            },
+            {"type": "text", "name": "q3", "visibleIf": "{$self.title} = 'x'"},
+            {"type": "text", "name": "q4", "visibleIf": "!{$q1.containsErrors}"},
+        ]
+    }
+    body = imported(api, definition, id="props")
+    assert [(e["path"], e["code"]) for e in body["import_report"]] == [
+        ("elements[2].visibleIf", "not_evaluated"),
+        ("elements[3].visibleIf", "not_evaluated"),
+    ]
