@@ -26,7 +26,7 @@ def disabled_choices(
     selected = value if isinstance(value, list) else []
     limit = question.json.get("maxSelectedChoices")
     at_limit = (
-        question.kind == "checkbox"
+        question.kind in ("checkbox", "tagbox", "ranking")  # QuestionCheckboxModel and kin
         and isinstance(limit, int)
         and not isinstance(limit, bool)
         and limit >= 1

@@ -479,3 +479,22 @@ def test_titles_of_the_survey_a_page_a_panel_and_a_question_are_read() -> None:
         "Panel Title",
         "Q Title",
     ]
+
+
+def test_a_tagbox_at_max_selected_choices_disables_the_rest() -> None:
+    """question_tagbox_tests.ts "maxSelectedChoices in tagbox": item1 by default leaves all
+    four enabled; item1 and item2 disable item3 and item4 (a tagbox is a checkbox:
+    QuestionTagboxModel extends QuestionCheckboxModel)."""
+    source = page(
+        {
+            "type": "tagbox",
+            "name": "question1",
+            "maxSelectedChoices": 2,
+            "defaultValue": ["item1"],
+            "choices": ["item1", "item2", "item3", "item4"],
+        }
+    )
+    first = run(source, {})
+    assert first.disabled_choices == {} and first.data == {"question1": ["item1"]}
+    two = run(source, {"question1": ["item1", "item2"]})
+    assert two.disabled_choices == {"question1": ["item3", "item4"]}
