@@ -373,14 +373,14 @@ class Run:
         ]
 
     def column_shown(self, question: Question, column: dict[str, Any]) -> bool:
-        """`visible`, and the matrix's columnsVisibleIf, whose value must be true itself
-        (`{item}` is the column's name)."""
+        """`visible`, and the matrix's columnsVisibleIf (`{item}` is the column's name),
+        equal to true: ConditionRunner.runContext answers `== true`, which the matrix's
+        `=== true` then compares."""
         if column.get("visible", True) is False:
             return False
-        condition = question.json.get("columnsVisibleIf")
-        if not isinstance(condition, str) or not condition.strip():
-            return True
-        return self.value_of(condition, {"item": column["name"], "name": column["name"]}) is True
+        return self.holds(
+            question.json.get("columnsVisibleIf"), {"item": column["name"], "name": column["name"]}
+        )
 
     def typed(self, question: Question | None, value: Any) -> Any:
         """An answer as SurveyJS stores it: a choice id given as text becomes the choice's

@@ -245,18 +245,19 @@ def test_columns_visible_if_of_a_matrixdropdown_hides_the_cells_of_a_column() ->
     ]
 
 
-def test_columns_visible_if_of_a_matrixdropdown_needs_true_itself() -> None:
-    """question_matrixdropdownbase.ts runConditionsForColumns: `=== true` (1 hides)."""
+def test_columns_visible_if_of_a_matrixdropdown_takes_anything_equal_to_true() -> None:
+    """question_matrixdropdownbase.ts runConditionsForColumns compares `=== true` the answer
+    of ConditionRunner.runContext, itself `== true` (conditionRunner.ts): 1 shows, 2 hides."""
     source = page(
         {
             "type": "matrixdropdown",
             "name": "m",
-            "columnsVisibleIf": "iif({item} = 'a', 1, true)",
+            "columnsVisibleIf": "iif({item} = 'a', 1, 2)",
             "columns": [{"name": "a"}, {"name": "b"}],
             "rows": ["r"],
         }
     )
-    assert run(source, {}).visible_columns["m"] == ["b"]
+    assert run(source, {}).visible_columns["m"] == ["a"]
 
 
 # -- minValueExpression / maxValueExpression -----------------------------------------------
