@@ -499,3 +499,29 @@ def test_a_tagbox_at_max_selected_choices_disables_the_rest() -> None:
     assert first.disabled_choices == {} and first.data == {"question1": ["item1"]}
     two = run(source, {"question1": ["item1", "item2"]})
     assert two.disabled_choices == {"question1": ["item3", "item4"]}
+
+
+def test_hidden_rows_of_a_matrixdropdown_leave_its_answer_on_completion() -> None:
+    """question_matrixdynamictests.ts "matrixdropdown.rowsVisibleIf, clear value on making the
+    value invisible": Audi's row goes on completion once hidden; with only hidden rows
+    answered, the answer empties."""
+    source = page(
+        {"type": "checkbox", "name": "cars", "choices": CARS},
+        {
+            "type": "matrixdropdown",
+            "name": "bestCar",
+            "rows": CARS,
+            "columns": [{"name": "col1"}, {"name": "col2"}],
+            "cellType": "text",
+            "rowsVisibleIf": "{cars} contains {item}",
+        },
+        clearInvisibleValues="onHidden",
+    )
+    steps = [
+        ("cars", ["BMW", "Audi", "Mercedes"]),
+        ("bestCar", {"BMW": {"col1": 1}, "Audi": {"col2": 2}}),
+        ("cars", ["BMW"]),
+    ]
+    assert _in_order(source, steps, completing=True).data["bestCar"] == {"BMW": {"col1": 1}}
+    emptied = _in_order(source, [*steps[:2], ("cars", ["Mercedes"])], completing=True)
+    assert "bestCar" not in emptied.data
