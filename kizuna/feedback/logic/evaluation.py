@@ -52,6 +52,10 @@ class Evaluation:
     messages: dict[str, list[str]] = field(default_factory=dict)
     # Beside `errors`, one per code: {"code", "message_key", "params"} (bounds of a range).
     error_details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Added by the SurveyJS runtime (docs/surveyjs.md); a native survey leaves them empty.
+    disabled_choices: dict[str, list[str]] = field(default_factory=dict)  # shown, not choosable
+    visible_columns: dict[str, list[str]] = field(default_factory=dict)  # of matrices
+    skip_to: str | None = None  # the question a skip trigger moved the respondent to
 
     @property
     def valid(self) -> bool:

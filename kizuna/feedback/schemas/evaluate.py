@@ -117,6 +117,20 @@ class EvaluationOut(Schema):
     welcome: dict[str, Any] | None
     ui_language: str = Field(description="The language of `ui`: en, ja or ko.")
     ui: dict[str, str] = Field(description="Built-in texts: buttons, progress, messages.")
+    disabled_choices: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Choices shown but not choosable, by element (an imported SurveyJS "
+        "survey's choicesEnableIf; docs/surveyjs.md).",
+    )
+    visible_columns: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The columns a matrix shows, by element (an imported SurveyJS survey).",
+    )
+    skip_to: str | None = Field(
+        default=None,
+        description="The question a SurveyJS skip trigger moved the respondent to "
+        "(`current_page` is its page); null without one.",
+    )
 
 
 def present(evaluation: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from kizuna.core.models import Workspace
 from kizuna.feedback.definitions import check_definition
 from kizuna.feedback.services.settings import LANGUAGE
 from kizuna.feedback.surveyjs import source as sjs
+from kizuna.feedback.surveyjs.elements import readable
 from kizuna.feedback.surveyjs.expressions import ExpressionError, Node, compiled, variables
 from kizuna.feedback.surveyjs.expressions.functions import FUNCTIONS
 from kizuna.feedback.surveyjs.expressions.parser import calls
@@ -132,13 +133,7 @@ def _survey_properties(source: dict[str, Any], report: Report) -> None:
             )
     for i, trigger in enumerate(source.get("triggers") or []):
         kind = trigger.get("type") if isinstance(trigger, dict) else None
-        if kind == "skip":
-            report.add(
-                f"triggers[{i}]",
-                "A skip trigger moves the respondent to a question; navigation is not evaluated.",
-                "not_evaluated",
-            )
-        elif kind not in TRIGGERS:
+        if kind not in TRIGGERS:
             report.add(
                 f"triggers[{i}]",
                 f"The trigger type {kind!r} is not supported; it is not run.",
@@ -171,8 +166,8 @@ def _expressions(value: Any, path: str, report: Report) -> None:
 
 
 def _outside_runtime(tree: Node, path: str, report: Report) -> None:
-    """Functions registered by a page's own JavaScript, and element properties
-    (`{$question.visible}`), give nothing here."""
+    """Functions registered by a page's own JavaScript, and element properties the runtime
+    does not compute (`{$question.containsErrors}`), give nothing here."""
     for name in calls(tree):
         if name.lower() not in FUNCTIONS:
             report.add(
@@ -182,10 +177,11 @@ def _outside_runtime(tree: Node, path: str, report: Report) -> None:
                 "not_evaluated",
             )
     for name in variables(tree):
-        if name.startswith("$") and not name.lower().startswith("$item"):
+        if name.startswith("$") and not readable(name[1:]):
             report.add(
                 path,
-                f"{{{name}}} reads an element property, which is not evaluated; it gives nothing.",
+                f"{{{name}}} reads an element property the runtime does not compute (one the "
+                "browser sets); it gives nothing.",
                 "not_evaluated",
             )
 

@@ -1,13 +1,15 @@
 """What changes the data besides the respondent, in SurveyJS's order: default values,
 triggers (run when a value their expression reads changes), calculated values, expression
 questions, defaultValueExpression (until the respondent answers), setValueIf/resetValueIf,
-and the clearing of answers whose choice has been hidden (clearIncorrectValues, at once, as
-SurveyJS does it whatever `clearInvisibleValues` says)."""
+and the clearing of answers whose choice has been hidden or disabled
+(`kizuna.feedback.surveyjs.clearing`)."""
 
 import copy
 import re
 from typing import Any
 
+from kizuna.feedback.surveyjs import clearing
+from kizuna.feedback.surveyjs.checks import out_of_range
 from kizuna.feedback.surveyjs.expressions import ExpressionError, compiled, variables
 from kizuna.feedback.surveyjs.expressions import values as js
 from kizuna.feedback.surveyjs.model import MATRICES, Question, columns, template
@@ -46,7 +48,14 @@ def answer(state: Run, address: str, value: Any) -> str:
     if (question is not None and question.name == address) or (
         question is not None and "[" not in address
     ):
-        state.put(question.key, state.typed(question, value))
+        typed = state.typed(question, value)
+        if out_of_range(state, question.json, typed):
+            # canSetValueToSurvey: the question shows it (with its error); the survey's data
+            # keeps what it had, and nothing runs
+            state.held[question.key] = typed
+            return ""
+        state.held.pop(question.key, None)
+        state.put(question.key, typed)
         state.answered.add(question.key)
         return question.key
     if address.endswith("#other"):
@@ -138,17 +147,22 @@ def _reads(expression: str, key: str) -> bool:
 
 def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
     """Triggers whose expression reads the changed value run now (setvalue, copyvalue,
-    runexpression, visible); complete triggers are run when the page is left (`finish`)."""
+    runexpression, visible, skip); complete triggers are run when the page is left
+    (`finish`)."""
     if depth > MAX_CASCADE:
         return
     for trigger in state.source.get("triggers") or []:
-        if not isinstance(trigger, dict) or trigger.get("type") in ("complete", "skip"):
+        if not isinstance(trigger, dict) or trigger.get("type") == "complete":
             continue
         expression = trigger_expression(trigger)
         if expression is None or not _reads(expression, changed):
             continue
         holds = state.fires(expression)
         kind = trigger.get("type")
+        if kind == "skip":
+            if holds:
+                _skip(state, trigger)
+            continue
         if kind == "visible":
             for name in [*(trigger.get("questions") or []), *(trigger.get("pages") or [])]:
                 if isinstance(name, str):
@@ -177,6 +191,15 @@ def run_triggers(state: Run, changed: str, depth: int = 0) -> None:
             on_change(state, _key(state, target), depth + 1)
 
 
+def _skip(state: Run, trigger: dict[str, Any]) -> None:
+    """A skip trigger moves the respondent to the page of `gotoName` (survey.focusQuestion),
+    when that question is visible at that moment."""
+    target = trigger.get("gotoName")
+    question = state.model.find(target) if isinstance(target, str) and target else None
+    if question is not None and state.visible(question):
+        state.skip_to = question.name
+
+
 def _key(state: Run, name: str) -> str:
     question = state.model.find(name)
     return question.key if question else name
@@ -198,7 +221,9 @@ def settle(state: Run) -> None:
         before = copy.deepcopy((state.data, state.calculated))
         _calculated(state)
         _questions(state)
-        _clear_hidden_choices(state)
+        clearing.hidden_choices(state)
+        clearing.disabled_choices(state)
+        clearing.hidden_columns(state)
         if (state.data, state.calculated) == before:
             return
 
@@ -313,39 +338,3 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return js.tidy(value)
-
-
-def _clear_hidden_choices(state: Run) -> None:
-    """clearIncorrectValues: when the choices a question shows change, its answer keeps only
-    what is shown now (an answer given while the choices stay as they are is left alone)."""
-    for question in state.model.questions:
-        if question.kind not in CHOICE_KINDS:
-            continue
-        offered = state.visible_choices(question)
-        before = state.shown_choices.get(question.name)
-        state.shown_choices[question.name] = offered
-        value = state.get(question)
-        if before is None or before is offered or value is None:
-            continue
-        shown = [c.value for c in offered]
-        if _same([c.value for c in before], shown):
-            continue
-        if isinstance(value, list):
-            kept = [v for v in value if _offered(v, shown)]
-            if len(kept) != len(value):
-                state.put(question.key, kept)
-        elif not _offered(value, shown):
-            state.put(question.key, None)
-
-
-CHOICE_KINDS = ("radiogroup", "checkbox", "dropdown", "tagbox", "imagepicker", "ranking")
-
-
-def _same(before: list[Any], now: list[Any]) -> bool:
-    return len(before) == len(now) and all(
-        js.equals(a, b, ignore_order=False) for a, b in zip(before, now, strict=True)
-    )
-
-
-def _offered(value: Any, shown: list[Any]) -> bool:
-    return any(js.equals(value, s, ignore_order=False) for s in shown)

@@ -9,12 +9,13 @@ def _words(text: str) -> frozenset[str]:
 
 USED = _words(
     """
-    cellType choices choicesFromQuestion choicesFromQuestionMode choicesMax
-    choicesMin choicesOrder choicesStep choicesVisibleIf columns defaultValue
+    cellType choices choicesEnableIf choicesFromQuestion choicesFromQuestionMode choicesMax
+    choicesMin choicesOrder choicesStep choicesVisibleIf columns columnsVisibleIf defaultValue
     defaultValueExpression description dontKnowText elements enableIf expression hasNone
     hasOther hideIfChoicesEmpty html inputType isAllRowRequired isRequired items kizunaType
-    label labelFalse labelTrue max maxLength maxRateDescription maxSelectedChoices min
-    minPanelCount minRateDescription minSelectedChoices multiSelect name noneText
+    label labelFalse labelTrue max maxLength maxRateDescription maxSelectedChoices
+    maxValueExpression min minPanelCount minRateDescription minSelectedChoices
+    minValueExpression multiSelect name noneText
     otherErrorText otherText panelCount placeHolder placeholder questions rateCount rateMax
     rateMin rateStep rateType rateValues readOnly refuseText requiredErrorText requiredIf
     resetValueIf rowCount rows rowsOrder rowsVisibleIf setValueExpression setValueIf
@@ -31,7 +32,8 @@ PRESENTATION = _words(
     descriptionLocation displayMode displayRateDescriptionsAsExtremeItems displayStyle format
     hasSelectAll hideColumnsIfEmpty hideIfRowsEmpty hideNumber horizontalScroll imageFit
     imageHeight imageWidth indent innerIndent isDraggable isUnique itemComponent itemSize
-    labelRenderMode longTap maskSettings maskType maxPanelCount maxRowCount maxWidth
+    labelRenderMode longTap maskSettings maskType maxErrorText maxPanelCount maxRowCount
+    maxWidth minErrorText
     maximumFractionDigits minRowCount minWidth minimumFractionDigits noEntriesText
     otherPlaceholder panelAddText panelRemoveText panelsState progressBarShowPageTitles
     questionStartIndex questionTitleLocation rateColorMode rateDisplayMode rateIconSize
@@ -61,8 +63,11 @@ TRIGGERS = _words(
 
 SURVEY_USED = _words(
     """
-    calculatedValues checkErrorsMode clearInvisibleValues completedHtml
-    completedHtmlOnCondition description elements locale pages questions textUpdateMode title
+    calculatedValues checkErrorsMode clearDisabledChoices clearInvisibleValues
+    clearValueOnDisableItems completedHtml
+    completedHtmlOnCondition description elements firstPageIsStartPage firstPageIsStarted locale
+    pages questions
+    textUpdateMode title
     triggers
     """
 )
@@ -100,16 +105,11 @@ UNSUPPORTED = {
     "hasComment": "the comment beside the answer has no native place",
     "valueTrue": "a boolean's answer is true or false natively",
     "valueFalse": "a boolean's answer is true or false natively",
-    "choicesEnableIf": "the evaluation does not report disabled choices",
-    "columnsVisibleIf": "every column of a matrix is shown",
-    "minValueExpression": "limits computed by expressions are not checked",
-    "maxValueExpression": "limits computed by expressions are not checked",
 }
 
 SURVEY_UNSUPPORTED = {
     "navigateToUrl": "redirects are not evaluated",
     "navigateToUrlOnCondition": "redirects are not evaluated",
-    "firstPageIsStarted": "the start page is shown as an ordinary page",
     "questionsOnPageMode": "questions are evaluated page by page as written",
     "maxTimeToFinish": "time limits are not enforced",
     "maxTimeToFinishPage": "time limits are not enforced",

@@ -9,7 +9,8 @@ program:
 - `unsupported_property`: a property Kizuna neither shows nor evaluates; source only.
 - `unknown_property`: a property Kizuna does not know (a custom one, a typo); source only.
 - `mapped_approximately`: mapped to the nearest native shape, which differs (as said).
-- `not_evaluated`: logic the runtime does not run (navigation: the skip trigger).
+- `not_evaluated`: logic the runtime does not run (unknown trigger types, functions a page
+  registers, element properties only the browser sets).
 - `invalid`: what SurveyJS itself would ignore or refuse (an expression that does not
   parse, a name taken twice); left out of the native definition.
 """

@@ -7,12 +7,16 @@ Contexts: inside a dynamic panel an expression reads the panel's values as `{pan
 data, variables and calculated values."""
 
 import copy
+import json
+import re
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from kizuna.feedback.surveyjs import source as sjs
+from kizuna.feedback.surveyjs.elements import Elements
 from kizuna.feedback.surveyjs.expressions import (
     ExpressionError,
     Scope,
@@ -25,6 +29,8 @@ from kizuna.feedback.surveyjs.expressions import values as js
 from kizuna.feedback.surveyjs.model import Model, Question, build, columns
 
 Context = dict[str, Any]
+# `{$name...}` other than a choice's own `{$item...}`/`{$choice...}`
+_ELEMENT_REFERENCE = re.compile(r"\{\s*\$(?!item\b|choice\b)", re.IGNORECASE)
 
 
 class Run:
@@ -45,13 +51,24 @@ class Run:
         # The choices each question showed when last computed (to clear on a change).
         self.shown_choices: dict[str, list[sjs.Choice]] = {}
         self.completed = False
+        # Out-of-range values of min/max inputs: the question holds them, the data does not
+        self.held: dict[str, Any] = {}
+        self.skip_to: str | None = None  # the question the last skip trigger went to
+        # What each question disabled, and each matrix showed, when last computed.
+        self.disabled_shown: dict[str, list[Any]] = {}
+        self.columns_shown: dict[str, list[Any]] = {}
         # Change tracking: every change of a value bumps `epoch` and records it by name (lower
         # case), so that what depends on unchanged names is not computed again.
         self.epoch = 0
         self.changed_at: dict[str, int] = {}
         self._merged: tuple[int, dict[str, Any]] = (-1, {})
         self._choices: dict[str, tuple[int, frozenset[str], list[sjs.Choice]]] = {}
-        self._names: dict[str, frozenset[str]] = {}
+        self._names: dict[str, frozenset[str] | None] = {}
+        self._computing: set[str] = set()
+        # `{$name.property}` reads (elements.py), where the survey has any
+        self.elements: Elements | None = (
+            Elements(self) if _ELEMENT_REFERENCE.search(json.dumps(source)) else None
+        )
 
     # -- expressions ---------------------------------------------------------------------
     def touch(self, name: str) -> None:
@@ -73,7 +90,12 @@ class Run:
         if epoch != self.epoch:
             merged = {**self.variables, **self.calculated, **self.data}
             self._merged = (self.epoch, merged)
-        return ChainMap(context, merged) if context else merged
+        maps: list[Mapping[str, Any]] = [context] if context else []
+        maps.append(merged)
+        if self.elements is not None:
+            maps.append(self.elements)
+        # ChainMap only reads here: the element properties are a read-only mapping
+        return ChainMap(*cast(list[MutableMapping[str, Any]], maps)) if len(maps) > 1 else merged
 
     def scope(self, context: Context | None = None) -> Scope:
         return Scope(self.values(context), now=self.now)
@@ -160,15 +182,26 @@ class Run:
     def question_shown(self, question: Question, context: Context | None = None) -> bool:
         """Visible by its own settings and its panels' (not yet its page's): visibleIf
         decides when there is one (true itself), else `visible` or a visible trigger."""
+        if not self.own_visible(question, context, with_choices=False):
+            return False
+        if not all(self.container_shown(panel, context) for panel in question.panels):
+            return False
+        hide_if_empty = question.json.get("hideIfChoicesEmpty")
+        return not (hide_if_empty and not self.visible_choices(question, context))
+
+    def own_visible(
+        self, question: Question, context: Context | None = None, with_choices: bool = True
+    ) -> bool:
+        """`visible` as SurveyJS sets it (visibleIf, else `visible` or a visible trigger);
+        `isVisible` (`with_choices`) also hides it by hideIfChoicesEmpty."""
         spec = question.json
         if isinstance(spec.get("visibleIf"), str) and spec["visibleIf"].strip():
             shown = self.value_of(spec["visibleIf"], context) is True
         else:
             shown = self.visible_set.get(question.name, spec.get("visible", True) is not False)
-        if not shown or not all(self.container_shown(panel, context) for panel in question.panels):
-            return False
-        hide_if_empty = spec.get("hideIfChoicesEmpty")
-        return not (hide_if_empty and not self.visible_choices(question, context))
+        if shown and with_choices and spec.get("hideIfChoicesEmpty"):
+            return bool(self.visible_choices(question, context))
+        return shown
 
     def page_shown(self, index: int) -> bool:
         """A page shows when its own settings allow and it has a visible element."""
@@ -186,12 +219,27 @@ class Run:
         """Disabled by readOnly, or by an enableIf whose value is false itself, of the
         question, its panels or its page."""
         page = self.model.pages[question.page]
-        for item in (page, *question.panels, question.json):
-            has_condition = isinstance(item.get("enableIf"), str) and item["enableIf"].strip()
-            value = self.switch(item, "readOnly", "enableIf", context)
-            if (has_condition and value is False) or (not has_condition and value is True):
-                return False
-        return True
+        return all(
+            self.own_enabled(item, context) for item in (page, *question.panels, question.json)
+        )
+
+    def own_enabled(self, item: dict[str, Any], context: Context | None = None) -> bool:
+        has_condition = isinstance(item.get("enableIf"), str) and item["enableIf"].strip()
+        value = self.switch(item, "readOnly", "enableIf", context)
+        return not ((has_condition and value is False) or (not has_condition and value is True))
+
+    @contextmanager
+    def guard(self, what: str) -> Iterator[bool]:
+        """Whether `what` is free to compute (False while it is being computed: an element
+        property read by its own condition)."""
+        if what in self._computing:
+            yield False
+            return
+        self._computing.add(what)
+        try:
+            yield True
+        finally:
+            self._computing.discard(what)
 
     def required(self, question: Question, context: Context | None = None) -> bool:
         return self.switch(question.json, "isRequired", "requiredIf", context) is True
@@ -237,7 +285,11 @@ class Run:
                 except ExpressionError:
                     continue
                 names.update(n.lower().lstrip("#").split(".")[0].split("[")[0] for n in read)
-        self._names[question.name] = frozenset(names - {"item", "choice", "$item"})
+        names -= {"item", "choice", "$item", "$choice"}
+        # an element's property (`{$q.isVisible}`) changes without a value changing
+        self._names[question.name] = (
+            None if any(n.startswith("$") for n in names) else frozenset(names)
+        )
         return self._names[question.name]
 
     def visible_choices(
@@ -269,9 +321,12 @@ class Run:
                 "choice": item.value,
                 "$item": item.data,
             }
-            if not self.holds(item.data.get("visibleIf"), item_context):
-                continue
-            if not self.holds(question.json.get("choicesVisibleIf"), item_context):
+            # a choice's own visibleIf replaces the question's choicesVisibleIf for it
+            # (ItemValue.runConditionsForItems: the item's runner, else the question's)
+            if not self.holds(
+                own_condition(item.data, "visibleIf", question.json, "choicesVisibleIf"),
+                item_context,
+            ):
                 continue
             shown.append(item)
         if built_ins:
@@ -290,18 +345,42 @@ class Run:
         rows = []
         for row in sjs.choices(question.json, "rows"):
             context = {"item": row.value, "$item": row.data}
-            if self.holds(row.data.get("visibleIf"), context) and self.holds(
-                question.json.get("rowsVisibleIf"), context
+            if self.holds(
+                own_condition(row.data, "visibleIf", question.json, "rowsVisibleIf"), context
             ):
                 rows.append(row)
         return rows
 
+    def matrix_columns(self, question: Question) -> list[sjs.Choice]:
+        """The columns a single-select matrix shows: a column's own visibleIf, else the
+        matrix's columnsVisibleIf (`{item}` the column's value), anything equal to true."""
+        shown = []
+        for column in sjs.choices(question.json, "columns"):
+            context = {"item": column.value, "choice": column.value, "$item": column.data}
+            if self.holds(
+                own_condition(column.data, "visibleIf", question.json, "columnsVisibleIf"), context
+            ):
+                shown.append(column)
+        return shown
+
     def visible_columns(self, question: Question, context: Context) -> list[dict[str, Any]]:
+        """The columns of a matrixdropdown/matrixdynamic shown in a row: the column's
+        `visible` and columnsVisibleIf (`column_shown`), and its visibleIf for the row's cell."""
         return [
             c
             for c in columns(question)
-            if c.get("visible", True) is not False and self.holds(c.get("visibleIf"), context)
+            if self.column_shown(question, c) and self.holds(c.get("visibleIf"), context)
         ]
+
+    def column_shown(self, question: Question, column: dict[str, Any]) -> bool:
+        """`visible`, and the matrix's columnsVisibleIf (`{item}` is the column's name),
+        equal to true: ConditionRunner.runContext answers `== true`, which the matrix's
+        `=== true` then compares."""
+        if column.get("visible", True) is False:
+            return False
+        return self.holds(
+            question.json.get("columnsVisibleIf"), {"item": column["name"], "name": column["name"]}
+        )
 
     def typed(self, question: Question | None, value: Any) -> Any:
         """An answer as SurveyJS stores it: a choice id given as text becomes the choice's
@@ -331,3 +410,11 @@ def _int(value: Any) -> int:
 
 def _row(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def own_condition(item: dict[str, Any], key: str, owner: dict[str, Any], owner_key: str) -> Any:
+    """An item's own condition when it has one, else its owner's."""
+    own = item.get(key)
+    if isinstance(own, str) and own.strip():
+        return own
+    return owner.get(owner_key)

@@ -59,7 +59,7 @@ def element_texts(state: Run, question: Question, context: Context | None = None
             c.id: text(state, c.text, context) or BUILT_IN_TEXTS.get(c.id) or c.id for c in choices
         }
     elif question.kind == "matrix":
-        result.choices = {c.id: text(state, c.text) or c.id for c in sjs.choices(spec, "columns")}
+        result.choices = {c.id: text(state, c.text) or c.id for c in state.matrix_columns(question)}
         result.extra = {
             f"rows.{r.id}": text(state, r.text) or r.id for r in sjs.choices(spec, "rows")
         }

@@ -131,7 +131,8 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
                     {
                         "type": "text",
                         "name": "calc",
-                        "visibleIf": "myScore({age}) > 1 and {$age.visible}",
+                        "visibleIf": "myScore({age}) > 1 and {$age.visible} "
+                        "and !{$age.containsErrors}",
                         "choicesEnableIf": "{item} = 1",
                     },
                 ],
@@ -163,10 +164,13 @@ def test_names_with_spaces_and_capitals_are_ids_and_unknowns_are_reported(api: A
         ("pages[0].elements[2]", "unsupported_type"),
         ("pages[0].elements[3].visibleIf", "invalid"),
         ("pages[0].elements[4].visibleIf", "not_evaluated"),
-        ("pages[0].elements[4].choicesEnableIf", "unsupported_property"),
-        ("triggers[0]", "not_evaluated"),
         ("cookieName", "unsupported_property"),
     }
+    # myScore() is no built-in, containsErrors is set by the browser; {$age.visible}, the
+    # skip trigger and choicesEnableIf are evaluated
+    problems = [e["problem"] for e in body["import_report"] if e["code"] == "not_evaluated"]
+    assert len(problems) == 2
+    assert "myScore()" in problems[0] and "{$age.containsErrors}" in problems[1]
 
 
 @pytest.mark.parametrize(
@@ -245,9 +249,8 @@ def test_a_native_survey_exported_imports_back_to_the_same_ids_types_and_choices
 
     assert shape(body["definition"]) == shape(native)
     assert body["languages"] == ["en", "ja", "ko"]
-    # the page jump (navigation) and coalesce(), which SurveyJS has no built-in for
+    # coalesce(), which SurveyJS has no built-in for (the page jump, a skip trigger, runs)
     assert [(e["path"], e["code"]) for e in body["import_report"]] == [
-        ("triggers[0]", "not_evaluated"),
         ("calculatedValues[0].expression", "not_evaluated"),
     ]
 
@@ -271,3 +274,83 @@ def test_the_same_survey_imports_into_two_workspaces_apart(
     assert (
         api.get("/surveys/nps").data["definition"]["pages"][0]["elements"][0]["id"] == "nps_score"
     )
+
+
+def test_disabled_choices_columns_limits_and_skips_import_unreported_and_evaluate(
+    api: ApiClient,
+) -> None:
+    """choicesEnableIf, columnsVisibleIf, min/maxValueExpression, clearDisabledChoices, the
+    skip trigger and `{$q.isVisible}` are evaluated, so the report names none of them; the
+    evaluate endpoint answers disabled_choices, visible_columns, skip_to and current_page."""
+    definition = {
+        "clearDisabledChoices": True,
+        "pages": [
+            {
+                "name": "first",
+                "elements": [
+                    {"type": "checkbox", "name": "cars", "choices": ["Audi", "BMW"]},
+                    {
+                        "type": "radiogroup",
+                        "name": "best",
+                        "choices": ["Audi", "BMW"],
+                        "choicesEnableIf": "{cars} contains {item}",
+                    },
+                    {
+                        "type": "matrix",
+                        "name": "rate",
+                        "rows": ["r"],
+                        "columns": ["Audi", "BMW"],
+                        "columnsVisibleIf": "{cars} contains {item}",
+                    },
+                    {
+                        "type": "text",
+                        "name": "when",
+                        "inputType": "date",
+                        "minValueExpression": "today()",
+                        "maxValueExpression": "today(30)",
+                        "visibleIf": "{$best.isVisible}",
+                    },
+                ],
+            },
+            {"name": "second", "elements": [{"type": "comment", "name": "why"}]},
+        ],
+        "triggers": [{"type": "skip", "expression": "{best} = 'BMW'", "gotoName": "why"}],
+    }
+    body = imported(api, definition, id="cars")
+    assert body["import_report"] == []
+    response = api.post(
+        "/surveys/cars/evaluate",
+        {
+            "answers": {"cars": ["BMW"], "best": "BMW", "when": "2026-03-01"},
+            "now": "2026-03-15T09:00:00Z",
+        },
+    )
+    assert response.status_code == 200, response.data
+    result = response.data
+    assert result["disabled_choices"] == {"best": ["Audi"]}
+    assert result["visible_columns"] == {"rate": ["BMW"]}
+    assert result["skip_to"] == "why" and result["current_page"] == "second"
+    assert result["errors"] == {"when": ["out_of_range"]}
+    assert result["data"] == {"cars": ["BMW"], "best": "BMW"}
+
+
+def test_element_properties_the_runtime_cannot_read_are_reported(api: ApiClient) -> None:
+    """`{$q.containsErrors}` (set by a browser) and `{$self.title}` (relative to the element)
+    give nothing here; `{$q.isVisible}` and `{$survey.locale}` are evaluated."""
+    definition = {
+        "elements": [
+            {"type": "text", "name": "q1"},
+            {
+                "type": "text",
+                "name": "q2",
+                "visibleIf": "{$q1.isVisible} and {$survey.locale} = ''",
+            },
+            {"type": "text", "name": "q3", "visibleIf": "{$self.title} = 'x'"},
+            {"type": "text", "name": "q4", "visibleIf": "!{$q1.containsErrors}"},
+        ]
+    }
+    body = imported(api, definition, id="props")
+    assert [(e["path"], e["code"]) for e in body["import_report"]] == [
+        ("elements[2].visibleIf", "not_evaluated"),
+        ("elements[3].visibleIf", "not_evaluated"),
+    ]
