@@ -150,9 +150,10 @@ def expire_batch(limit: int = BATCH, moment: datetime | None = None, part: Part 
 def expire_due(moment: datetime | None = None, batch: int = BATCH, workers: int = 1) -> int:
     """Expire everything due, batch after batch; returns the number of lots expired. With
     `workers` over 1 (PostgreSQL), that many threads, each on its own connection and its own
-    part of the accounts, so the database's cores share the work."""
+    part of the accounts, so the database's cores share the work. Inside a transaction the
+    work stays on this connection, the only one that sees the transaction's rows."""
     moment = moment or now()
-    if workers <= 1 or connection.vendor != "postgresql":
+    if workers <= 1 or connection.vendor != "postgresql" or connection.in_atomic_block:
         return _expire_part(moment, batch, WHOLE)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         counts = pool.map(
