@@ -207,7 +207,9 @@ def test_a_filtered_query_reads_a_constant_number_of_queries(
             '"op":"eq","value":"ja"}'
         ).data
     assert body["metrics"][0]["count"] == 1
-    assert len(captured) <= 10
+    # The same number whatever the answers: with the survey's open text counted by sentiment,
+    # eleven on PostgreSQL (its two session settings included).
+    assert len(captured) <= 11
 
 
 @postgres_only
