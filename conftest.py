@@ -45,6 +45,11 @@ def check_against_openapi(method: str, path: str, response: Any) -> None:
     status = str(response.status_code)
     documented = operation["responses"].get(status)
     assert documented is not None, f"{method} {path} answered {status}, which is not documented"
+    media = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if documented.get("content") and response.status_code < 400:
+        assert media in documented["content"], f"{method} {path}: {media} is not documented"
+    if media != "application/json":
+        return  # a file (an export): its bytes are checked by the tests themselves
     content = documented.get("content", {}).get("application/json")
     if content is None:
         return

@@ -37,13 +37,12 @@ responses_router = Router(tags=["responses"])
 _EXPORT_RESPONSES = {
     "responses": {
         200: {
-            # The kizuna format answers the definition as application/json (an attachment);
-            # it is left out of `content` so that clients read the files as files.
-            "description": "csv, xlsx: the file, one row per response. kizuna: the survey's "
-            "definition, as application/json.",
+            "description": "csv, xlsx: the file, one row per response. kizuna, surveyjs: the "
+            "survey's definition, as an application/json attachment.",
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 CONTENT_TYPES[FileFormat.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": {"type": "object"}},
             },
         }
     }

@@ -5,9 +5,9 @@ from datetime import date
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from kizuna.core.schemas import ExternalId, InputSchema
+from kizuna.core.schemas import ExternalId, InputSchema, IsoDate
 from kizuna.feedback.models import FatigueCount
 from kizuna.feedback.schemas.evaluate import LanguageTag
 from kizuna.feedback.services.fatigue import MAX_DAYS
@@ -53,7 +53,7 @@ class SurveySettingsOut(Schema):
 
 
 class SurveySettingsPatchIn(InputSchema):
-    cooldown_days: int | None = Field(default=None, ge=0, le=MAX_DAYS)
+    cooldown_days: StrictInt | None = Field(default=None, ge=0, le=MAX_DAYS)
 
 
 class FatigueRowOut(Schema):
@@ -79,8 +79,8 @@ def fatigue_body(rows: list[FatigueCount]) -> dict[str, object]:
 
 
 class FatigueParams(Schema):
-    since: date | None = Field(default=None, description="From this day (UTC), included.")
-    until: date | None = Field(default=None, description="To this day (UTC), included.")
+    since: IsoDate | None = Field(default=None, description="From this day (UTC), included.")
+    until: IsoDate | None = Field(default=None, description="To this day (UTC), included.")
 
 
 class EligibilityIn(InputSchema):

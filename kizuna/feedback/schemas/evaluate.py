@@ -93,7 +93,7 @@ class EvaluationOut(Schema):
     data: dict[str, Any] = Field(
         description="The answers that count: to visible, enabled elements, valid."
     )
-    variables: dict[str, int | float | None]
+    variables: dict[str, Any]
     hidden: dict[str, str]
     valid: bool
     errors: dict[str, list[str]]

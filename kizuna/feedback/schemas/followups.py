@@ -10,7 +10,7 @@ from pydantic import Field
 
 from kizuna.core.clock import now
 from kizuna.core.ids import OBJECT_ID_MAX_LENGTH
-from kizuna.core.schemas import InputSchema, IsoDateTime, PathId
+from kizuna.core.schemas import ExternalId, InputSchema, IsoDateTime
 from kizuna.feedback.models import FollowUp, FollowUpRule
 from kizuna.feedback.services.followup_rules import ASSIGNEE_MAX_LENGTH, NAME_MAX_LENGTH
 from kizuna.feedback.services.followups import NOTE_MAX_LENGTH
@@ -138,7 +138,7 @@ class FollowUpListParams(Schema):
     status: FollowUpStatusName | None = None
     survey_id: str | None = Field(default=None, max_length=OBJECT_ID_MAX_LENGTH)
     assignee: str | None = Field(default=None, max_length=ASSIGNEE_MAX_LENGTH)
-    customer_id: PathId | None = Field(default=None, description="Your id of the customer.")
+    customer_id: ExternalId | None = Field(default=None, description="Your id of the customer.")
     overdue: bool | None = Field(
         default=None, description="true: only overdue ones (due before now, not closed)."
     )

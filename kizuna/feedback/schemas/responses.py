@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from kizuna.core.schemas import ExternalId, InputSchema, PathId
+from kizuna.core.schemas import ExternalId, InputSchema
 from kizuna.feedback.models import Display, Response
 from kizuna.feedback.services.submissions import CHANNELS
 
@@ -183,7 +183,7 @@ class ResponseOut(Schema):
 
 class ResponseListParams(Schema):
     status: ResponseStatusName | None = None
-    customer_id: PathId | None = Field(default=None, description="Your id of the customer.")
+    customer_id: ExternalId | None = Field(default=None, description="Your id of the customer.")
 
 
 EXPORT_FORMATS = ("csv", "xlsx", "kizuna", "surveyjs")

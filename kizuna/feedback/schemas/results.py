@@ -33,9 +33,10 @@ class ResultsParams(Schema):
     )
     condition: str | None = Field(
         default=None,
-        max_length=20_000,
+        max_length=2_000,
         description="Only the answers of the customers this condition (JSON, customer fields "
-        "only) selects.",
+        "only) selects. At most 2,000 characters, so that the request line stays within what "
+        "servers take once it is URL-encoded; a longer one is a segment.",
     )
     sentiment: str | None = Field(
         default=None,
