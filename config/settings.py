@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kizuna.orders",
     "kizuna.loyalty",
     "kizuna.vouchers",
+    "kizuna.rewards",
     "kizuna.textanalytics",
     "kizuna.feedback",
     "kizuna.insights",
