@@ -34,6 +34,7 @@ from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
+from kizuna.rewards.api.checkout import checkout_router
 from kizuna.textanalytics.api import text_router
 from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
 
@@ -144,6 +145,8 @@ api.add_router("/v1/surveys", results_router, auth=server_key)
 api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
+# The checkout: validations, qualifications, redemptions and the stacking rules.
+api.add_router("/v1", checkout_router, auth=server_key)
 
 # Closing the loop: a survey's follow-up rules (and one response, the link of their emails),
 # and the follow-ups they create.

@@ -7,4 +7,13 @@ class RewardsConfig(AppConfig):
     verbose_name = "Rewards and checkout redemption"
 
     def ready(self) -> None:
-        pass
+        from kizuna.orders import participants
+        from kizuna.rewards import jobs, redeemables
+        from kizuna.rewards.services import order_payments
+        from kizuna.rewards.services.kinds import gift_cards, points, vouchers
+
+        redeemables.register(vouchers.KIND)
+        redeemables.register(points.KIND)
+        redeemables.register(gift_cards.KIND)
+        participants.register(order_payments.PARTICIPANT)
+        jobs.register()

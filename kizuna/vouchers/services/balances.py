@@ -165,3 +165,18 @@ def refund_spend(
         if earlier is not None:
             return earlier
         return post(card, EntryType.REFUND, -spent.amount, reason=reason, source=source)
+
+
+def refund_part(
+    workspace: Workspace, code: str, amount: Decimal, source: Source, reason: str = ""
+) -> GiftCardEntry:
+    """Give `amount` back to the card (a part of a spend: an order refunded pro rata, or what
+    is left of a spend when a redemption is rolled back), once per source: a second call
+    returns the first entry. The caller knows how much of the spend is still out."""
+    with transaction.atomic():
+        card = locked_card(workspace, code)
+        earlier = _previous(card, EntryType.REFUND, source)
+        if earlier is not None:
+            return earlier
+        value = check_positive(amount, card.currency)
+        return post(card, EntryType.REFUND, value, reason=reason, source=source)

@@ -1,0 +1,1 @@
+from kizuna.rewards.models.redemptions import Redemption, RedemptionLine, StackingRules  # noqa: F401
