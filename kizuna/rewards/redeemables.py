@@ -15,6 +15,10 @@ only knows its own objects. A kind registers once, from `AppConfig.ready()`, and
   entry ids and the like) as a JSON object.
 - `confirm(line)`, `release(line)`, `give_back(line)`: a hold becomes a use; a hold is let
   go; a use is undone (a rolled-back redemption). Each is safe to call twice: it acts once.
+- optionally `candidates(cart)`: the requests (`{"type": ..., ...}`) of this type that the
+  cart's customer holds and `POST /qualifications` should consider (claimed rewards), read in a
+  fixed few queries. Kinds whose candidates the checkout finds itself (vouchers, gift cards,
+  points) have none.
 
 `line` is a redemption line as the checkout stores it; kinds read only these attributes:
 `line.ref` (the code, claim id or program id as requested), `line.discount` and

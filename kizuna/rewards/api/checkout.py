@@ -44,9 +44,10 @@ def qualify(request: HttpRequest, payload: schemas.QualificationIn) -> Any:
     summary="Redeem a stack on an order, or reserve it (reserve_for), atomically",
 )
 def redeem(request: HttpRequest, payload: schemas.RedemptionIn) -> Any:
-    workspace = workspace_of(request)
-    redemption, _ = redemptions.redeem(workspace, payload.model_dump(), actor_of(request))
-    return Status(201, redemptions.get_redemption(workspace, redemption.public_id))
+    redemption, _ = redemptions.redeem(
+        workspace_of(request), payload.model_dump(), actor_of(request)
+    )
+    return Status(201, redemption)
 
 
 @checkout_router.post(
@@ -55,9 +56,9 @@ def redeem(request: HttpRequest, payload: schemas.RedemptionIn) -> Any:
     summary="Redeem a code scanned at a store, recording who scanned it and where",
 )
 def scan(request: HttpRequest, payload: schemas.ScanIn) -> Any:
-    workspace = workspace_of(request)
-    redemption = redemptions.scan(workspace, payload.model_dump(), actor_of(request))
-    return Status(201, redemptions.get_redemption(workspace, redemption.public_id))
+    return Status(
+        201, redemptions.scan(workspace_of(request), payload.model_dump(), actor_of(request))
+    )
 
 
 @checkout_router.get(

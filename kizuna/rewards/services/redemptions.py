@@ -19,7 +19,7 @@ from kizuna.core import audit
 from kizuna.core.audit import Actor
 from kizuna.core.clock import now
 from kizuna.core.errors import Conflict, ValidationFailed
-from kizuna.core.models import Workspace, one_or_none
+from kizuna.core.models import Workspace, one_or_none, set_prefetched
 from kizuna.core.money import format_amount
 from kizuna.orders.services.orders import change_order_status, record_order
 from kizuna.rewards import redeemables
@@ -95,6 +95,8 @@ def order_to_record(data: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]
 
 
 def _take(cart: Cart, redemption: Redemption, outcome: Outcome, hold: bool) -> None:
+    """Each applied line's kind takes what it needs; the lines are stored together."""
+    lines = []
     for verdict in outcome.applied:
         kind = redeemables.kind(verdict.type)
         assert kind is not None and verdict.resolved is not None
@@ -113,7 +115,8 @@ def _take(cart: Cart, redemption: Redemption, outcome: Outcome, hold: bool) -> N
         except Unavailable as exc:
             verdict.refuse(exc.code, exc.message)
             raise failed(outcome, "A redeemable could not be taken: " + exc.message) from exc
-        line.save(force_insert=True)
+        lines.append(line)
+    set_prefetched(redemption, "lines", RedemptionLine.objects.bulk_create(lines))
 
 
 def redeem(

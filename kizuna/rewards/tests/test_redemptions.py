@@ -241,3 +241,14 @@ def test_a_retry_with_the_same_key_redeems_once(shop: ApiClient) -> None:
     assert first.data == second.data
     assert Redemption.objects.count() == 1
     assert balance(shop) == 4500
+
+
+def test_a_card_without_an_amount_pays_what_it_holds(shop: ApiClient) -> None:
+    make_gift_card(shop, "GIFT-SMALL", "3.00")
+    done = redeem(shop, body([{"type": "gift_card", "code": "gift-small"}]))
+    assert [(x["type"], x["amount"]) for x in done["lines"]] == [("gift_card", "3.00")]
+    assert done["order"]["amount_due"] == "61.00"
+    assert card_balance(shop, "GIFT-SMALL") == "0.00"
+    rolled = shop.post(f"/redemptions/{done['id']}/rollback")
+    assert rolled.status_code == 200
+    assert card_balance(shop, "GIFT-SMALL") == "3.00"

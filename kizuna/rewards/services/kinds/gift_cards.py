@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from kizuna.core.errors import ValidationFailed
-from kizuna.core.money import check_amount
+from kizuna.core.money import check_amount, round_amount
 from kizuna.rewards.redeemables import Cart, Offer, Refusal, Resolved
 from kizuna.rewards.redemption_errors import Unavailable
 from kizuna.vouchers.errors import CurrencyMismatch, GiftCardExpired, InsufficientBalance
@@ -72,7 +72,7 @@ class GiftCardsKind:
         amount = requested_amount(request, card.currency)
         if amount is not None and amount <= 0:
             return Refusal(raw, "not_valid", "The amount is more than zero, in the currency.")
-        limit = card.balance if amount is None else amount
+        limit = round_amount(card.balance, card.currency) if amount is None else amount
         if limit > card.balance or card.balance <= 0:
             return Refusal(raw, "insufficient_balance", "The card holds less than that.")
         return Resolved(
