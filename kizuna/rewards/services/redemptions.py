@@ -33,6 +33,8 @@ from kizuna.rewards.services.checkout import Outcome
 from kizuna.vouchers.services.lookup import find_voucher
 
 MAX_RESERVATION = timedelta(days=7)
+# Code uses, then claims, then loyalty accounts, then gift cards (docs/concepts.md, Locking).
+TAKE_ORDER = {"voucher": 0, "reward": 1, "points": 2, "gift_card": 3}
 
 
 def new_id() -> str:
@@ -95,9 +97,13 @@ def order_to_record(data: Mapping[str, Any], outcome: Outcome) -> dict[str, Any]
 
 
 def _take(cart: Cart, redemption: Redemption, outcome: Outcome, hold: bool) -> None:
-    """Each applied line's kind takes what it needs; the lines are stored together."""
+    """Each applied line's kind takes what it needs, in one fixed order whatever the request
+    order (by kind, then by code), so that two redemptions never lock the same rows in
+    opposite orders; the lines are stored together."""
     lines = []
-    for verdict in outcome.applied:
+    for verdict in sorted(
+        outcome.applied, key=lambda v: (TAKE_ORDER.get(v.type, 9), v.ref.upper())
+    ):
         kind = redeemables.kind(verdict.type)
         assert kind is not None and verdict.resolved is not None
         line = RedemptionLine(
@@ -205,7 +211,7 @@ def locked(workspace: Workspace, public_id: str) -> Redemption:
 
 
 def lines_of(redemption: Redemption) -> list[RedemptionLine]:
-    lines = list(redemption.lines.order_by("position"))
+    lines = sorted(redemption.lines.all(), key=lambda x: (TAKE_ORDER.get(x.type, 9), x.ref.upper()))
     for line in lines:
         line.redemption = redemption
     return lines

@@ -94,3 +94,20 @@ def test_a_rollback_sent_at_once_restores_once(shop: ApiClient, workspace: NewWo
     assert LedgerEntry.objects.filter(type="rollback").count() == 1
     assert GiftCardEntry.objects.filter(type="refund").count() == 1
     call_command("verify_ledger")
+
+
+def test_stacks_in_opposite_orders_never_deadlock(shop: ApiClient, workspace: NewWorkspace) -> None:
+    make_gift_card(shop, "GIFT-2", "50.00")
+    one = [
+        {"type": "gift_card", "code": "GIFT-1", "amount": "1.00"},
+        {"type": "gift_card", "code": "GIFT-2", "amount": "1.00"},
+        {"type": "points", "program_id": "club", "points": 100},
+    ]
+    requests = [
+        ("POST", "/redemptions", body(one if i % 2 else one[::-1], order=cart(f"ord-{i}")))
+        for i in range(12)
+    ]
+    responses = send_together(workspace.server_key, requests)
+    assert [r.status_code for r in responses] == [201] * 12
+    assert (card_balance(shop, "GIFT-1"), card_balance(shop, "GIFT-2")) == ("38.00", "38.00")
+    assert balance(shop) == 5000 - 1200
