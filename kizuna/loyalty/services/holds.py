@@ -4,7 +4,10 @@ A redemption spends points with a `spend` entry whose source is the redemption; 
 reservation is such a spend too (the points are gone from the active balance while held, so
 no other spend can take them), which confirming leaves as it is. Releasing a hold or rolling
 back a redemption writes one `rollback` entry that returns to each lot exactly what the spend
-took from it, once per source however often it is asked (the lots keep their expiry)."""
+took from it, once per source however often it is asked (the lots keep their expiry).
+
+Both run in their caller's transaction (a redemption's), without a savepoint of their own: a
+refusal fails that transaction, as the redemption fails whole."""
 
 from django.db import transaction
 
@@ -22,7 +25,7 @@ def spend_for(
     """Spend (or hold) `points` of the customer's account, locked first; refused when the
     customer is no member (404 `not_a_member`) or has fewer active points (422
     `insufficient_points`)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = lock_account(program, customer_id)
         if account is None:
             raise NotAMember(f"The customer is not a member of {program.key!r}.", field="points")
@@ -37,7 +40,7 @@ def spend_for(
 def give_back(workspace: Workspace | int, account_id: int, source: Source, reason: str) -> int:
     """Return what the source's spend took, to the lots it took it from, once: the points
     returned (0 when nothing was spent, or it was returned already)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         found = (
             Account.objects.for_workspace(workspace)
             .filter(pk=account_id)

@@ -6,8 +6,9 @@ from typing import Any
 
 from kizuna.core.clock import now
 from kizuna.core.errors import KizunaError, ValidationFailed
-from kizuna.core.models import Workspace
-from kizuna.customers.selectors import get_customer
+from kizuna.core.models import Workspace, one_or_none
+from kizuna.customers.errors import CustomerNotFound
+from kizuna.customers.models import Customer
 from kizuna.orders.services.orders import check_order
 from kizuna.rewards.redeemables import Cart
 from kizuna.rewards.services import checkout, stacking
@@ -69,9 +70,19 @@ def check_cart_order(data: Mapping[str, Any], customer_id: str) -> Any:
         raise
 
 
+def customer_of(workspace: Workspace, external_id: str) -> Customer:
+    """The cart's customer, in one query (their consents are read only if a condition asks)."""
+    customer = one_or_none(
+        Customer.objects.for_workspace(workspace).filter(external_id=external_id)
+    )
+    if customer is None:
+        raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+    return customer
+
+
 def cart_of(workspace: Workspace, data: Mapping[str, Any]) -> Cart:
     customer_id = data.get("customer_id")
-    customer = get_customer(workspace, customer_id) if customer_id else None
+    customer = customer_of(workspace, str(customer_id)) if customer_id else None
     order = data.get("order")
     checked = check_cart_order(order, str(customer_id or "")) if order is not None else None
     return Cart(workspace=workspace, customer=customer, order=checked, at=now())

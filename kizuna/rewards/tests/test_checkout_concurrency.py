@@ -98,12 +98,12 @@ def test_a_rollback_sent_at_once_restores_once(shop: ApiClient, workspace: NewWo
 
 def test_stacks_in_opposite_orders_never_deadlock(shop: ApiClient, workspace: NewWorkspace) -> None:
     make_gift_card(shop, "GIFT-2", "50.00")
-    one = [
+    one: list[dict[str, Any]] = [
         {"type": "gift_card", "code": "GIFT-1", "amount": "1.00"},
         {"type": "gift_card", "code": "GIFT-2", "amount": "1.00"},
         {"type": "points", "program_id": "club", "points": 100},
     ]
-    requests = [
+    requests: list[tuple[str, str, dict[str, Any] | None]] = [
         ("POST", "/redemptions", body(one if i % 2 else one[::-1], order=cart(f"ord-{i}")))
         for i in range(12)
     ]

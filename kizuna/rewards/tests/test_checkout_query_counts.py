@@ -35,15 +35,15 @@ def _stack(code: str = "Q-TEN-2") -> list[dict[str, Any]]:
 
 
 PINS: list[Pin] = [
-    Pin("POST", "/validations", "/validations", 9, lambda: body(_stack())),
+    Pin("POST", "/validations", "/validations", 7, lambda: body(_stack())),
     Pin(
         "POST",
         "/qualifications",
         "/qualifications",
-        9,
+        7,
         lambda: {"customer_id": "cust-1", "order": cart()},
     ),
-    Pin("POST", "/redemptions", "/redemptions", 31, lambda: body(_stack(), order=cart("ord-q"))),
+    Pin("POST", "/redemptions", "/redemptions", 27, lambda: body(_stack(), order=cart("ord-q"))),
     Pin(
         "POST",
         "/redemptions/scan",
@@ -53,7 +53,7 @@ PINS: list[Pin] = [
     ),
     Pin("GET", "/redemptions/{redemption_id}", "/redemptions/red_q_done", 2),
     Pin("POST", "/redemptions/{redemption_id}/confirm", "/redemptions/red_q_held/confirm", 15),
-    Pin("POST", "/redemptions/{redemption_id}/rollback", "/redemptions/red_q_done/rollback", 29),
+    Pin("POST", "/redemptions/{redemption_id}/rollback", "/redemptions/red_q_done/rollback", 27),
     Pin("GET", "/stacking-rules", "/stacking-rules", 1),
     Pin("PUT", "/stacking-rules", "/stacking-rules", 6, lambda: {"max_redeemables": 3}),
 ]

@@ -28,23 +28,19 @@ class PointsKind:
         self, cart: Cart, requests: Sequence[Mapping[str, Any]]
     ) -> list[Resolved | Refusal]:
         keys = {str(r.get("program_id") or "") for r in requests}
-        programs = {
-            p.key: p
-            for p in Program.objects.for_workspace(cart.workspace).filter(
-                key__in=keys, status=ProgramStatus.ACTIVE
-            )
-        }
-        accounts: dict[int, Account] = {}
-        if programs and cart.customer is not None:
+        accounts: dict[str, Account] = {}
+        if cart.customer is not None:
             accounts = {
-                a.program_id: a
-                for a in Account.objects.filter(
-                    program_id__in=[p.pk for p in programs.values()], customer_id=cart.customer.pk
+                a.program.key: a
+                for a in Account.objects.for_workspace(cart.workspace)
+                .filter(
+                    customer_id=cart.customer.pk,
+                    program__key__in=keys,
+                    program__status=ProgramStatus.ACTIVE,
                 )
+                .select_related("program")
             }
-        by_pk = {p.pk: p for p in programs.values()}
-        for account in accounts.values():
-            account.program = by_pk[account.program_id]
+        programs = {key: account.program for key, account in accounts.items()}
         rates = {key: redeemables.points_per_unit(program) for key, program in programs.items()}
         return [self._one(cart, r, programs, accounts, rates) for r in requests]
 
@@ -53,17 +49,17 @@ class PointsKind:
         cart: Cart,
         request: Mapping[str, Any],
         programs: dict[str, Program],
-        accounts: dict[int, Account],
+        accounts: dict[str, Account],
         rates: dict[str, Any],
     ) -> Resolved | Refusal:
         key = str(request.get("program_id") or "")
         points = request.get("points")
         program = programs.get(key)
-        if program is None:
-            return Refusal(key, "not_valid", f"No active program {key!r}.")
-        account = accounts.get(program.pk)
-        if account is None:
-            return Refusal(key, "not_valid", f"The customer is not a member of {key!r}.")
+        account = accounts.get(key)
+        if program is None or account is None:
+            return Refusal(
+                key, "not_valid", f"The customer is no member of an active program {key!r}."
+            )
         rate = rates.get(key)
         if not rate:
             return Refusal(key, "not_valid", f"The points of {key!r} cannot pay for orders.")
