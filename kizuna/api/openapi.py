@@ -53,6 +53,18 @@ LINKS: list[tuple[str, list[str], dict[str, str]]] = [
         ],
         {"survey_id": "$response.body#/id"},
     ),
+    *[
+        (
+            source,
+            [
+                "checkout_get_redemption",
+                "checkout_confirm_redemption",
+                "checkout_rollback_redemption",
+            ],
+            {"redemption_id": "$response.body#/id"},
+        )
+        for source in ("checkout_create_redemption", "checkout_scan_code")
+    ],
 ]
 
 

@@ -25,7 +25,7 @@ checkout_router = Router(tags=["checkout"])
     response=with_errors({200: schemas.ValidationOut}),
     summary="What a stack of redeemables gives on a cart (changes nothing)",
 )
-def validate(request: HttpRequest, payload: schemas.ValidationIn) -> Any:
+def validate_stack(request: HttpRequest, payload: schemas.ValidationIn) -> Any:
     return validations.validate(workspace_of(request), payload.model_dump()).answer()
 
 
@@ -34,7 +34,7 @@ def validate(request: HttpRequest, payload: schemas.ValidationIn) -> Any:
     response=with_errors({200: schemas.QualificationsOut}),
     summary="What this customer can use on this cart, best value first (changes nothing)",
 )
-def qualify(request: HttpRequest, payload: schemas.QualificationIn) -> Any:
+def qualify_customer(request: HttpRequest, payload: schemas.QualificationIn) -> Any:
     return {"data": qualifications.qualify(workspace_of(request), payload.model_dump())}
 
 
@@ -43,7 +43,7 @@ def qualify(request: HttpRequest, payload: schemas.QualificationIn) -> Any:
     response=with_errors({201: schemas.RedemptionOut}),
     summary="Redeem a stack on an order, or reserve it (reserve_for), atomically",
 )
-def redeem(request: HttpRequest, payload: schemas.RedemptionIn) -> Any:
+def create_redemption(request: HttpRequest, payload: schemas.RedemptionIn) -> Any:
     redemption, _ = redemptions.redeem(
         workspace_of(request), payload.model_dump(), actor_of(request)
     )
@@ -55,7 +55,7 @@ def redeem(request: HttpRequest, payload: schemas.RedemptionIn) -> Any:
     response=with_errors({201: schemas.RedemptionOut}),
     summary="Redeem a code scanned at a store, recording who scanned it and where",
 )
-def scan(request: HttpRequest, payload: schemas.ScanIn) -> Any:
+def scan_code(request: HttpRequest, payload: schemas.ScanIn) -> Any:
     return Status(
         201, redemptions.scan(workspace_of(request), payload.model_dump(), actor_of(request))
     )
@@ -75,7 +75,7 @@ def get_redemption(request: HttpRequest, redemption_id: PathId) -> Any:
     response=with_errors({200: schemas.RedemptionOut}),
     summary="Commit a reservation: its holds become uses",
 )
-def confirm(request: HttpRequest, redemption_id: PathId) -> Any:
+def confirm_redemption(request: HttpRequest, redemption_id: PathId) -> Any:
     return reservations.confirm(workspace_of(request), redemption_id, actor_of(request))
 
 
@@ -84,7 +84,7 @@ def confirm(request: HttpRequest, redemption_id: PathId) -> Any:
     response=with_errors({200: schemas.RedemptionOut}),
     summary="Undo a redemption: points, code uses and gift-card value restored, once",
 )
-def rollback(request: HttpRequest, redemption_id: PathId) -> Any:
+def rollback_redemption(request: HttpRequest, redemption_id: PathId) -> Any:
     return redemptions.rollback(workspace_of(request), redemption_id, actor_of(request))
 
 
