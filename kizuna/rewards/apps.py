@@ -8,7 +8,11 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         from kizuna.orders import participants
-        from kizuna.rewards import jobs, redeemables
+        from kizuna.rewards import (  # noqa: F401  (redemption_events declares the event types)
+            jobs,
+            redeemables,
+            redemption_events,
+        )
         from kizuna.rewards.services import order_payments
         from kizuna.rewards.services.kinds import gift_cards, points, vouchers
 

@@ -16,13 +16,14 @@ from typing import Any
 from django.db import transaction
 
 from kizuna.core import audit
+from kizuna.core import events as outbox
 from kizuna.core.audit import Actor
 from kizuna.core.clock import now
 from kizuna.core.errors import Conflict, ValidationFailed
 from kizuna.core.models import Workspace, one_or_none, set_prefetched
 from kizuna.core.money import format_amount
 from kizuna.orders.services.orders import change_order_status, record_order
-from kizuna.rewards import redeemables
+from kizuna.rewards import redeemables, redemption_events
 from kizuna.rewards.models import Redemption, RedemptionLine
 from kizuna.rewards.models.redemptions import LineState, RedemptionStatus
 from kizuna.rewards.redeemables import Cart
@@ -178,6 +179,9 @@ def redeem(
                     code="order_exists",
                     field="order.external_id",
                 )
+        outbox.emit(
+            workspace, redemption_events.RedemptionCreated(**redemption_events.payload(redemption))
+        )
         if channel != "api":
             audit.record(
                 workspace,
@@ -243,6 +247,10 @@ def rollback(workspace: Workspace, public_id: str, actor: Actor) -> Redemption:
         redemption.status = RedemptionStatus.ROLLED_BACK
         redemption.rolled_back_at = now()
         redemption.save(update_fields=["status", "rolled_back_at"])
+        outbox.emit(
+            workspace,
+            redemption_events.RedemptionRolledBack(**redemption_events.payload(redemption)),
+        )
         audit.record(
             workspace,
             actor,

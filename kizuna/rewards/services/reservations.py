@@ -5,10 +5,11 @@ lines need until it is confirmed (the holds become uses), rolled back, or expire
 from django.db import transaction
 
 from kizuna.core import audit
+from kizuna.core import events as outbox
 from kizuna.core.audit import Actor
 from kizuna.core.clock import now
 from kizuna.core.models import Workspace
-from kizuna.rewards import redeemables
+from kizuna.rewards import redeemables, redemption_events
 from kizuna.rewards.models import Redemption, RedemptionLine
 from kizuna.rewards.models.redemptions import LineState, RedemptionStatus
 from kizuna.rewards.redemption_errors import NotReserved
@@ -29,6 +30,10 @@ def _release(redemption: Redemption) -> None:
     redemption.status = RedemptionStatus.RELEASED
     redemption.released_at = now()
     redemption.save(update_fields=["status", "released_at"])
+    outbox.emit(
+        redemption.workspace,
+        redemption_events.RedemptionReleased(**redemption_events.payload(redemption)),
+    )
 
 
 def confirm(workspace: Workspace, public_id: str, actor: Actor) -> Redemption:
@@ -49,6 +54,10 @@ def confirm(workspace: Workspace, public_id: str, actor: Actor) -> Redemption:
             redemption.status = RedemptionStatus.REDEEMED
             redemption.confirmed_at = now()
             redemption.save(update_fields=["status", "confirmed_at"])
+            outbox.emit(
+                workspace,
+                redemption_events.RedemptionConfirmed(**redemption_events.payload(redemption)),
+            )
             audit.record(
                 workspace,
                 actor,

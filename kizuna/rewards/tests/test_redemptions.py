@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from conftest import ApiClient
-from kizuna.core.models import AuditEntry
+from kizuna.core.models import AuditEntry, OutboxEvent
 from kizuna.loyalty.models import LedgerEntry
 from kizuna.rewards.models import Redemption
 from kizuna.rewards.services import reservations
@@ -144,6 +144,11 @@ def test_a_rollback_restores_once_however_often(shop: ApiClient) -> None:
     rollbacks = LedgerEntry.objects.filter(type="rollback", source_id=done["id"])
     assert [e.points for e in rollbacks] == [500]
     assert AuditEntry.objects.filter(action="redemption.rolled_back").count() == 1
+    events = OutboxEvent.objects.filter(type__startswith="redemption.").order_by("type")
+    assert [(e.type, e.payload["redemption_id"], e.payload["status"]) for e in events] == [
+        ("redemption.created", done["id"], "redeemed"),
+        ("redemption.rolled_back", done["id"], "rolled_back"),
+    ]
     refused = shop.post(f"/redemptions/{done['id']}/confirm")
     assert refused.status_code == 409
     call_command("verify_ledger")
