@@ -177,6 +177,7 @@ def test_random_stacks_add_up(
     assert after == total - discount_total >= 0
     paid = sum((Decimal(p["amount"]) for p in totals["paid_with"]), Decimal(0))
     assert Decimal(totals["amount_due"]) == after - paid >= 0
+    assert answer["valid"] == any(reason is None for *_, reason in want)
     assert all(
         Decimal(r["discount"]) >= 0 and Decimal(r["amount"]) >= 0 for r in answer["redeemables"]
     )

@@ -1,7 +1,12 @@
 """How many queries each checkout operation makes, pinned (the shared suite reads `PINS`, see
 kizuna/api/tests/test_query_counts.py). A three-redeemable stack costs a fixed number of
-queries: one resolve per kind, never one per redeemable."""
+queries: one resolve per kind, never one per redeemable.
 
+`Pin` has the shape of the shared suite's (method, template, path, queries, body, list_of),
+declared here: a domain app never imports the API layer, its tests included (lint-imports)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import ApiClient
 from kizuna.accounts.services import NewWorkspace
-from kizuna.api.tests.test_query_counts import Pin, _count
 from kizuna.rewards.models import Redemption
 from kizuna.rewards.tests.checkout_support import (
     body,
@@ -24,6 +28,25 @@ from kizuna.rewards.tests.checkout_support import (
 
 pytestmark = pytest.mark.django_db
 __all__ = ["points_rate"]
+
+
+@dataclass(frozen=True)
+class Pin:
+    method: str
+    template: str
+    path: str
+    queries: int
+    body: Callable[[], Any] | None = None
+    list_of: str | None = None
+
+
+def _count(api: ApiClient, pin: Pin, path: str) -> int:
+    api.get("/customer-attributes")  # the key is looked up once, then cached
+    body = pin.body() if pin.body else None
+    with CaptureQueriesContext(connection) as queries:
+        response = api.request(pin.method, path, body)
+    assert response.status_code < 300, (pin, response.status_code, response.data)
+    return len(queries)
 
 
 def _stack(code: str = "Q-TEN-2") -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from conftest import ApiClient
+from kizuna.core.models import AuditEntry
 from kizuna.rewards.tests.checkout_support import (
     body,
     cart,
@@ -180,6 +181,9 @@ def test_the_stacking_rules(shop: ApiClient) -> None:
         "never_together": [["points", "gift_card"]],
     }
     assert shop.put("/stacking-rules", rules).data == rules
+    assert shop.get("/stacking-rules").data == rules
+    changed = AuditEntry.objects.get(action="stacking_rules.changed")
+    assert changed.after == rules
     answer = validate(shop, body(two, policy="partial"))
     assert [r["reason"] for r in answer["redeemables"]] == [None, "not_stackable"]
     assert answer["valid"] is True
