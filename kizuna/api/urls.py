@@ -34,6 +34,13 @@ from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
+from kizuna.referrals.api import (
+    customer_referrals_router,
+    referrals_router,
+)
+from kizuna.referrals.api import (
+    programs_router as referral_programs_router,
+)
 from kizuna.textanalytics.api import text_router
 from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
 
@@ -144,6 +151,11 @@ api.add_router("/v1/surveys", results_router, auth=server_key)
 api.add_router("/v1/voucher-campaigns", campaigns_router, auth=server_key)
 api.add_router("/v1/vouchers", vouchers_router, auth=any_key)
 api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
+
+# Referrals: programs, attribution at sign-up, and each customer's code and referrals.
+api.add_router("/v1/referral-programs", referral_programs_router, auth=server_key)
+api.add_router("/v1/referrals", referrals_router, auth=server_key)
+api.add_router("/v1/customers", customer_referrals_router, auth=server_key)
 
 # Closing the loop: a survey's follow-up rules (and one response, the link of their emails),
 # and the follow-ups they create.
