@@ -44,7 +44,9 @@ def list_programs(request: HttpRequest, page_params: Query[PageParams]) -> Any:
 
 
 @programs_router.get(
-    "/{program_id}", response=with_errors({200: schemas.ReferralProgramOut}), summary="Get a program"
+    "/{program_id}",
+    response=with_errors({200: schemas.ReferralProgramOut}),
+    summary="Get a program",
 )
 def get_program(request: HttpRequest, program_id: ObjectPathId) -> Any:
     return programs.get_program(workspace_of(request), program_id)

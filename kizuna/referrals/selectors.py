@@ -2,12 +2,24 @@
 
 from django.db.models import Q, QuerySet
 
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
+from kizuna.customers.errors import CustomerNotFound
+from kizuna.customers.models import Customer
 from kizuna.customers.selectors import customer_id_of
 from kizuna.referrals.models import Referral, ReferralProgram
 
 ROLES = ("referrer", "referee")
+
+
+def customer_of(workspace: Workspace, external_id: str) -> Customer:
+    """The customer known as `external_id`, without the consents (404 when unknown)."""
+    customer = one_or_none(
+        Customer.objects.for_workspace(workspace).filter(external_id=external_id)
+    )
+    if customer is None:
+        raise CustomerNotFound(f"No customer {external_id!r}.", field="customer_id")
+    return customer
 
 
 def list_programs(

@@ -20,7 +20,6 @@ from kizuna.core.ids import check_external_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.upsert import insert_once
 from kizuna.customers.models import Customer
-from kizuna.customers.selectors import get_customer
 from kizuna.customers.services import timeline
 from kizuna.customers.services.profiles import check_not_erased
 from kizuna.loyalty.services.periods import period_start
@@ -39,6 +38,7 @@ from kizuna.referrals.models import (
     ReferralStatus,
     RejectReason,
 )
+from kizuna.referrals.selectors import customer_of
 from kizuna.referrals.services.codes import find_code
 
 # Caps count referrals by the calendar periods of UTC.
@@ -69,7 +69,7 @@ def attribute(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Referral, 
     customer_id = check_external_id(data.get("customer_id"), "customer_id")
     code = find_code(workspace, data.get("code"))  # type: ignore[arg-type]  # checked there
     check_attributable(code.program, Channel.SIGNUP)
-    referee = get_customer(workspace, customer_id)
+    referee = customer_of(workspace, customer_id)
     check_not_erased(referee, "customer_id")
     with transaction.atomic(savepoint=False):
         return _attribute(code, referee, Channel.SIGNUP, None)

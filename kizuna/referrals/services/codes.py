@@ -12,10 +12,10 @@ from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.upsert import insert_once
 from kizuna.customers.models import Customer
-from kizuna.customers.selectors import get_customer
 from kizuna.customers.services.profiles import check_not_erased
 from kizuna.referrals.errors import CodeNotFound, ProgramNotActive, ProgramRequired
 from kizuna.referrals.models import ProgramStatus, ReferralCode, ReferralProgram
+from kizuna.referrals.selectors import customer_of
 from kizuna.referrals.services.programs import get_program
 from kizuna.vouchers.services import codes
 
@@ -55,8 +55,8 @@ def _spec(program: ReferralProgram) -> codes.CodeSpec:
 
 def code_of(workspace: Workspace, customer_id: str, program_key: str | None) -> ReferralCode:
     """The customer's code in the program, made now if the customer has none."""
+    customer = customer_of(workspace, customer_id)  # an unknown customer is 404 first
     program = program_for_code(workspace, program_key)
-    customer = get_customer(workspace, customer_id)
     existing = one_or_none(ReferralCode.objects.filter(program=program, customer=customer))
     if existing is not None:
         return _presentable(existing, program, customer)
