@@ -8,8 +8,10 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from kizuna.referrals import (  # noqa: F401  (events declares the event types)
+            customer_data,
             events,
             participation,
         )
 
         participation.register()
+        customer_data.register()

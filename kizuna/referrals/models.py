@@ -105,6 +105,7 @@ class ReferralStatus(models.TextChoices):
 
 class RejectReason(models.TextChoices):
     SELF_REFERRAL = "self_referral"
+    CIRCULAR_REFERRAL = "circular_referral"
     DUPLICATE_IDENTITY = "duplicate_identity"
     CAP_REACHED = "cap_reached"
     EXISTING_CUSTOMER = "existing_customer"

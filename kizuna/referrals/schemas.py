@@ -135,7 +135,7 @@ class ReferralOut(Schema):
     channel: Literal["signup", "first_order"]
     status: Literal["pending", "converted", "rejected"]
     reason: str | None = Field(
-        description="Why it was rejected: self_referral, duplicate_identity, "
+        description="Why it was rejected: self_referral, circular_referral, duplicate_identity, "
         "existing_customer or cap_reached."
     )
     order_id: str | None = Field(description="The order that attributed the referee.")

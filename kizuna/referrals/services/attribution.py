@@ -1,10 +1,11 @@
 """Attribution: a referee tied to a referrer's code, at sign-up (`POST /referrals`) or with
 the code on the first paid order (`metadata.referral_code`), once per referee and program.
 
-The abuse checks run in a fixed order and a refusal is recorded, not thrown away: the referral
-is stored `rejected` with its reason (self_referral, duplicate_identity, existing_customer,
-cap_reached) and listed with the others. The referrer's code row is locked first, so that
-two attributions to one referrer are counted against the caps one after the other."""
+The abuse checks run in a fixed order and a refusal is recorded, not thrown away: the
+referral is stored `rejected` with its reason (self_referral, circular_referral,
+duplicate_identity, existing_customer, cap_reached) and listed with the others. The
+referrer's code row is locked first, so that two attributions to one referrer are counted
+against the caps one after the other."""
 
 from collections.abc import Mapping
 from datetime import datetime
@@ -156,6 +157,11 @@ def reject_reason(
     referrer = code.customer
     if referee.pk == referrer.pk:
         return RejectReason.SELF_REFERRAL
+    if Referral.objects.filter(
+        program=program, referrer=referee, referee=referrer, status__in=LIVE
+    ).exists():
+        # Two customers referring each other: the referrer was referred by the referee.
+        return RejectReason.CIRCULAR_REFERRAL
     if _duplicate_identity(program, referrer, referee):
         return RejectReason.DUPLICATE_IDENTITY
     orders = Order.objects.filter(customer=referee)

@@ -119,6 +119,16 @@ def test_a_self_referral_is_rejected_and_listed(api: ApiClient) -> None:
     assert OutboxEvent.objects.filter(type="referral.attributed").count() == 0
 
 
+def test_two_customers_referring_each_other_is_rejected(api: ApiClient) -> None:
+    code = _pair(api)
+    assert refer(api, code, "bob").data["status"] == "pending"
+    response = refer(api, code_of(api, "bob"), "ann")
+    assert (response.data["status"], response.data["reason"]) == (
+        "rejected",
+        "circular_referral",
+    )
+
+
 @pytest.mark.parametrize(
     "identity",
     [{"email": "ANN@example.com"}, {"phone": "+819012345678"}],

@@ -92,3 +92,15 @@ def test_an_erased_customer_gets_no_code(api: ApiClient) -> None:
     assert response.status_code == 404
     assert response.data["code"] == "customer_not_found"
     assert state() == before
+
+
+def test_codes_and_referrals_are_in_the_data_export(api: ApiClient) -> None:
+    setup(api)
+    make_customer(api, "ann")
+    make_customer(api, "bob")
+    code = code_of(api, "ann")
+    referral = api.post("/referrals", {"code": code, "customer_id": "bob"}).data
+    export = api.get("/customers/ann/data-export").data
+    assert [c["code"] for c in export["referral_codes"]] == [code]
+    assert export["referrals"] == [referral]
+    assert api.get("/customers/bob/data-export").data["referrals"] == [referral]

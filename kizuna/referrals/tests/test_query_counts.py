@@ -22,7 +22,7 @@ PINS: list[Pin] = [
         5,
         lambda: {"name": "Bring two friends", "caps": []},
     ),
-    Pin("POST", "/referrals", "/referrals", 12, lambda: {"code": _CODE[0], "customer_id": "cat"}),
+    Pin("POST", "/referrals", "/referrals", 13, lambda: {"code": _CODE[0], "customer_id": "cat"}),
     Pin(
         "GET",
         "/customers/{customer_id}/referral-code",
