@@ -44,6 +44,8 @@ def test_a_sign_up_with_a_code_is_attributed_and_listed_for_both(api: ApiClient)
     assert OutboxEvent.objects.filter(type="referral.attributed").count() == 1
     kinds = TimelineEntry.objects.filter(kind="referral").values_list("summary", flat=True)
     assert sorted(summary["role"] for summary in kinds) == ["referee", "referrer"]
+    entries = api.get("/customers/bob/timeline").data["data"]
+    assert [(e["kind"], e["summary"]["status"]) for e in entries] == [("referral", "pending")]
 
 
 def test_codes_are_compared_without_case_or_spaces(api: ApiClient) -> None:

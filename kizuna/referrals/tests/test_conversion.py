@@ -161,3 +161,13 @@ def test_no_rewards_still_converts(api: ApiClient) -> None:
     order(api, "o-1", "bob")
     (referral,) = referrals_of(api, "bob")
     assert (referral["status"], referral["rewards"]) == ("converted", [])
+
+
+def test_a_rejected_referral_never_converts(api: ApiClient) -> None:
+    setup(api)
+    make_customer(api, "ann")
+    assert refer(api, code_of(api, "ann"), "ann").data["reason"] == "self_referral"
+    order(api, "o-1", "ann")
+    (referral,) = referrals_of(api, "ann")
+    assert (referral["status"], referral["rewards"]) == ("rejected", [])
+    assert not LedgerEntry.objects.filter(source_type="referral").exists()

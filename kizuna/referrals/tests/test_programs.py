@@ -7,6 +7,7 @@ import pytest
 
 from conftest import ApiClient
 from kizuna.core.models import AuditEntry
+from kizuna.referrals.services.programs import rewards_available
 from kizuna.referrals.tests.support import CLUB, WELCOME, program_body, setup, state
 
 pytestmark = pytest.mark.django_db
@@ -84,11 +85,6 @@ BAD: list[tuple[dict[str, Any], str, str]] = [
         "invalid_reward",
         "referee_reward.campaign_id",
     ),
-    (
-        {"referee_reward": {"type": "reward", "reward_id": "coffee"}},
-        "invalid_reward",
-        "referee_reward.type",
-    ),
     ({"loyalty_program_id": None}, "invalid_reward", "loyalty_program_id"),
     ({"loyalty_program_id": "nope"}, "program_not_found", "loyalty_program_id"),
     ({"conversion": {"type": "signup"}}, "invalid_conversion", "conversion.type"),
@@ -147,3 +143,20 @@ def test_another_workspace_sees_nothing(api: ApiClient, other_api: ApiClient) ->
     response = other_api.patch("/referral-programs/friends", {"name": "Mine"})
     assert response.status_code == 404
     assert response.data["code"] == "referral_program_not_found"
+
+
+def test_the_reward_kind_waits_for_the_rewards_claims_service(api: ApiClient) -> None:
+    """Where kizuna.rewards has no claims service, a program cannot choose the reward kind,
+    so no conversion can fail on it. Once the service exists, this test gives way to one
+    that converts a referral with a reward of the catalog."""
+    assert not rewards_available()
+    assert api.post("/programs", CLUB).status_code == 201
+    before = state()
+    body = program_body(referee_reward={"type": "reward", "reward_id": "coffee"})
+    response = api.post("/referral-programs", body)
+    assert response.status_code == 422
+    assert (response.data["code"], response.data["field"]) == (
+        "invalid_reward",
+        "referee_reward.type",
+    )
+    assert state() == before
