@@ -4,9 +4,12 @@ writer of the ledger. The caller runs it inside its own transaction."""
 
 from django.db import transaction
 
+from kizuna.core import events as outbox
 from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
+from kizuna.core.models import Workspace
 from kizuna.customers.models import Customer
+from kizuna.loyalty import events
 from kizuna.loyalty.models import EntryType, LedgerEntry, Program, ProgramStatus
 from kizuna.loyalty.services import ledger, policies
 from kizuna.loyalty.services.accounts import account_for_fact
@@ -29,7 +32,8 @@ def grant_points(
     program: Program, customer: Customer, points: int, source: Source, reason: str
 ) -> LedgerEntry | None:
     """Credit `points` (active at once, expiring under the program's policy) to the
-    customer's account, opened under automatic enrolment. None, and nothing written, when the
+    customer's account, opened under automatic enrolment, and announce them as earned
+    (`loyalty.points_earned`, with the caller's source). None, and nothing written, when the
     program is not active or the customer has not joined a program of explicit enrolment."""
     points = check_grant(points)
     if program.status != ProgramStatus.ACTIVE:
@@ -38,11 +42,22 @@ def grant_points(
         account = account_for_fact(program, customer)
         if account is None:
             return None
-        return ledger.credit(
-            account,
-            EntryType.EARN,
-            points,
-            expires_at=policies.expires_at(program.expiry, now(), program.timezone),
-            reason=reason,
-            source=source,
+        expires_at = policies.expires_at(program.expiry, now(), program.timezone)
+        entry = ledger.credit(
+            account, EntryType.EARN, points, expires_at=expires_at, reason=reason, source=source
         )
+        if policies.resets_on_activity(program.expiry):
+            ledger.reset_expiry(account, expires_at)
+        outbox.emit(
+            Workspace(pk=program.workspace_id),
+            events.PointsEarned(
+                program_id=program.key,
+                customer_id=customer.external_id,
+                points=points,
+                pending=False,
+                source_type=source.type,
+                source_id=source.id,
+                balance=account.active,
+            ),
+        )
+        return entry

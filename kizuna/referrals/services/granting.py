@@ -5,8 +5,9 @@ through kizuna.rewards. Each grant is recorded on the referral as it went:
 {"role", "type", ..., "status": "granted" | "skipped", "reason"?}.
 
 A grant that cannot be made (a customer erased or not a member of a program of explicit
-enrolment, a campaign whose codes ran out) is recorded `skipped` with its reason; it never
-fails the order or the event that converted the referral."""
+enrolment, a loyalty program that is not active, a campaign whose codes ran out) is recorded
+`skipped` with its reason; it never fails the order or the event that converted the
+referral."""
 
 import importlib
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from kizuna.core.errors import KizunaError
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.customers.models import Customer
+from kizuna.loyalty.models import ProgramStatus
 from kizuna.loyalty.services.grants import grant_points
 from kizuna.loyalty.services.ledger import Source
 from kizuna.referrals.models import Referral
@@ -54,6 +56,8 @@ def _points(referral: Referral, customer: Customer, points: int, source: Source)
     loyalty = referral.program.loyalty_program
     if loyalty is None:
         return {"status": "skipped", "reason": "no_loyalty_program"}
+    if loyalty.status != ProgramStatus.ACTIVE:
+        return {"program_id": loyalty.key, "status": "skipped", "reason": "program_not_active"}
     entry = grant_points(loyalty, customer, points, source, f"Referral {referral.pk} converted")
     if entry is None:
         return {"program_id": loyalty.key, "status": "skipped", "reason": "not_a_member"}

@@ -52,6 +52,7 @@ def test_a_qualifying_order_converts_and_grants_both_rewards(api: ApiClient) -> 
     voucher = Voucher.objects.get(code=referee["code"])
     assert voucher.campaign.key == "welcome"
     assert voucher.customer is not None and voucher.customer.external_id == "bob"
+    assert (voucher.max_uses, voucher.uses) == (1, 0)
     assert referee["code"].startswith("WELCOME-")
     assert referrer == {
         "role": "referrer",
@@ -64,6 +65,8 @@ def test_a_qualifying_order_converts_and_grants_both_rewards(api: ApiClient) -> 
     (entry,) = _transactions(api, "ann")
     assert entry["points"] == 500
     assert entry["source"] == {"type": "referral", "id": referral["id"]}
+    earned = OutboxEvent.objects.get(type="loyalty.points_earned", payload__source_type="referral")
+    assert (earned.payload["customer_id"], earned.payload["points"]) == ("ann", 500)
     event = OutboxEvent.objects.get(type="referral.converted")
     assert event.payload["referral_id"] == referral["id"]
     assert event.payload["source_id"] == "o-1"
@@ -170,4 +173,14 @@ def test_a_rejected_referral_never_converts(api: ApiClient) -> None:
     order(api, "o-1", "ann")
     (referral,) = referrals_of(api, "ann")
     assert (referral["status"], referral["rewards"]) == ("rejected", [])
+    assert not LedgerEntry.objects.filter(source_type="referral").exists()
+
+
+def test_a_paused_loyalty_program_grants_no_points(api: ApiClient) -> None:
+    _referred(api)
+    assert api.patch("/programs/club", {"status": "paused"}).status_code == 200
+    order(api, "o-1", "bob")
+    referee, referrer = referrals_of(api, "bob")[0]["rewards"]
+    assert referee["status"] == "granted"
+    assert (referrer["status"], referrer["reason"]) == ("skipped", "program_not_active")
     assert not LedgerEntry.objects.filter(source_type="referral").exists()
