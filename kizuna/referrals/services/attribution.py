@@ -68,7 +68,7 @@ def attribute(workspace: Workspace, data: Mapping[str, Any]) -> tuple[Referral, 
     now); the same code again returns the stored referral; another referrer's code for a
     customer already referred is 409 `already_referred`."""
     customer_id = check_external_id(data.get("customer_id"), "customer_id")
-    code = find_code(workspace, data.get("code"))  # type: ignore[arg-type]  # checked there
+    code = find_code(workspace, data.get("code"))
     check_attributable(code.program, Channel.SIGNUP)
     referee = customer_of(workspace, customer_id)
     check_not_erased(referee, "customer_id")
@@ -109,7 +109,7 @@ def _attribute(
     lock_code(code.pk)
     live = _live(program, referee)
     if live is not None:
-        return _same_referrer(live, code), False
+        return _same_referrer(live, code, referee), False
     reason = reject_reason(program, code, referee, order)
     row = Referral(
         workspace_id=program.workspace_id,
@@ -130,19 +130,25 @@ def _attribute(
         # lock is another row): the partial unique constraint decides.
         row, created = insert_once(row, program=program, referee=referee, status__in=list(LIVE))
         if not created:
-            return _same_referrer(row, code), False
+            return _same_referrer(row, code, referee), False
     row.program, row.code, row.referrer, row.referee = program, code, code.customer, referee
     _record(row)
     return row, True
 
 
-def _same_referrer(live: Referral, code: ReferralCode) -> Referral:
+def _same_referrer(live: Referral, code: ReferralCode, referee: Customer) -> Referral:
+    """The referee's live referral, when it is the code owner's (a repeat of the same
+    attribution); 409 `already_referred` when another customer referred them."""
     if live.referrer_id != code.customer_id:
         raise AlreadyReferred(
             "This customer was referred by another customer already.", field="customer_id"
         )
-    live.program, live.code, live.referrer = code.program, code, code.customer
-    live.referee = Customer.objects.get(pk=live.referee_id)
+    live.program, live.code, live.referrer, live.referee = (
+        code.program,
+        code,
+        code.customer,
+        referee,
+    )
     return live
 
 

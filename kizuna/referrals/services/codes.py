@@ -89,7 +89,7 @@ def _presentable(row: ReferralCode, program: ReferralProgram, customer: Customer
     return row
 
 
-def find_code(workspace: Workspace | int, value: str, field: str = "code") -> ReferralCode:
+def find_code(workspace: Workspace | int, value: object, field: str = "code") -> ReferralCode:
     """The code as given, compared case-insensitively and without spaces, with its program
     and owner (404 `referral_code_not_found`)."""
     if not isinstance(value, str) or not codes.is_code(value):
