@@ -5,9 +5,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from kizuna.core.models import Workspace
+from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.pagination import keyset_page
-from kizuna.customers.selectors import get_customer
+from kizuna.customers.errors import CustomerNotFound
+from kizuna.customers.models import Customer
+from kizuna.customers.selectors import customer_id_of
 from kizuna.rewards.models import Claim, Reward
 from kizuna.vouchers.models import GiftCard, GiftCardKind, Voucher
 
@@ -46,8 +48,7 @@ def list_claims(
     limit: int | None,
 ) -> tuple[list[Claim], str | None]:
     """A customer's claims, newest first."""
-    customer = get_customer(workspace, customer_id)
-    queryset = _claims(workspace).filter(customer=customer)
+    queryset = _claims(workspace).filter(customer_id=customer_id_of(workspace, customer_id))
     if state is not None:
         queryset = queryset.filter(state=state)
     return keyset_page(queryset, fields=("id",), descending=True, cursor=cursor, limit=limit)
@@ -66,7 +67,11 @@ def wallet(workspace: Workspace, customer_id: str) -> Wallet:
     """What the customer holds: voucher codes tied to them (or to a campaign of theirs),
     gift cards and store credit they own with their balances, and their claimed rewards:
     four queries whatever the size."""
-    customer = get_customer(workspace, customer_id)
+    customer = one_or_none(
+        Customer.objects.for_workspace(workspace).filter(external_id=customer_id)
+    )
+    if customer is None:
+        raise CustomerNotFound(f"No customer {customer_id!r}.", field="customer_id")
     vouchers = list(
         Voucher.objects.for_workspace(workspace)
         .filter(Q(customer=customer) | Q(campaign__customer=customer))
@@ -79,6 +84,8 @@ def wallet(workspace: Workspace, customer_id: str) -> Wallet:
     claims = list(_claims(workspace).filter(customer=customer).order_by("-pk")[:WALLET_LIMIT])
     for claim in claims:
         claim.customer = customer
+    for card in cards:
+        card.customer = customer
     return Wallet(
         customer_id=customer.external_id,
         vouchers=vouchers,
