@@ -64,8 +64,11 @@ CLAIM_CODE_SPEC = codes.CodeSpec("RW-", "", codes.DEFAULT_CHARSET, None, "****-*
 class GrantSource(Protocol):
     """What a grant is for: ("referral", "ref_123"), ("survey_response", "r-9")."""
 
-    type: str
-    id: str
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
 
 
 def new_claim_id() -> str:

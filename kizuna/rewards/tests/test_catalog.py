@@ -37,7 +37,7 @@ def test_a_reward_is_created_read_and_listed(api: ApiClient) -> None:
     assert api.get("/rewards/five-off").data == reward
     assert [r["id"] for r in api.get("/rewards").data["data"]] == ["five-off"]
     [entry] = AuditEntry.objects.filter(action="reward.created", object_id="five-off")
-    assert entry.after["cost_points"] == 100
+    assert entry.after is not None and entry.after["cost_points"] == 100
 
 
 @pytest.mark.parametrize(
@@ -199,6 +199,7 @@ def test_a_change_is_audited_and_program_and_type_cannot_change(api: ApiClient) 
         "inactive",
     )
     [entry] = AuditEntry.objects.filter(action="reward.updated", object_id="five-off")
+    assert entry.before is not None and entry.after is not None
     assert (entry.before["cost_points"], entry.after["cost_points"]) == (100, 150)
     # The same change again changes nothing and writes no audit row.
     assert api.patch("/rewards/five-off", {"cost_points": 150}).status_code == 200

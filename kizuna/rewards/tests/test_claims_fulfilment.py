@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from conftest import ApiClient
+from kizuna.accounts.services import NewWorkspace
 from kizuna.core.models import AuditEntry, OutboxEvent
 from kizuna.loyalty.models import LedgerEntry
 from kizuna.loyalty.services.verify import verify
@@ -110,7 +111,9 @@ class Referral:
     id: str
 
 
-def test_a_grant_spends_nothing_and_happens_once_per_source(api: ApiClient, workspace) -> None:  # type: ignore[no-untyped-def]
+def test_a_grant_spends_nothing_and_happens_once_per_source(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
     from kizuna.customers.models import Customer
 
     make_reward(api, cost_points=500)
@@ -134,7 +137,9 @@ def test_a_grant_spends_nothing_and_happens_once_per_source(api: ApiClient, work
     assert not LedgerEntry.objects.filter(type__in=["spend", "rollback"]).exists()
 
 
-def test_a_grant_of_an_inactive_or_empty_reward_is_refused(api: ApiClient, workspace) -> None:  # type: ignore[no-untyped-def]
+def test_a_grant_of_an_inactive_or_empty_reward_is_refused(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
     from kizuna.customers.models import Customer
 
     ws = workspace.workspace

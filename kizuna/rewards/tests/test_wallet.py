@@ -28,7 +28,7 @@ def seed_wallet(api: ApiClient, n: int = 1) -> None:
     """For aiko: `n` of each thing; and things of bo's or of nobody's beside them."""
     campaign(api, f"aiko-{n}", n, customer_id="aiko")
     campaign(api, f"public-{n}", 2)
-    for i in range(n):
+    for _ in range(n):
         for kind in ("gift_card", "store_credit"):
             card = {"amount": "10.00", "currency": "USD", "customer_id": "aiko", "kind": kind}
             assert api.post("/gift-cards", card).status_code == 201
