@@ -74,7 +74,7 @@ def wallet(workspace: Workspace, customer_id: str) -> Wallet:
         raise CustomerNotFound(f"No customer {customer_id!r}.", field="customer_id")
     vouchers = list(
         Voucher.objects.for_workspace(workspace)
-        .filter(Q(customer=customer) | Q(campaign__customer=customer))
+        .filter(Q(customer=customer) | Q(customer__isnull=True, campaign__customer=customer))
         .select_related("campaign")
         .order_by("-pk")[:WALLET_LIMIT]
     )

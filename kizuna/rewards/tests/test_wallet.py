@@ -82,3 +82,14 @@ def test_an_empty_wallet_and_an_unknown_customer(api: ApiClient, members: None) 
     }
     response = api.get("/customers/nobody/wallet")
     assert (response.status_code, response.data["code"]) == (404, "customer_not_found")
+
+
+def test_the_data_export_holds_the_claims_and_an_erasure_keeps_them(
+    api: ApiClient, members: None
+) -> None:
+    claim_id = claim(api, "aiko", "five-off").data["claim_id"]
+    export = api.get("/customers/aiko/data-export").data
+    assert [c["claim_id"] for c in export["reward_claims"]] == [claim_id]
+    assert export["reward_claims"][0] == api.get(f"/claims/{claim_id}").data
+    assert api.post("/customers/aiko/erase").status_code == 200
+    assert api.get(f"/claims/{claim_id}").data["points_spent"] == 10
