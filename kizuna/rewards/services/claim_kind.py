@@ -147,11 +147,13 @@ class RewardKind:
         return {"claim_id": resolved.ref}
 
     def _move(self, line: Any, since: str, **changes: Any) -> None:
+        # A cashback credited already stays used: its order's cancellation reverses it.
         Claim.objects.filter(
             workspace_id=line.redemption.workspace_id,
             public_id=line.ref,
             state=since,
             redemption_id=str(line.redemption.public_id),
+            credit_card__isnull=True,
         ).update(updated_at=now(), **changes)
 
     def confirm(self, line: Any) -> None:

@@ -87,6 +87,16 @@ def test_a_percent_cashback_is_credited_then_reversed_pro_rata(
     assert cashback(api, claim_id)["reversed"] == "1.00"
     card.refresh_from_db()
     assert card.balance == Decimal("1.00")
+    # A rollback of the redemption leaves a credited cashback used.
+    kind = redeemables.kind("reward")
+    assert kind is not None
+    kind.give_back(
+        SimpleNamespace(
+            ref=claim_id,
+            redemption=SimpleNamespace(public_id="red_1", workspace_id=workspace.workspace.pk),
+        )
+    )
+    assert Claim.objects.get(public_id=claim_id).state == "used"
     # Cancelled: all of it.
     assert api.post("/orders/o-1/status", {"status": "cancelled"}).status_code == 200
     assert cashback(api, claim_id)["reversed"] == "2.00"
