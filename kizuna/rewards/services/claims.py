@@ -28,7 +28,7 @@ from kizuna.customers.models import Customer
 from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import InsufficientPoints, NotAMember
 from kizuna.loyalty.locks import lock_account
-from kizuna.loyalty.models import Account, LedgerEntry
+from kizuna.loyalty.models import Account, LedgerEntry, ProgramStatus
 from kizuna.loyalty.services import adjustments
 from kizuna.loyalty.services.ledger import Source as LedgerSource
 from kizuna.rewards.errors import (
@@ -85,7 +85,9 @@ def _zone(name: str) -> Any:
         return ZoneInfo("UTC")
 
 
-def check_available(reward: Reward, at: datetime) -> None:
+def check_issuable(reward: Reward) -> None:
+    """A reward that may be issued now, by a claim or a grant: active, of an active
+    program, and not a pay-with-points rate."""
     if reward.type == RewardType.PAY_WITH_POINTS:
         raise RewardNotClaimable(
             "A pay-with-points reward sets the rate points pay at checkout; it is not claimed.",
@@ -93,6 +95,15 @@ def check_available(reward: Reward, at: datetime) -> None:
         )
     if reward.status != RewardStatus.ACTIVE:
         raise RewardNotAvailable(f"The reward is {reward.status}.", field="reward_id")
+    if reward.program.status != ProgramStatus.ACTIVE:
+        raise RewardNotAvailable(
+            f"The reward's program is {reward.program.status}.", field="reward_id"
+        )
+
+
+def check_available(reward: Reward, at: datetime) -> None:
+    """A reward a customer may claim now: issuable, and within its window."""
+    check_issuable(reward)
     window = window_state(reward, at)
     if window == "not_started":
         raise RewardNotStarted("The reward cannot be claimed yet.", field="reward_id")
@@ -347,10 +358,7 @@ def grant(
         )
         if earlier is not None:
             return earlier
-        if reward.type == RewardType.PAY_WITH_POINTS:
-            check_available(reward, now())  # refused: not claimable
-        if reward.status != RewardStatus.ACTIVE:
-            raise RewardNotAvailable(f"The reward is {reward.status}.", field="reward_id")
+        check_issuable(reward)
         take_stock(reward)
         claim = _issue(
             reward,

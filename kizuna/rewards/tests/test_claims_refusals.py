@@ -56,6 +56,12 @@ def test_a_refused_claim_changes_nothing(
     refused(api, "aiko", "five-off", 422, code)
 
 
+def test_a_reward_of_a_paused_program_is_not_available(api: ApiClient) -> None:
+    make_reward(api)
+    assert api.patch("/programs/club", {"status": "paused"}).status_code == 200
+    refused(api, "aiko", "five-off", 422, "reward_not_available")
+
+
 def test_unknown_things_and_non_members_are_404(api: ApiClient) -> None:
     make_reward(api)
     refused(api, "aiko", "nope", 404, "reward_not_found")
