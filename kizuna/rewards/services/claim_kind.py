@@ -20,6 +20,8 @@ from kizuna.rewards.models import CODE_TYPES, Claim, ClaimState, RewardType
 from kizuna.rewards.redeemables import Cart, Offer, Refusal, Resolved
 
 GROUP = "reward"
+# At most this many of a customer's claims are offered to qualifications.
+CANDIDATES = 50
 
 
 def effect_of(claim: Claim) -> dict[str, Any]:
@@ -114,6 +116,20 @@ class RewardKind:
                 )
             )
         return out
+
+    def candidates(self, cart: Cart) -> list[dict[str, Any]]:
+        """The customer's claims a checkout could use (for qualifications): issued code
+        rewards not past their time, newest first, in one query."""
+        live = Q(expires_at__isnull=True) | Q(expires_at__gt=cart.at)
+        claim_ids = (
+            Claim.objects.for_workspace(cart.workspace)
+            .filter(
+                live, customer_id=cart.customer.pk, state=ClaimState.ISSUED, type__in=CODE_TYPES
+            )
+            .order_by("-pk")
+            .values_list("public_id", flat=True)[:CANDIDATES]
+        )
+        return [{"type": self.type, "claim_id": claim_id} for claim_id in claim_ids]
 
     def take(self, cart: Cart, resolved: Resolved, line: Any, hold: bool) -> dict[str, Any]:
         """Hold (or use) the claim for this redemption; a retry of the same redemption

@@ -197,6 +197,26 @@ def test_an_expired_claim_cannot_be_taken(api: ApiClient, workspace: NewWorkspac
     assert Claim.objects.get(public_id=claim_id).state == "issued"
 
 
+def test_candidates_are_the_customers_usable_claims(
+    api: ApiClient, workspace: NewWorkspace
+) -> None:
+    kind: Any = redeemables.kind("reward")
+    first = claimed(api, "amount")
+    second = claimed(api, "ship", type="free_shipping", value={})
+    claimed(api, "card", type="gift_card", value={"amount": "5.00"})
+    claimed(api, "theirs", customer="bo")
+    used = claimed(api, "used")
+    Claim.objects.filter(public_id=used).update(state="used")
+    c = cart(workspace)
+    with CaptureQueriesContext(connection) as queries:
+        found = kind.candidates(c)
+    assert len(queries) == 1
+    assert found == [
+        {"type": "reward", "claim_id": second},
+        {"type": "reward", "claim_id": first},
+    ]
+
+
 def test_the_points_rate_is_the_active_pay_with_points_reward(api: ApiClient) -> None:
     program = Program.objects.get(key="club")
     assert redeemables.points_per_unit(program) is None
