@@ -41,6 +41,12 @@ from kizuna.referrals.api import (
 from kizuna.referrals.api import (
     programs_router as referral_programs_router,
 )
+from kizuna.rewards.api import (
+    claims_router,
+    customer_claims_router,
+    rewards_router,
+    wallet_router,
+)
 from kizuna.textanalytics.api import text_router
 from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
 
@@ -168,3 +174,8 @@ api.add_router("/v1/surveys", invitations_router, auth=server_key)
 api.add_router("/v1/surveys", eligibility_router, auth=any_key)
 api.add_router("/v1/surveys", forms_router, auth=any_key)
 api.add_router("/v1/survey-settings", settings_router, auth=server_key)
+# The reward catalog, claims (points turned into rewards) and the customer's wallet.
+api.add_router("/v1/rewards", rewards_router, auth=server_key)
+api.add_router("/v1/customers", customer_claims_router, auth=server_key)
+api.add_router("/v1/customers", wallet_router, auth=server_key)
+api.add_router("/v1/claims", claims_router, auth=server_key)

@@ -213,6 +213,7 @@ def test_the_export_holds_everything_about_the_person(api: ApiClient) -> None:
         "vouchers",
         "referral_codes",
         "referrals",
+        "reward_claims",
         "events",
         "timeline",
     }
