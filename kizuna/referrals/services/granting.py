@@ -9,7 +9,6 @@ enrolment, a loyalty program that is not active, a campaign whose codes ran out)
 `skipped` with its reason; it never fails the order or the event that converted the
 referral."""
 
-import importlib
 from typing import Any
 
 from kizuna.core.errors import KizunaError
@@ -19,7 +18,7 @@ from kizuna.loyalty.models import ProgramStatus
 from kizuna.loyalty.services.grants import grant_points
 from kizuna.loyalty.services.ledger import Source
 from kizuna.referrals.models import Referral
-from kizuna.referrals.services.programs import REWARDS_CLAIMS
+from kizuna.rewards.services import claims
 from kizuna.vouchers.models import Campaign
 from kizuna.vouchers.services.issuing import issue_code
 
@@ -77,10 +76,6 @@ def _voucher(referral: Referral, customer: Customer, campaign_key: str) -> dict[
 def grant_reward(
     referral: Referral, customer: Customer, reward_key: str, source: Source
 ) -> dict[str, Any]:
-    """A reward of the catalog, through kizuna.rewards.services.claims.grant(workspace,
-    customer, reward_key, source): imported when used, since programs accept the reward kind
-    only where that service exists (services.programs.rewards_available)."""
-    claims = importlib.import_module(REWARDS_CLAIMS)
+    """A reward of the catalog, issued without points (once per referral and reward)."""
     claim = claims.grant(Workspace(pk=referral.workspace_id), customer, reward_key, source)
-    claim_id = getattr(claim, "key", None) or getattr(claim, "pk", None)
-    return {"status": "granted", "claim_id": None if claim_id is None else str(claim_id)}
+    return {"status": "granted", "claim_id": claim.public_id}

@@ -1,6 +1,5 @@
 """Referral programs: checked, created, changed (each change audited), read."""
 
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from kizuna.referrals.models import (
     ProgramStatus,
     ReferralProgram,
 )
+from kizuna.rewards.services.catalog import get_reward
 from kizuna.vouchers.services import codes
 from kizuna.vouchers.services.campaigns import get_campaign
 
@@ -33,8 +33,6 @@ MAX_POINTS = 1_000_000
 MAX_TIMES = 1_000_000
 PERIODS = ("day", "week", "month", "year", "all_time")
 REWARD_KINDS = ("points", "voucher", "reward")
-# The reward kind grants through kizuna.rewards' claims service, when that app has one.
-REWARDS_CLAIMS = "kizuna.rewards.services.claims"
 CODE_FIELDS = frozenset({"prefix", "length"})
 
 
@@ -53,14 +51,6 @@ def _whole(value: Any, field: str, top: int, code: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
         raise ValidationFailed(f"A whole number from 1 to {top:,}.", code=code, field=field)
     return value
-
-
-def rewards_available() -> bool:
-    """Whether the rewards app offers claims to grant through (kizuna.rewards.services.claims)."""
-    try:
-        return importlib.util.find_spec(REWARDS_CLAIMS) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def check_reward(workspace: Workspace, value: Any, field: str) -> dict[str, Any] | None:
@@ -98,11 +88,12 @@ def check_reward(workspace: Workspace, value: Any, field: str) -> dict[str, Any]
         value, {"type", "reward_id"}, field, '{"type": "reward", "reward_id"}', "invalid_reward"
     )
     key = check_object_id(value.get("reward_id"), f"{field}.reward_id")
-    if not rewards_available():
+    try:
+        get_reward(workspace, key)
+    except NotFound as exc:
         raise InvalidReward(
-            "Rewards of the catalog cannot be granted by referrals in this version.",
-            field=f"{field}.type",
-        )
+            f"No reward {key!r} in the catalog.", field=f"{field}.reward_id"
+        ) from exc
     return {"type": "reward", "reward_id": key}
 
 

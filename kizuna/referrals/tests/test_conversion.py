@@ -10,9 +10,11 @@ from conftest import ApiClient
 from kizuna.core.models import OutboxEvent
 from kizuna.loyalty.models import LedgerEntry
 from kizuna.referrals.tests.support import (
+    CLUB,
     code_of,
     make_customer,
     order,
+    program_body,
     refer,
     referrals_of,
     setup,
@@ -184,3 +186,35 @@ def test_a_paused_loyalty_program_grants_no_points(api: ApiClient) -> None:
     assert referee["status"] == "granted"
     assert (referrer["status"], referrer["reason"]) == ("skipped", "program_not_active")
     assert not LedgerEntry.objects.filter(source_type="referral").exists()
+
+
+COFFEE: dict[str, Any] = {
+    "id": "coffee",
+    "name": {"default": "A free coffee", "ja": "コーヒー1杯無料"},
+    "program_id": "club",
+    "type": "free_product",
+    "value": {"sku": "COFFEE-1"},
+    "cost_points": 300,
+}
+
+
+def test_a_reward_of_the_catalog_is_granted_without_points(api: ApiClient) -> None:
+    assert api.post("/programs", CLUB).status_code == 201
+    assert api.post("/rewards", COFFEE).status_code == 201
+    body = program_body(referee_reward={"type": "reward", "reward_id": "coffee"})
+    assert api.post("/referral-programs", body).status_code == 201
+    make_customer(api, "ann")
+    make_customer(api, "bob")
+    referral = refer(api, code_of(api, "ann"), "bob").data
+    order(api, "o-1", "bob")
+    (converted,) = referrals_of(api, "ann")
+    referee = converted["rewards"][0]
+    assert (referee["role"], referee["type"], referee["status"]) == ("referee", "reward", "granted")
+    claim = api.get(f"/claims/{referee['claim_id']}").data
+    assert (claim["reward_id"], claim["customer_id"], claim["points_spent"]) == ("coffee", "bob", 0)
+    assert claim["issued"]["type"] == "free_product"
+    # Once per referral: the referee's later orders grant nothing more.
+    order(api, "o-2", "bob")
+    claims = api.get("/customers/bob/claims").data["data"]
+    assert [c["claim_id"] for c in claims] == [referee["claim_id"]]
+    assert referral["id"] == converted["id"]

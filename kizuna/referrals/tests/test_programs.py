@@ -7,7 +7,6 @@ import pytest
 
 from conftest import ApiClient
 from kizuna.core.models import AuditEntry
-from kizuna.referrals.services.programs import rewards_available
 from kizuna.referrals.tests.support import CLUB, WELCOME, program_body, setup, state
 
 pytestmark = pytest.mark.django_db
@@ -145,11 +144,7 @@ def test_another_workspace_sees_nothing(api: ApiClient, other_api: ApiClient) ->
     assert response.data["code"] == "referral_program_not_found"
 
 
-def test_the_reward_kind_waits_for_the_rewards_claims_service(api: ApiClient) -> None:
-    """Where kizuna.rewards has no claims service, a program cannot choose the reward kind,
-    so no conversion can fail on it. Once the service exists, this test gives way to one
-    that converts a referral with a reward of the catalog."""
-    assert not rewards_available()
+def test_a_reward_missing_from_the_catalog_is_refused(api: ApiClient) -> None:
     assert api.post("/programs", CLUB).status_code == 201
     before = state()
     body = program_body(referee_reward={"type": "reward", "reward_id": "coffee"})
@@ -157,6 +152,6 @@ def test_the_reward_kind_waits_for_the_rewards_claims_service(api: ApiClient) ->
     assert response.status_code == 422
     assert (response.data["code"], response.data["field"]) == (
         "invalid_reward",
-        "referee_reward.type",
+        "referee_reward.reward_id",
     )
     assert state() == before
