@@ -139,6 +139,7 @@ def test_every_fact_has_its_timeline_entry(demo: dict[str, str]) -> None:
         "consent",
         "points",
         "survey_response",
+        "referral",
     }
     finished = Response.objects.for_workspace(workspace).exclude(status="in_progress")
     assert sorted(e.object_id for e in by_kind["survey_response"]) == sorted(

@@ -170,7 +170,9 @@ def reject_reason(
         return RejectReason.CIRCULAR_REFERRAL
     if _duplicate_identity(program, referrer, referee):
         return RejectReason.DUPLICATE_IDENTITY
-    orders = Order.objects.filter(customer=referee)
+    # Orders placed by now: an order history loaded ahead (a replay, an import of the past)
+    # does not count against an attribution made before those orders.
+    orders = Order.objects.filter(customer=referee, occurred_at__lte=now())
     if order is not None:
         orders = orders.exclude(pk=order.pk)
     if orders.exists():
