@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kizuna.loyalty",
     "kizuna.vouchers",
     "kizuna.rewards",
+    "kizuna.referrals",
     "kizuna.textanalytics",
     "kizuna.feedback",
     "kizuna.insights",

@@ -53,6 +53,16 @@ LINKS: list[tuple[str, list[str], dict[str, str]]] = [
         ],
         {"survey_id": "$response.body#/id"},
     ),
+    (
+        "rewards_create_reward",
+        ["rewards_get_reward", "rewards_update_reward"],
+        {"reward_id": "$response.body#/id"},
+    ),
+    (
+        "claims_claim_reward",
+        ["claims_get_claim", "claims_change_fulfilment"],
+        {"claim_id": "$response.body#/claim_id"},
+    ),
     *[
         (
             source,

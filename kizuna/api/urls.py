@@ -34,6 +34,19 @@ from kizuna.feedback.api.themes import themes_router
 from kizuna.insights.api import conditions_router, segments_router
 from kizuna.loyalty.api import members_router, programs_router
 from kizuna.orders.api import orders_router
+from kizuna.referrals.api import (
+    customer_referrals_router,
+    referrals_router,
+)
+from kizuna.referrals.api import (
+    programs_router as referral_programs_router,
+)
+from kizuna.rewards.api import (
+    claims_router,
+    customer_claims_router,
+    rewards_router,
+    wallet_router,
+)
 from kizuna.rewards.api.checkout import checkout_router
 from kizuna.textanalytics.api import text_router
 from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_router
@@ -148,6 +161,11 @@ api.add_router("/v1/gift-cards", gift_cards_router, auth=server_key)
 # The checkout: validations, qualifications, redemptions and the stacking rules.
 api.add_router("/v1", checkout_router, auth=server_key)
 
+# Referrals: programs, attribution at sign-up, and each customer's code and referrals.
+api.add_router("/v1/referral-programs", referral_programs_router, auth=server_key)
+api.add_router("/v1/referrals", referrals_router, auth=server_key)
+api.add_router("/v1/customers", customer_referrals_router, auth=server_key)
+
 # Closing the loop: a survey's follow-up rules (and one response, the link of their emails),
 # and the follow-ups they create.
 api.add_router("/v1/surveys", follow_up_rules_router, auth=server_key)
@@ -159,3 +177,8 @@ api.add_router("/v1/surveys", invitations_router, auth=server_key)
 api.add_router("/v1/surveys", eligibility_router, auth=any_key)
 api.add_router("/v1/surveys", forms_router, auth=any_key)
 api.add_router("/v1/survey-settings", settings_router, auth=server_key)
+# The reward catalog, claims (points turned into rewards) and the customer's wallet.
+api.add_router("/v1/rewards", rewards_router, auth=server_key)
+api.add_router("/v1/customers", customer_claims_router, auth=server_key)
+api.add_router("/v1/customers", wallet_router, auth=server_key)
+api.add_router("/v1/claims", claims_router, auth=server_key)

@@ -6,11 +6,13 @@ its objects back with their keys, as `bulk_create` gives them, and can point oth
 them; the values are converted by each field exactly as Django converts them for an INSERT,
 so a row written by COPY is the row an INSERT would have written."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import AutoField, Model
+from django.db.models import AutoField, Field, Model
 
 _AS_IS = frozenset(
     {
@@ -38,6 +40,25 @@ _AS_IS = frozenset(
 COPY_FROM_ROWS = 50
 
 
+def _converter(field: Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
+    """How a value of `field` goes to COPY: None when psycopg takes it as it is. A Decimal
+    and an aware datetime are what the conversion for an INSERT returns on PostgreSQL, so
+    they skip it; anything else converts as for an INSERT."""
+    kind = field.get_internal_type()
+    if kind in _AS_IS:
+        return None
+    prep = field.get_db_prep_save
+    if kind == "DecimalField":
+        return lambda value: value if type(value) is Decimal else prep(value, connection)
+    if kind == "DateTimeField":
+        return lambda value: (
+            value
+            if type(value) is datetime and value.tzinfo is not None
+            else prep(value, connection)
+        )
+    return lambda value: prep(value, connection)
+
+
 def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     """Insert `objs` (all of one model) and return them with their primary keys."""
     rows = list(objs)
@@ -52,9 +73,11 @@ def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
     pk = meta.pk
     assert pk is not None
     fields = list(meta.local_concrete_fields)
-    # Fields whose value psycopg takes as it is (the conversion for an INSERT returns it
-    # unchanged on PostgreSQL); the others convert as for an INSERT.
-    plain = [f.get_internal_type() in _AS_IS for f in fields]
+    converters = [_converter(f, connection) for f in fields]
+    attnames = [f.attname for f in fields]
+    # Rows pointed at objects saved before them carry their keys already; only a row
+    # whose relation was set before its target had a key needs Django's preparation.
+    relations = [f for f in fields if f.is_relation and f.many_to_one]
     with connection.cursor() as cursor:
         if isinstance(pk, AutoField):
             missing = [obj for obj in rows if obj.pk is None]
@@ -70,13 +93,17 @@ def bulk_insert[M: Model](objs: Sequence[M], batch_size: int = 1000) -> list[M]:
         raw: Any = cursor.cursor
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj in rows:
-                obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+                if any(
+                    getattr(obj, f.attname) is None and f.is_cached(obj)  # type: ignore[attr-defined]
+                    for f in relations
+                ):
+                    obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
                 copy.write_row(
                     [
-                        getattr(obj, f.attname)
-                        if as_is
-                        else f.get_db_prep_save(getattr(obj, f.attname), connection)
-                        for f, as_is in zip(fields, plain, strict=True)
+                        value if convert is None else convert(value)
+                        for convert, value in zip(
+                            converters, [getattr(obj, name) for name in attnames], strict=True
+                        )
                     ]
                 )
     for obj in rows:

@@ -21,6 +21,8 @@ VND0 VUV0 WST2 XAF0 XCD2 XCG2 XOF0 XPF0 YER2 ZAR2 ZMW2 ZWG2
 """
 MINOR_UNITS: dict[str, int] = {token[:3]: int(token[3:]) for token in _MINOR_UNITS_SPEC.split()}
 CURRENCIES = frozenset(MINOR_UNITS)
+# The smallest unit of each currency as a Decimal exponent (USD: Decimal("0.01")).
+_QUANTUM: dict[str, Decimal] = {code: Decimal(1).scaleb(-p) for code, p in MINOR_UNITS.items()}
 
 # Large enough for any real order (up to 10^13 in the major unit), small enough for one column.
 MAX_DIGITS = 18
@@ -52,7 +54,7 @@ def check_amount(
             'Amounts are decimal strings such as "12.50".', code="invalid_amount", field=field
         )
     try:
-        amount = Decimal(str(value).strip())
+        amount = value if type(value) is Decimal else Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise ValidationFailed(
             f"{value!r} is not a decimal amount.", code="invalid_amount", field=field
@@ -71,16 +73,16 @@ def check_amount(
         )
     if abs(amount) >= MAX_AMOUNT:
         raise ValidationFailed("The amount is too large.", code="amount_too_large", field=field)
-    return amount.quantize(Decimal(1).scaleb(-places))
+    return amount.quantize(_QUANTUM[currency])
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
-    return str(amount.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency])))
+    return str(amount.quantize(_QUANTUM[currency]))
 
 
 def round_amount(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit (used for computed shares)."""
-    return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency]), rounding=ROUND_HALF_UP)
+    return amount.quantize(_QUANTUM[currency], rounding=ROUND_HALF_UP)
 
 
 def money_field(default: Decimal | None = None) -> "models.DecimalField[Decimal, Decimal]":

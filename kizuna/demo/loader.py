@@ -35,6 +35,7 @@ from kizuna.customers.models import (
 from kizuna.customers.services import attributes, consents, custom_events, profiles
 from kizuna.demo import catalog
 from kizuna.demo import loyalty as demo_loyalty
+from kizuna.demo import rewards as demo_rewards
 from kizuna.demo.feedback import add_feedback
 from kizuna.demo.generate import plan_demo
 from kizuna.demo.people import ATTRIBUTE_TYPES
@@ -53,6 +54,16 @@ from kizuna.loyalty.models import (
 from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 from kizuna.orders.services import history
 from kizuna.orders.services import orders as order_services
+from kizuna.referrals.models import Referral, ReferralCode, ReferralProgram
+from kizuna.rewards.models import Claim, ClaimCount, Reward
+from kizuna.vouchers.models import (
+    Campaign,
+    CampaignCustomerUse,
+    CodeGeneration,
+    GiftCard,
+    GiftCardEntry,
+    Voucher,
+)
 
 Report = Callable[[str], None]
 BATCH = 1000
@@ -97,6 +108,21 @@ def delete_demo_workspace(workspace: Workspace) -> None:
     """Delete the demo workspace and everything in it. Orders, refunds and events protect
     what they point at, so rows go children first."""
     Survey.objects.for_workspace(workspace).delete()  # with its versions, responses, answers
+    for stored in (
+        Referral,
+        ReferralCode,
+        ReferralProgram,
+        ClaimCount,
+        Claim,
+        Reward,
+        GiftCardEntry,
+        GiftCard,
+        CampaignCustomerUse,
+        Voucher,
+        CodeGeneration,
+        Campaign,
+    ):
+        stored.objects.for_workspace(workspace).delete()
     LotAllocation.objects.filter(lot__workspace=workspace).delete()
     PointLot.objects.for_workspace(workspace).delete()
     LedgerEntry.objects.for_workspace(workspace).delete()
@@ -204,10 +230,21 @@ def add_loyalty(workspace: Workspace, plan: DemoPlan, report: Report) -> None:
     steps = demo_loyalty.history_steps(plan)
     start = (steps[0].moment if steps else plan.anchor) - timedelta(days=1)
     demo_loyalty.set_up_program(workspace, start)
-    report(f"Replaying {len(steps)} orders, refunds and events through the loyalty program ...")
-    demo_loyalty.replay_history(
-        workspace, plan, steps, Progress(report, "loyalty history", len(steps))
+    demo_rewards.set_up_rewards(workspace, start)
+    history = demo_rewards.RewardsHistory(workspace)
+    report(
+        f"Replaying {len(steps)} orders, refunds and events through the loyalty program, "
+        "with rewards, gift cards and referrals ..."
     )
+    demo_loyalty.replay_history(
+        workspace,
+        plan,
+        steps,
+        Progress(report, "loyalty history", len(steps)),
+        after_step=history.after_step,
+    )
+    history.finish(plan.anchor)
+    report(f"  rewards: {history.summary()}")
 
 
 def _busiest_customer(workspace: Workspace) -> str | None:

@@ -250,9 +250,11 @@ def replay_history(
     plan: DemoPlan,
     steps: list[_Step],
     progress: Callable[[int], None] | None = None,
+    after_step: Callable[[str, str, datetime, Any], None] | None = None,
 ) -> None:
     """Replay `steps` (`history_steps(plan)`) through the loyalty services, each at its
-    moment, with the daily jobs between days."""
+    moment, with the daily jobs between days. `after_step(kind, key, moment, order)` runs
+    after each step, at its moment (the rewards' history: `kizuna/demo/rewards.py`)."""
     orders = {
         o.external_id: o
         for o in Order.objects.for_workspace(workspace)
@@ -274,6 +276,7 @@ def replay_history(
             _run_jobs(workspace, next_day)
             next_day = next(days, None)
         with clock.at(step.moment):
+            order = None
             if step.kind == "enrol":
                 programs.enrol(workspace, PROGRAM_ID, step.key)
             elif step.kind == "event":
@@ -291,6 +294,8 @@ def replay_history(
                     refunded_so_far[order.external_id] += refund.amount
                     order.refunded_total = refunded_so_far[order.external_id]
                     facts.order_refunded(order, refund)
+            if after_step is not None:
+                after_step(step.kind, step.key, step.moment, order)
         if progress is not None:
             progress(done)
     while next_day is not None:

@@ -17,6 +17,8 @@ class FeedbackConfig(AppConfig):
         jobs.register()
 
         # Survey distribution: what an erasure clears of invitations and links.
-        from kizuna.feedback.services import invitations
+        from kizuna.feedback.services import erasure, invitations
 
         invitations.register()
+        # What an erasure clears of responses and follow-ups.
+        erasure.register()

@@ -7,10 +7,24 @@ class RewardsConfig(AppConfig):
     verbose_name = "Rewards and checkout redemption"
 
     def ready(self) -> None:
+        # The catalog and its claims (docs/rewards.md).
+        from kizuna.core.schedule import register_job
         from kizuna.orders import participants
+        from kizuna.rewards import customer_data, redeemables
+        from kizuna.rewards import events as _events  # noqa: F401  (declares the event types)
+        from kizuna.rewards.services import cashback, catalog, claim_kind, claims
+
+        redeemables.register(claim_kind.KIND)
+        redeemables.register_points_rate(catalog.points_per_unit)
+        participants.register(cashback.PARTICIPANT)
+        customer_data.register()
+        register_job(
+            "claims_expiry", claims.expire_claims, "1h", "Marks claims past their time expired."
+        )
+
+        # The checkout (docs/checkout.md).
         from kizuna.rewards import (  # noqa: F401  (redemption_events declares the event types)
             jobs,
-            redeemables,
             redemption_events,
         )
         from kizuna.rewards.services import order_payments

@@ -211,6 +211,9 @@ def test_the_export_holds_everything_about_the_person(api: ApiClient) -> None:
         "loyalty",
         "gift_cards",
         "vouchers",
+        "referral_codes",
+        "referrals",
+        "reward_claims",
         "events",
         "timeline",
     }

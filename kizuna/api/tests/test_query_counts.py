@@ -50,16 +50,18 @@ PINS = [
     Pin("PUT", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"first_name": "Ann"}),
     Pin("PATCH", "/customers/{customer_id}", "/customers/cust-0", 7, lambda: {"last_name": "Li"}),
     # With survey distribution's scrubber (personal links, invitations): two UPDATEs.
-    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 22),
+    # And feedback's (the typed answers read, the responses read and rewritten, open texts
+    # and follow-up notes cleared): five more.
+    Pin("POST", "/customers/{customer_id}/erase", "/customers/cust-0/erase", 27),
     Pin("POST", "/customers/import", "/customers/import", 6),
     Pin(
         "POST",
         "/events",
         "/events",
-        8,
+        9,
         lambda: {"id": "e-9", "name": "visit", "customer_id": "cust-0"},
     ),
-    Pin("POST", "/orders", "/orders", 18, lambda: _order(99) | {"customer_id": "cust-0"}),
+    Pin("POST", "/orders", "/orders", 19, lambda: _order(99) | {"customer_id": "cust-0"}),
     Pin(
         "POST",
         "/orders/{external_id}/status",
@@ -198,7 +200,7 @@ PINS = [
         "GET",
         "/customers/{customer_id}/data-export",
         "/customers/cust-0/data-export",
-        20,
+        22,
         list_of="order",
     ),
     Pin("GET", "/customers/export", "/customers/export", 3, list_of="customer"),

@@ -139,6 +139,7 @@ def test_every_fact_has_its_timeline_entry(demo: dict[str, str]) -> None:
         "consent",
         "points",
         "survey_response",
+        "referral",
     }
     finished = Response.objects.for_workspace(workspace).exclude(status="in_progress")
     assert sorted(e.object_id for e in by_kind["survey_response"]) == sorted(
@@ -452,10 +453,11 @@ def _rows(workspace: Workspace) -> dict[str, Any]:
             repr(sorted(e.summary.items())),
             None if e.kind == "order_status" else e.occurred_at,
         )
-        # The loyalty history (kind "points") is replayed through the loyalty services
-        # themselves (test_demo_loyalty.py); this compares the bulk load with the services.
+        # The loyalty history (kind "points") and the referrals lived through it are
+        # replayed through their own services (test_demo_loyalty.py, test_demo_rewards.py);
+        # this compares the bulk load with the services.
         for e in TimelineEntry.objects.for_workspace(workspace)
-        .exclude(kind__in=("points", "survey_response"))
+        .exclude(kind__in=("points", "survey_response", "referral"))
         .select_related("customer")
     )
     return {

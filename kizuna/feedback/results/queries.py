@@ -230,7 +230,8 @@ def sentiment_counts(
     grouped = (
         _answers(workspace, survey, span, customers)
         .filter(element_id__in=element_ids, kind=AnswerKind.TEXT)
-        .exclude(text="")
+        # An erased customer's text is gone but its sentiment stays counted.
+        .exclude(text="", sentiment="")
         .annotate(**_periods(span))
         .values("current", "period", "element_id", "sentiment")
         .annotate(n=Count("pk"))

@@ -24,13 +24,14 @@ from kizuna.core.models import Workspace, one_or_none, set_prefetched
 from kizuna.core.money import format_amount
 from kizuna.orders.services.orders import change_order_status, record_order
 from kizuna.rewards import redeemables, redemption_events
-from kizuna.rewards.models import Redemption, RedemptionLine
+from kizuna.rewards.models import Claim, Redemption, RedemptionLine
 from kizuna.rewards.models.redemptions import LineState, RedemptionStatus
 from kizuna.rewards.redeemables import Cart
 from kizuna.rewards.redemption_errors import RedemptionFailed, RedemptionNotFound, Unavailable
 from kizuna.rewards.redemption_locks import lock_redemption
 from kizuna.rewards.services import checkout, stacking, validations
 from kizuna.rewards.services.checkout import Outcome
+from kizuna.vouchers.services import codes
 from kizuna.vouchers.services.lookup import find_voucher
 
 MAX_RESERVATION = timedelta(days=7)
@@ -264,21 +265,42 @@ def rollback(workspace: Workspace, public_id: str, actor: Actor) -> Redemption:
 
 
 def scan(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -> Redemption:
-    """A code scanned at a store (`location`) by a staff user or a key: a voucher code, or
-    else a claimed reward's code when the `reward` kind is there. The actor and the place are
-    kept on the redemption and in the audit log."""
+    """A code scanned at a store (`location`) by a staff user or a key: a voucher code, or a
+    claimed reward's code (the claim's owner is then the customer unless one is named; a
+    claim needs the order it applies to). The actor and the place are kept on the
+    redemption and in the audit log."""
     code = str(data.get("code") or "")
+    location = str(data.get("location") or "").strip()
+    if not location:
+        raise ValidationFailed("Say where the code is scanned.", code="required", field="location")
     request: dict[str, Any] = {"type": "voucher", "code": code}
-    if find_voucher(workspace, code) is None and redeemables.kind("reward") is not None:
-        request = {"type": "reward", "claim_id": code}
+    customer_id = data.get("customer_id")
+    claim = claim_of_code(workspace, code) if find_voucher(workspace, code) is None else None
+    if claim is not None:
+        if data.get("order") is None:
+            raise ValidationFailed(
+                "A claimed reward is redeemed on an order: send the order.",
+                code="required",
+                field="order",
+            )
+        request = {"type": "reward", "claim_id": claim.public_id}
+        customer_id = customer_id or claim.customer.external_id
     body = {
-        "customer_id": data.get("customer_id"),
+        "customer_id": customer_id,
         "order": data.get("order"),
         "redeemables": [request],
         "policy": checkout.ALL_OR_NOTHING,
     }
-    location = str(data.get("location") or "").strip()
-    if not location:
-        raise ValidationFailed("Say where the code is scanned.", code="required", field="location")
     redemption, _ = redeem(workspace, body, actor, channel="scan", location=location)
     return redemption
+
+
+def claim_of_code(workspace: Workspace, code: str) -> Claim | None:
+    """The workspace's claim with this code (compared as voucher codes are), if any."""
+    if not codes.is_code(code):
+        return None
+    return one_or_none(
+        Claim.objects.for_workspace(workspace)
+        .filter(code=codes.normalize(code))
+        .select_related("customer")
+    )

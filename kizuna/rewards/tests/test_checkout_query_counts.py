@@ -63,7 +63,7 @@ PINS: list[Pin] = [
         "POST",
         "/qualifications",
         "/qualifications",
-        7,
+        8,  # the reward kind's candidates: the customer's claims, in one query
         lambda: {"customer_id": "cust-1", "order": cart()},
     ),
     Pin("POST", "/redemptions", "/redemptions", 28, lambda: body(_stack(), order=cart("ord-q"))),

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0006_workspace_branding'),
         ('customers', '0002_customer_search_index'),
+        ('rewards', '0001_initial'),
     ]
 
     operations = [
