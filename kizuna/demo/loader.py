@@ -55,7 +55,7 @@ from kizuna.orders.models import Order, OrderItem, Refund, RefundItem
 from kizuna.orders.services import history
 from kizuna.orders.services import orders as order_services
 from kizuna.referrals.models import Referral, ReferralCode, ReferralProgram
-from kizuna.rewards.models import Claim, ClaimCount, Reward
+from kizuna.rewards.models import Claim, ClaimCount, Redemption, Reward, StackingRules
 from kizuna.vouchers.models import (
     Campaign,
     CampaignCustomerUse,
@@ -109,6 +109,8 @@ def delete_demo_workspace(workspace: Workspace) -> None:
     what they point at, so rows go children first."""
     Survey.objects.for_workspace(workspace).delete()  # with its versions, responses, answers
     for stored in (
+        Redemption,
+        StackingRules,
         Referral,
         ReferralCode,
         ReferralProgram,

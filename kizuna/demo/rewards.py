@@ -15,7 +15,9 @@ history (`kizuna/demo/loyalty.py`), each step at its moment:
 - after a paid order, some members with enough stars claim the dearest reward they can
   afford; tumblers are shipped three days after the claim and delivered four days later;
 - at a member's next paid order, an unused discount claim, and part of a gift card's
-  balance, are redeemed at the checkout (`kizuna/rewards/services/redemptions.py`).
+  balance, are redeemed at the checkout (`kizuna/rewards/services/redemptions.py`), as the
+  shop's checkout would have asked before recording the order (the stored orders, written
+  ahead of the replay, keep their own totals).
 
 Every write goes through the services the API calls, with the clock at the step's moment,
 so points spent on rewards come out of the ledger's lots as they would have, and
@@ -25,20 +27,24 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 
 from kizuna.core import clock
 from kizuna.core.audit import Actor
 from kizuna.core.errors import KizunaError
 from kizuna.core.models import OutboxEvent, Workspace
+from kizuna.core.money import format_amount
 from kizuna.loyalty.models import Account
 from kizuna.orders.models import Order
 from kizuna.referrals.services import attribution, codes, conversion
 from kizuna.referrals.services import programs as referral_programs
 from kizuna.rewards.models import Claim
-from kizuna.rewards.services import catalog, claims, fulfilment
+from kizuna.rewards.services import catalog, claims, fulfilment, redemptions
+from kizuna.vouchers.models import GiftCard
 from kizuna.vouchers.services import campaigns, gift_cards
 
 ACTOR = Actor("system", "demo")
@@ -138,6 +144,29 @@ REFERRAL_PROGRAM: dict[str, Any] = {
 CLAIM_CHANCE = 0.35  # after a paid order, a member who can afford a reward claims one
 REFERRED_EVERY = 7  # one member in this many joins through a friend's code
 GIFTED_EVERY = 12  # one member in this many receives a gift card
+GIFT_CARD_USE = 0.6  # at a paid order, a member with a gift card pays part with it
+CENT = Decimal("0.01")
+
+
+def _cart(order: Order) -> dict[str, Any]:
+    """The order as a checkout sends it (the stored order is the one it became)."""
+    money = ("total", "subtotal", "discount_total", "shipping_total", "tax_total")
+    return {
+        "external_id": order.external_id,
+        "currency": order.currency,
+        **{name: format_amount(getattr(order, name), order.currency) for name in money},
+        "prices_include_tax": order.prices_include_tax,
+        "items": [
+            {
+                "sku": item.sku,
+                "name": item.name,
+                "category": item.category,
+                "quantity": item.quantity,
+                "unit_price": format_amount(item.unit_price, order.currency),
+            }
+            for item in order.items.all()
+        ],
+    }
 
 
 def set_up_rewards(workspace: Workspace, moment: datetime) -> None:
@@ -207,8 +236,41 @@ class RewardsHistory:
         self.counts["referrals converted"] += sum(
             1 for e in conversion.order_paid(order) if e.get("status") == "converted"
         )
+        self._redeem(order)
         if self.rng.random() < CLAIM_CHANCE:
             self._claim(order)
+
+    def _redeem(self, order: Order) -> None:
+        """At the checkout of this order: an unused discount claim, and part of a gift card."""
+        redeemables: list[dict[str, Any]] = []
+        waiting = self.open_claims.get(order.customer_id) or []
+        if waiting:
+            redeemables.append({"type": "reward", "claim_id": waiting.pop(0)})
+        code = self.cards.get(order.customer_id)
+        if code is not None and self.rng.random() < GIFT_CARD_USE:
+            balance = (
+                GiftCard.objects.for_workspace(self.workspace)
+                .filter(code=code)
+                .values_list("balance", flat=True)
+                .first()
+            ) or Decimal(0)
+            amount = min(balance, (order.total / 2).quantize(CENT, rounding=ROUND_DOWN))
+            if amount > 0:
+                redeemables.append({"type": "gift_card", "code": code, "amount": str(amount)})
+        if not redeemables:
+            return
+        body = {
+            "customer_id": order.customer.external_id,
+            "order": _cart(order),
+            "redeemables": redeemables,
+            "policy": "partial",
+        }
+        try:
+            with transaction.atomic():  # a refusal undoes only this attempt
+                redemptions.redeem(self.workspace, body, ACTOR)
+            self.counts["redemptions"] += 1
+        except KizunaError as exc:
+            self.counts[f"redemptions refused ({exc.code})"] += 1
 
     def _claim(self, order: Order) -> None:
         account = (
@@ -224,9 +286,10 @@ class RewardsHistory:
             return
         reward = affordable[0] if self.rng.random() < 0.5 else self.rng.choice(affordable)
         try:
-            claim = claims.claim_reward(
-                self.workspace, order.customer.external_id, reward["id"], ACTOR
-            )
+            with transaction.atomic():  # a refusal undoes only this attempt
+                claim = claims.claim_reward(
+                    self.workspace, order.customer.external_id, reward["id"], ACTOR
+                )
         except KizunaError:
             self.counts["claims refused"] += 1
             return

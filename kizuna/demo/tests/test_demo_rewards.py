@@ -13,8 +13,8 @@ from kizuna.demo.rewards import REWARDS
 from kizuna.loyalty.models import LedgerEntry
 from kizuna.loyalty.services.verify import verify
 from kizuna.referrals.models import Referral
-from kizuna.rewards.models import Claim, Reward
-from kizuna.vouchers.models import GiftCard, Voucher
+from kizuna.rewards.models import Claim, Redemption, Reward
+from kizuna.vouchers.models import GiftCard, GiftCardEntry, Voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,18 @@ def test_friends_are_referred_and_rewarded(workspace: Workspace) -> None:
         assert code.customer_id == referral.referee_id
     assert not OutboxEvent.objects.filter(workspace=workspace).filter(type__startswith="referral.")
     assert not OutboxEvent.objects.filter(workspace=workspace, type__startswith="reward")
+
+
+def test_claims_and_gift_cards_are_redeemed_at_the_checkout(workspace: Workspace) -> None:
+    redemptions = list(Redemption.objects.for_workspace(workspace).prefetch_related("lines"))
+    assert redemptions
+    assert {r.status for r in redemptions} == {"redeemed"}
+    kinds = Counter(line.type for r in redemptions for line in r.lines.all())
+    assert kinds["reward"] > 0 and kinds["gift_card"] > 0, kinds
+    used = Claim.objects.for_workspace(workspace).filter(state="used")
+    assert used.count() == kinds["reward"]
+    for claim in used:
+        assert claim.order_external_id and claim.redemption_id
+    spent = GiftCardEntry.objects.for_workspace(workspace).filter(type="spend")
+    assert spent.count() == kinds["gift_card"]
+    assert all(entry.source_type == "redemption" for entry in spent)
