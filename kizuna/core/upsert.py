@@ -43,3 +43,12 @@ def insert_once[M: Model](obj: M, **natural_key: Any) -> tuple[M, bool]:
         return obj, True
     existing = model._default_manager.db_manager(using).get(**natural_key)
     return existing, False
+
+
+def insert_new[M: Model](exists: Exception, obj: M, **natural_key: Any) -> M:
+    """Insert `obj`, whose natural key must be new (a program's, a campaign's, a reward's id
+    chosen by the client), or raise `exists` (their 409 `..._exists`) when a row holds it."""
+    stored, created = insert_once(obj, **natural_key)
+    if not created:
+        raise exists
+    return stored

@@ -24,7 +24,7 @@ from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.jsonvalues import check_json_value
 from kizuna.core.models import Workspace
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.feedback import events as survey_events
 from kizuna.feedback.definitions import check_definition, element_types
 from kizuna.feedback.errors import (
@@ -92,7 +92,8 @@ def create_survey(
     check_survey_definition(workspace, definition, clean["languages"])
     moment = now()
     with transaction.atomic(savepoint=False):
-        survey, created = insert_once(
+        survey = insert_new(
+            SurveyExists(f"A survey {key!r} exists already.", field="id"),
             Survey(
                 workspace=workspace,
                 key=key,
@@ -106,8 +107,6 @@ def create_survey(
             workspace=workspace,
             key=key,
         )
-        if not created:
-            raise SurveyExists(f"A survey {key!r} exists already.", field="id")
         SurveyVersion.objects.create(
             workspace=workspace,
             survey=survey,

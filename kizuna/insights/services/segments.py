@@ -12,7 +12,7 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.models import Workspace
 from kizuna.core.text import UNSTORABLE
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.insights.errors import SegmentExists
 from kizuna.insights.locks import lock_segment
 from kizuna.insights.matching import check_condition
@@ -80,7 +80,8 @@ def create_segment(
     check_condition(workspace, data.get("condition"))
     materialized = _check_materialized(data.get("materialized", False))
     moment = now()
-    segment, created = insert_once(
+    segment = insert_new(
+        SegmentExists(f"A segment {key!r} exists already.", field="id"),
         Segment(
             workspace=workspace,
             key=key,
@@ -94,8 +95,6 @@ def create_segment(
         workspace=workspace,
         key=key,
     )
-    if not created:
-        raise SegmentExists(f"A segment {key!r} exists already.", field="id")
     if materialized and refresh_after_commit:
         _refresh_after_commit(segment)
     return segment

@@ -20,7 +20,7 @@ from kizuna.core.conditions.types import parse_duration
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new, insert_once
 from kizuna.loyalty import events
 from kizuna.loyalty.errors import MilestoneExists
 from kizuna.loyalty.models import (
@@ -115,13 +115,12 @@ def create_milestone(
     key = check_object_id(data["id"]) if data.get("id") else new_object_id("milestone")
     clean = check_milestone(workspace, program, data)
     with transaction.atomic(savepoint=False):
-        milestone, created = insert_once(
+        milestone = insert_new(
+            MilestoneExists(f"A milestone {key!r} exists already.", field="id"),
             Milestone(workspace=workspace, program=program, key=key, **clean),
             program=program,
             key=key,
         )
-        if not created:
-            raise MilestoneExists(f"A milestone {key!r} exists already.", field="id")
         audit.record(
             workspace,
             actor,

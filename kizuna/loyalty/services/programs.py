@@ -13,7 +13,7 @@ from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.money import check_currency
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.customers.models import Customer
 from kizuna.customers.selectors import get_customer
 from kizuna.loyalty.errors import ProgramExists, ProgramNotFound
@@ -133,11 +133,12 @@ def create_program(workspace: Workspace, data: Mapping[str, Any], actor: Actor) 
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("program")
     clean = check_program(data, partial=False)
     with transaction.atomic(savepoint=False):
-        program, created = insert_once(
-            Program(workspace=workspace, key=key, **clean), workspace=workspace, key=key
+        program = insert_new(
+            ProgramExists(f"A program {key!r} exists already.", field="id"),
+            Program(workspace=workspace, key=key, **clean),
+            workspace=workspace,
+            key=key,
         )
-        if not created:
-            raise ProgramExists(f"A program {key!r} exists already.", field="id")
         audit.record(workspace, actor, "program.created", "program", key, after=snapshot(program))
     return program
 

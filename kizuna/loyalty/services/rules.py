@@ -16,7 +16,7 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.loyalty.errors import InvalidRule, RuleExists, RuleNotFound
 from kizuna.loyalty.locks import lock_rule_of
 from kizuna.loyalty.models import EarningRule, Program, Tier
@@ -282,14 +282,13 @@ def create_rule(
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("rule")
     clean = check_rule(workspace, program, data, None)
     with transaction.atomic(savepoint=False):
-        rule, created = insert_once(
+        rule = insert_new(
+            RuleExists(f"An earning rule {key!r} exists already.", field="id"),
             EarningRule(workspace=workspace, program=program, key=key, **clean),
             program=program,
             key=key,
             deleted_at=None,
         )
-        if not created:
-            raise RuleExists(f"An earning rule {key!r} exists already.", field="id")
         audit.record(
             workspace,
             actor,

@@ -24,7 +24,7 @@ from kizuna.core.errors import ValidationFailed
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.money import check_amount, format_amount
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.loyalty import events
 from kizuna.loyalty.errors import TierExists, TierNotFound
 from kizuna.loyalty.locks import lock_accounts
@@ -140,11 +140,12 @@ def create_tier(
     clean = check_tier(data, None, program.currency)
     with transaction.atomic(savepoint=False):
         _rank_taken(program, clean["rank"], None)
-        tier, created = insert_once(
-            Tier(workspace=workspace, program=program, key=key, **clean), program=program, key=key
+        tier = insert_new(
+            TierExists(f"A tier {key!r} exists already.", field="id"),
+            Tier(workspace=workspace, program=program, key=key, **clean),
+            program=program,
+            key=key,
         )
-        if not created:
-            raise TierExists(f"A tier {key!r} exists already.", field="id")
         audit.record(
             workspace, actor, "tier.created", "tier", f"{program.key}/{key}", after=snapshot(tier)
         )

@@ -12,7 +12,7 @@ from kizuna.core.errors import NotFound, ValidationFailed, refuse_nulls
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.money import check_amount, check_currency, format_amount
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.customers.services.custom_events import EVENT_NAME
 from kizuna.loyalty.models import Program
 from kizuna.loyalty.services.programs import get_program as get_loyalty_program
@@ -266,11 +266,12 @@ def create_program(workspace: Workspace, data: Mapping[str, Any], actor: Actor) 
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("referral")
     clean = check_program(workspace, data)
     with transaction.atomic(savepoint=False):
-        program, created = insert_once(
-            ReferralProgram(workspace=workspace, key=key, **clean), workspace=workspace, key=key
+        program = insert_new(
+            ProgramExists(f"A referral program {key!r} exists already.", field="id"),
+            ReferralProgram(workspace=workspace, key=key, **clean),
+            workspace=workspace,
+            key=key,
         )
-        if not created:
-            raise ProgramExists(f"A referral program {key!r} exists already.", field="id")
         audit.record(
             workspace,
             actor,

@@ -16,7 +16,7 @@ from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
 from kizuna.core.money import check_amount, check_currency, format_amount
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.loyalty.models import Program, Tier
 from kizuna.loyalty.services.programs import check_translations, get_program
 from kizuna.rewards.errors import RewardExists, RewardNotFound
@@ -327,11 +327,12 @@ def create_reward(workspace: Workspace, data: Mapping[str, Any], actor: Actor) -
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("reward")
     clean = check_reward(workspace, data)
     with transaction.atomic(savepoint=False):
-        reward, created = insert_once(
-            Reward(workspace=workspace, key=key, **clean), workspace=workspace, key=key
+        reward = insert_new(
+            RewardExists(f"A reward {key!r} exists already.", field="id"),
+            Reward(workspace=workspace, key=key, **clean),
+            workspace=workspace,
+            key=key,
         )
-        if not created:
-            raise RewardExists(f"A reward {key!r} exists already.", field="id")
         audit.record(
             workspace,
             actor,

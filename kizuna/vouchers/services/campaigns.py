@@ -13,7 +13,7 @@ from kizuna.core.clock import now
 from kizuna.core.errors import ValidationFailed, refuse_nulls
 from kizuna.core.ids import check_object_id, new_object_id
 from kizuna.core.models import Workspace, one_or_none
-from kizuna.core.upsert import insert_once
+from kizuna.core.upsert import insert_new
 from kizuna.customers.selectors import get_customer
 from kizuna.vouchers.errors import CampaignExists, CampaignNotFound
 from kizuna.vouchers.locks import lock_campaign
@@ -127,11 +127,12 @@ def create_campaign(workspace: Workspace, data: Mapping[str, Any], actor: Actor)
     key = check_object_id(data["id"]) if data.get("id") is not None else new_object_id("campaign")
     clean = check_campaign(workspace, data)
     with transaction.atomic(savepoint=False):
-        campaign, created = insert_once(
-            Campaign(workspace=workspace, key=key, **clean), workspace=workspace, key=key
+        campaign = insert_new(
+            CampaignExists(f"A voucher campaign {key!r} exists already.", field="id"),
+            Campaign(workspace=workspace, key=key, **clean),
+            workspace=workspace,
+            key=key,
         )
-        if not created:
-            raise CampaignExists(f"A voucher campaign {key!r} exists already.", field="id")
         audit.record(
             workspace,
             actor,
