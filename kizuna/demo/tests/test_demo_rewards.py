@@ -5,7 +5,6 @@ history, whose ledgers verify_ledger accepts."""
 import io
 from collections import Counter
 
-import pytest
 from django.core.management import call_command
 
 from kizuna.core.models import OutboxEvent, Workspace
@@ -16,20 +15,22 @@ from kizuna.referrals.models import Referral
 from kizuna.rewards.models import Claim, Redemption, Reward
 from kizuna.vouchers.models import GiftCard, GiftCardEntry, Voucher
 
-pytestmark = pytest.mark.django_db
-
 SIZE = 150
 
 
-@pytest.fixture
-def workspace(db: None) -> Workspace:
+def test_the_demo_lives_a_year_of_rewards(db: None) -> None:
+    """One load (a demo load takes most of a minute), every part of the rewards' year."""
     out = io.StringIO()
     call_command("load_demo", "--customers", str(SIZE), stdout=out)
     assert "rewards claimed" in out.getvalue(), out.getvalue()
-    return Workspace.objects.get(slug="kizuna-demo")
+    workspace = Workspace.objects.get(slug="kizuna-demo")
+    _catalog_claimed_through_the_ledger(workspace)
+    _tumblers_ship_and_gift_cards_hold_value(workspace)
+    _friends_are_referred_and_rewarded(workspace)
+    _claims_and_gift_cards_redeemed_at_the_checkout(workspace)
 
 
-def test_the_catalog_is_set_up_and_claimed_through_the_ledger(workspace: Workspace) -> None:
+def _catalog_claimed_through_the_ledger(workspace: Workspace) -> None:
     rewards = Reward.objects.for_workspace(workspace)
     assert sorted(rewards.values_list("key", flat=True)) == sorted(r["id"] for r in REWARDS)
     claims = list(Claim.objects.for_workspace(workspace).select_related("spend_entry"))
@@ -49,7 +50,7 @@ def test_the_catalog_is_set_up_and_claimed_through_the_ledger(workspace: Workspa
     assert "agree" in out.getvalue()
 
 
-def test_tumblers_ship_and_gift_cards_hold_value(workspace: Workspace) -> None:
+def _tumblers_ship_and_gift_cards_hold_value(workspace: Workspace) -> None:
     states = Counter(
         Claim.objects.for_workspace(workspace)
         .filter(type="material")
@@ -61,7 +62,7 @@ def test_tumblers_ship_and_gift_cards_hold_value(workspace: Workspace) -> None:
     assert all(card.balance >= 0 for card in cards)
 
 
-def test_friends_are_referred_and_rewarded(workspace: Workspace) -> None:
+def _friends_are_referred_and_rewarded(workspace: Workspace) -> None:
     referrals = list(Referral.objects.for_workspace(workspace))
     assert referrals
     converted = [r for r in referrals if r.status == "converted"]
@@ -76,7 +77,7 @@ def test_friends_are_referred_and_rewarded(workspace: Workspace) -> None:
     assert not OutboxEvent.objects.filter(workspace=workspace, type__startswith="reward")
 
 
-def test_claims_and_gift_cards_are_redeemed_at_the_checkout(workspace: Workspace) -> None:
+def _claims_and_gift_cards_redeemed_at_the_checkout(workspace: Workspace) -> None:
     redemptions = list(Redemption.objects.for_workspace(workspace).prefetch_related("lines"))
     assert redemptions
     assert {r.status for r in redemptions} == {"redeemed"}
