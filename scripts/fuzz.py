@@ -44,14 +44,16 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit("the server stopped before it answered")
         request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
         try:
-            with urllib.request.urlopen(request, timeout=2) as response:
+            # The first document of each worker is generated on demand: on a loaded machine
+            # it takes seconds, so each attempt waits for it rather than giving up.
+            with urllib.request.urlopen(request, timeout=60) as response:
                 if response.status == 200:
                     return
         except OSError:

@@ -1,5 +1,6 @@
 """The one NinjaAPI: auth, error mapping and the routers of every app, under /api/v1."""
 
+import copy
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -53,9 +54,17 @@ from kizuna.vouchers.api import campaigns_router, gift_cards_router, vouchers_ro
 
 
 class KizunaAPI(NinjaAPI):
+    _documents: dict[str, Any]
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """The generated document, with what the API layer adds (`kizuna.api.openapi`)."""
-        return openapi.complete(super().get_openapi_schema(**kwargs))
+        """The generated document, with what the API layer adds (`kizuna.api.openapi`):
+        generated once per process and set of arguments (its operations are fixed at start),
+        since generating it takes about a second."""
+        cache = self.__dict__.setdefault("_documents", {})
+        key = repr(sorted(kwargs.items()))
+        if key not in cache:
+            cache[key] = openapi.complete(super().get_openapi_schema(**kwargs))
+        return copy.deepcopy(cache[key])
 
 
 api = KizunaAPI(
