@@ -140,35 +140,31 @@ def codes(database_url: str, count: int) -> list[str]:
     return list(json.loads(out.strip().splitlines()[-1]))
 
 
+def _send(arg: tuple[Any, ...], n: int) -> float:
+    """Request number `n` of a run; its latency in ms (the answer checked)."""
+    port, key, path, customers, codes_, tag, expected = arg[:7]
+    data = body(n % customers, codes_[n], f"{tag}-{n}")
+    t0 = time.perf_counter()
+    status, content = request(port, "POST", path, data, key, _idempotency(path, tag, n))
+    latency = (time.perf_counter() - t0) * 1000
+    _check(status, content, expected)
+    return latency
+
+
 def _closed(client: int, count: int, arg: Any) -> list[float]:
     """Requests one after another (saturation)."""
-    port, key, path, customers, codes_, tag, expected = arg
-    latencies = []
-    for i in range(count):
-        n = client * count + i
-        data = body(n % customers, codes_[n], f"{tag}-{n}")
-        t0 = time.perf_counter()
-        status, content = request(port, "POST", path, data, key, _idempotency(path, tag, n))
-        latencies.append((time.perf_counter() - t0) * 1000)
-        _check(status, content, expected)
-    return latencies
+    return [_send(arg, client * count + i) for i in range(count)]
 
 
 def _open(client: int, count: int, arg: Any) -> list[float]:
     """Requests at their scheduled times (a steady offered rate)."""
-    port, key, path, customers, codes_, tag, expected, interval, start = arg
+    interval, start = arg[7:]
     latencies = []
     for i in range(count):
-        due = start + i * interval
-        pause = due - time.time()
+        pause = start + i * interval - time.time()
         if pause > 0:
             time.sleep(pause)
-        n = client * count + i
-        data = body(n % customers, codes_[n], f"{tag}-{n}")
-        t0 = time.perf_counter()
-        status, content = request(port, "POST", path, data, key, _idempotency(path, tag, n))
-        latencies.append((time.perf_counter() - t0) * 1000)
-        _check(status, content, expected)
+        latencies.append(_send(arg, client * count + i))
     return latencies
 
 
